@@ -1,0 +1,852 @@
+/*  sw_jobs - jobs, shards, leases and the reducer. See sw_jobs.h.
+
+    Store layout (keys are text, values MessagePack unless noted):
+      m/next_job            next job number
+      j/<job>               job record (state, counters, severity counts)
+      t/<job>               job file text as submitted (raw bytes)
+      s/<job>/<shard:016x>  finished shard: done or failed, node, attempts
+      x/<job>/<shard:016x>  failed shard: target, ports, attempts, reason
+      f/<job>/<fingerprint> merged finding
+*/
+#include "sw_jobs.h"
+
+#include <czmq.h>
+#include <inttypes.h>
+
+#include "sw_jobfile.h"
+#include "sw_mpv.h"
+#include "sw_proto.h"
+
+typedef enum { JOB_RUNNING = 0, JOB_DONE, JOB_PARTIAL, JOB_CANCELLED, JOB_STATES } job_state_t;
+static const char *s_state_names[JOB_STATES] = {"running", "done", "partial", "cancelled"};
+
+typedef struct {
+    char id[SW_JOB_ID_MAX];
+    char *name;
+    char *source;
+    job_state_t state;
+    sw_plan_t *plan; //  only while running
+    uint64_t total, cursor, done, failed, findings;
+    uint64_t sev[SW_SEV_COUNT];
+    int64_t created, finished;
+    uint32_t lease_ms, max_attempts;
+    zlist_t *requeue; //  lease keys waiting to run again
+    size_t leased;    //  shards out on a node now
+    bool dirty;
+} job_t;
+
+typedef struct {
+    char key[SW_JOB_ID_MAX + 24];
+    job_t *job;
+    uint64_t shard;
+    uint32_t attempts;
+    char node[64]; //  empty while queued
+    int64_t expires;
+    bool queued;
+} lease_t;
+
+struct sw_jobs_t {
+    sw_store_t *store;
+    const sw_hostlist_t *allowed;
+    zhashx_t *jobs;     //  id -> job_t
+    zlistx_t *order;    //  jobs in submission order (borrowed pointers)
+    zhashx_t *leases;   //  key -> lease_t
+    zhashx_t *pending;  //  "job/fp" keys of findings staged but not committed
+    uint64_t next_job;
+};
+
+//  ---------------------------------------------------------------------
+//  Records
+
+static void s_job_destroy (void **item)
+{
+    job_t *job = *item;
+    if (!job)
+        return;
+    free (job->name);
+    free (job->source);
+    sw_plan_destroy (&job->plan);
+    zlist_destroy (&job->requeue);
+    free (job);
+    *item = NULL;
+}
+
+static void s_shard_key (char *buf, size_t len, char kind, const char *job, uint64_t shard)
+{
+    snprintf (buf, len, "%c/%s/%016" PRIx64, kind, job, shard);
+}
+
+static void s_job_save (sw_jobs_t *self, job_t *job)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 14);
+    sw_pack_kv_str (&pk, "id", job->id);
+    sw_pack_kv_str (&pk, "name", job->name);
+    sw_pack_kv_str (&pk, "source", job->source);
+    sw_pack_kv_str (&pk, "state", s_state_names[job->state]);
+    sw_pack_kv_uint (&pk, "total", job->total);
+    sw_pack_kv_uint (&pk, "cursor", job->cursor);
+    sw_pack_kv_uint (&pk, "done", job->done);
+    sw_pack_kv_uint (&pk, "failed", job->failed);
+    sw_pack_kv_uint (&pk, "findings", job->findings);
+    sw_pack_kv_int (&pk, "created", job->created);
+    sw_pack_kv_int (&pk, "finished", job->finished);
+    sw_pack_kv_uint (&pk, "lease_ms", job->lease_ms);
+    sw_pack_kv_uint (&pk, "max_attempts", job->max_attempts);
+    sw_pack_str (&pk, "sev");
+    msgpack_pack_array (&pk, SW_SEV_COUNT);
+    for (int i = 0; i < SW_SEV_COUNT; i++)
+        msgpack_pack_uint64 (&pk, job->sev[i]);
+    char key[64];
+    snprintf (key, sizeof key, "j/%s", job->id);
+    sw_store_put (self->store, key, sbuf.data, sbuf.size);
+    msgpack_sbuffer_destroy (&sbuf);
+    job->dirty = false;
+}
+
+static int64_t s_int (const sw_mpv_t *v)
+{
+    return v && (v->type == SW_MPV_UINT || v->type == SW_MPV_INT) ? v->v.i : 0;
+}
+
+static job_t *s_job_load (const char *value, size_t size)
+{
+    sw_mpdoc_t doc;
+    char err[200];
+    if (sw_mpdoc_decode (value, size, &doc, err, sizeof err))
+        return NULL;
+    const sw_mpv_t *r = doc.root;
+    const char *id = sw_mpv_str (sw_mpv_get (r, "id"));
+    const char *state = sw_mpv_str (sw_mpv_get (r, "state"));
+    job_t *job = NULL;
+    if (!id || strlen (id) >= SW_JOB_ID_MAX || !state)
+        goto done;
+    job = calloc (1, sizeof *job);
+    snprintf (job->id, sizeof job->id, "%s", id);
+    const char *name = sw_mpv_str (sw_mpv_get (r, "name"));
+    const char *source = sw_mpv_str (sw_mpv_get (r, "source"));
+    job->name = strdup (name ? name : "");
+    job->source = strdup (source ? source : "");
+    for (int i = 0; i < JOB_STATES; i++)
+        if (strcmp (state, s_state_names[i]) == 0)
+            job->state = (job_state_t) i;
+    job->total = (uint64_t) s_int (sw_mpv_get (r, "total"));
+    job->cursor = (uint64_t) s_int (sw_mpv_get (r, "cursor"));
+    job->done = (uint64_t) s_int (sw_mpv_get (r, "done"));
+    job->failed = (uint64_t) s_int (sw_mpv_get (r, "failed"));
+    job->findings = (uint64_t) s_int (sw_mpv_get (r, "findings"));
+    job->created = s_int (sw_mpv_get (r, "created"));
+    job->finished = s_int (sw_mpv_get (r, "finished"));
+    job->lease_ms = (uint32_t) s_int (sw_mpv_get (r, "lease_ms"));
+    job->max_attempts = (uint32_t) s_int (sw_mpv_get (r, "max_attempts"));
+    const sw_mpv_t *sev = sw_mpv_get (r, "sev");
+    for (uint32_t i = 0; sev && sev->type == SW_MPV_ARRAY && i < sev->len && i < SW_SEV_COUNT; i++)
+        job->sev[i] = (uint64_t) s_int (&sev->v.items[i]);
+    job->requeue = zlist_new ();
+    zlist_autofree (job->requeue);
+done:
+    sw_mpdoc_free (&doc);
+    return job;
+}
+
+//  ---------------------------------------------------------------------
+//  Leases
+
+static lease_t *s_lease_new (sw_jobs_t *self, job_t *job, uint64_t shard)
+{
+    lease_t *lease = calloc (1, sizeof *lease);
+    snprintf (lease->key, sizeof lease->key, "%s#%" PRIu64, job->id, shard);
+    lease->job = job;
+    lease->shard = shard;
+    zhashx_insert (self->leases, lease->key, lease);
+    return lease;
+}
+
+static void s_queue (job_t *job, lease_t *lease)
+{
+    if (!lease->queued && lease->node[0])
+        job->leased--;
+    lease->queued = true;
+    lease->node[0] = 0;
+    zlist_append (job->requeue, lease->key);
+}
+
+static void s_finish_if_complete (job_t *job)
+{
+    if (job->state == JOB_RUNNING && job->done + job->failed == job->total) {
+        job->state = job->failed ? JOB_PARTIAL : JOB_DONE;
+        job->finished = zclock_time ();
+        sw_plan_destroy (&job->plan);
+        zsys_info ("job %s %s: %" PRIu64 " shards done, %" PRIu64 " failed, %" PRIu64
+                   " findings",
+                   job->id, s_state_names[job->state], job->done, job->failed, job->findings);
+    }
+}
+
+static void s_shard_record (sw_jobs_t *self, job_t *job, uint64_t shard, const char *state,
+                            const char *node, uint32_t attempts, uint64_t open, uint64_t closed,
+                            uint64_t filtered)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 6);
+    sw_pack_kv_str (&pk, "state", state);
+    sw_pack_kv_str (&pk, "node", node);
+    sw_pack_kv_uint (&pk, "attempts", attempts);
+    sw_pack_kv_uint (&pk, "open", open);
+    sw_pack_kv_uint (&pk, "closed", closed);
+    sw_pack_kv_uint (&pk, "filtered", filtered);
+    char key[80];
+    s_shard_key (key, sizeof key, 's', job->id, shard);
+    sw_store_put (self->store, key, sbuf.data, sbuf.size);
+    msgpack_sbuffer_destroy (&sbuf);
+}
+
+//  Fails a shard for good, keeping what the report needs to say which.
+static void s_shard_fail (sw_jobs_t *self, lease_t *lease, const char *reason)
+{
+    job_t *job = lease->job;
+    sw_shard_spec_t spec = {0};
+    if (job->plan)
+        sw_plan_shard (job->plan, lease->shard, &spec);
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 4);
+    sw_pack_kv_str (&pk, "target", spec.target);
+    sw_pack_kv_str (&pk, "ports", spec.ports);
+    sw_pack_kv_uint (&pk, "attempts", lease->attempts);
+    sw_pack_kv_str (&pk, "reason", reason);
+    char key[80];
+    s_shard_key (key, sizeof key, 'x', job->id, lease->shard);
+    sw_store_put (self->store, key, sbuf.data, sbuf.size);
+    msgpack_sbuffer_destroy (&sbuf);
+    s_shard_record (self, job, lease->shard, "failed", lease->node, lease->attempts, 0, 0, 0);
+    zsys_warning ("job %s shard %" PRIu64 " failed after %u attempts: %s", job->id, lease->shard,
+                  lease->attempts, reason);
+    if (!lease->queued && lease->node[0])
+        job->leased--;
+    job->failed++;
+    job->dirty = true;
+    zhashx_delete (self->leases, lease->key);
+    s_finish_if_complete (job);
+}
+
+//  A lease ended without a result: retry while attempts remain.
+static void s_lease_lapse (sw_jobs_t *self, lease_t *lease, const char *reason)
+{
+    if (lease->attempts >= lease->job->max_attempts) {
+        char why[600];
+        snprintf (why, sizeof why, "%s (attempt %u of %u)", reason, lease->attempts,
+                  lease->job->max_attempts);
+        s_shard_fail (self, lease, why);
+    }
+    else {
+        zsys_info ("job %s shard %" PRIu64 " requeued after attempt %u: %s", lease->job->id,
+                   lease->shard, lease->attempts, reason);
+        s_queue (lease->job, lease);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Recovery
+
+typedef struct {
+    sw_jobs_t *self;
+    job_t *job;
+    uint64_t expect; //  next shard number not yet seen in s/<job>/
+} gap_scan_t;
+
+static void s_requeue_range (sw_jobs_t *self, job_t *job, uint64_t from, uint64_t to)
+{
+    for (uint64_t shard = from; shard < to; shard++)
+        s_queue (job, s_lease_new (self, job, shard));
+}
+
+static int s_gap_visit (void *arg, const char *key, size_t keylen, const char *value, size_t size)
+{
+    (void) value;
+    (void) size;
+    gap_scan_t *scan = arg;
+    const char *slash = memrchr (key, '/', keylen);
+    if (!slash)
+        return 0;
+    char hex[17] = {0};
+    memcpy (hex, slash + 1, keylen - (size_t) (slash + 1 - key) < 16 ? keylen - (size_t) (slash + 1 - key) : 16);
+    uint64_t shard = strtoull (hex, NULL, 16);
+    if (shard >= scan->job->cursor)
+        return 1;
+    s_requeue_range (scan->self, scan->job, scan->expect, shard);
+    scan->expect = shard + 1;
+    return 0;
+}
+
+//  Puts back in the queue every shard below the cursor that has no
+//  finished record: those were in flight when the broker stopped.
+static int s_resume (sw_jobs_t *self, job_t *job, char *err, size_t errlen)
+{
+    char key[64];
+    snprintf (key, sizeof key, "t/%s", job->id);
+    size_t size;
+    char *text = sw_store_get (self->store, key, &size);
+    if (!text) {
+        snprintf (err, errlen, "job %s: job file text missing from the store", job->id);
+        return -1;
+    }
+    sw_jobfile_t *spec = sw_jobfile_parse (text, size, job->source, err, errlen);
+    free (text);
+    if (!spec)
+        return -1;
+    job->plan = sw_plan_new (spec, self->allowed, err, errlen);
+    sw_jobfile_destroy (&spec);
+    if (!job->plan)
+        return -1;
+    char prefix[64];
+    snprintf (prefix, sizeof prefix, "s/%s/", job->id);
+    gap_scan_t scan = {self, job, 0};
+    sw_store_scan (self->store, prefix, NULL, s_gap_visit, &scan);
+    s_requeue_range (self, job, scan.expect, job->cursor);
+    zsys_info ("job %s resumed: %" PRIu64 "/%" PRIu64 " shards finished, %zu requeued", job->id,
+               job->done + job->failed, job->total, zlist_size (job->requeue));
+    return 0;
+}
+
+static int s_load_visit (void *arg, const char *key, size_t keylen, const char *value, size_t size)
+{
+    (void) key;
+    (void) keylen;
+    sw_jobs_t *self = arg;
+    job_t *job = s_job_load (value, size);
+    if (!job) {
+        zsys_error ("store: unreadable job record %.*s skipped", (int) keylen, key);
+        return 0;
+    }
+    zhashx_insert (self->jobs, job->id, job);
+    zlistx_add_end (self->order, job);
+    return 0;
+}
+
+sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *err, size_t errlen)
+{
+    sw_jobs_t *self = calloc (1, sizeof *self);
+    self->store = store;
+    self->allowed = allowed;
+    self->jobs = zhashx_new ();
+    zhashx_set_destructor (self->jobs, s_job_destroy);
+    self->order = zlistx_new ();
+    self->leases = zhashx_new ();
+    zhashx_set_destructor (self->leases, (zhashx_destructor_fn *) zstr_free);
+    self->pending = zhashx_new ();
+    size_t size;
+    char *next = sw_store_get (store, "m/next_job", &size);
+    self->next_job = next ? strtoull (next, NULL, 10) : 1;
+    free (next);
+    sw_store_scan (store, "j/", NULL, s_load_visit, self);
+    for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order)) {
+        if (job->state != JOB_RUNNING)
+            continue;
+        char why[600];
+        if (s_resume (self, job, why, sizeof why)) {
+            //  The job can no longer be planned (e.g. the allowed scope
+            //  shrank): it stops here, and says why in its log line.
+            zsys_error ("job %s cannot resume: %s; marking it cancelled", job->id, why);
+            job->state = JOB_CANCELLED;
+            job->finished = zclock_time ();
+            s_job_save (self, job);
+        }
+    }
+    if (sw_store_commit (store, err, errlen)) {
+        sw_jobs_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void sw_jobs_destroy (sw_jobs_t **self_p)
+{
+    sw_jobs_t *self = *self_p;
+    if (!self)
+        return;
+    zhashx_destroy (&self->leases);
+    zhashx_destroy (&self->pending);
+    zlistx_destroy (&self->order);
+    zhashx_destroy (&self->jobs);
+    free (self);
+    *self_p = NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  Intake and dispatch
+
+int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
+                    char id[SW_JOB_ID_MAX], uint64_t *total, char *err, size_t errlen)
+{
+    sw_jobfile_t *spec = sw_jobfile_parse (text, len, source, err, errlen);
+    if (!spec)
+        return -1;
+    char why[600];
+    sw_plan_t *plan = sw_plan_new (spec, self->allowed, why, sizeof why);
+    if (!plan) {
+        snprintf (err, errlen, "%s: %s", source, why);
+        sw_jobfile_destroy (&spec);
+        return -1;
+    }
+    job_t *job = calloc (1, sizeof *job);
+    snprintf (job->id, sizeof job->id, "job-%06" PRIu64, self->next_job++);
+    job->name = strdup (spec->name);
+    job->source = strdup (source);
+    job->plan = plan;
+    job->total = sw_plan_total (plan);
+    job->created = zclock_time ();
+    job->lease_ms = spec->lease_ms ? spec->lease_ms : 10000;
+    job->max_attempts = spec->max_attempts ? spec->max_attempts : 3;
+    job->requeue = zlist_new ();
+    zlist_autofree (job->requeue);
+    sw_jobfile_destroy (&spec);
+
+    char key[64], next[32];
+    snprintf (key, sizeof key, "t/%s", job->id);
+    sw_store_put (self->store, key, text, len);
+    snprintf (next, sizeof next, "%" PRIu64, self->next_job);
+    sw_store_put (self->store, "m/next_job", next, strlen (next));
+    s_job_save (self, job);
+    zhashx_insert (self->jobs, job->id, job);
+    zlistx_add_end (self->order, job);
+    memcpy (id, job->id, SW_JOB_ID_MAX);
+    *total = job->total;
+    zsys_info ("job %s '%s' accepted from %s: %" PRIu64 " shards", job->id, job->name, source,
+               job->total);
+    return 0;
+}
+
+static void s_grant (lease_t *lease, const char *node, int64_t now, sw_grant_t *out)
+{
+    job_t *job = lease->job;
+    lease->queued = false;
+    lease->attempts++;
+    snprintf (lease->node, sizeof lease->node, "%s", node);
+    lease->expires = now + job->lease_ms;
+    job->leased++;
+    memcpy (out->job, job->id, SW_JOB_ID_MAX);
+    out->shard = lease->shard;
+    out->attempt = lease->attempts;
+    out->lease_ms = job->lease_ms;
+    sw_plan_shard (job->plan, lease->shard, &out->spec);
+}
+
+int sw_jobs_next (sw_jobs_t *self, const char *node, int64_t now, sw_grant_t *out)
+{
+    for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order)) {
+        if (job->state != JOB_RUNNING)
+            continue;
+        char *key;
+        while ((key = zlist_pop (job->requeue))) {
+            lease_t *lease = zhashx_lookup (self->leases, key);
+            free (key);
+            if (lease && lease->queued) {
+                s_grant (lease, node, now, out);
+                return 1;
+            }
+        }
+        if (job->cursor < job->total) {
+            lease_t *lease = s_lease_new (self, job, job->cursor++);
+            job->dirty = true;
+            s_grant (lease, node, now, out);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static lease_t *s_lease_find (sw_jobs_t *self, const char *job, uint64_t shard)
+{
+    char key[SW_JOB_ID_MAX + 24];
+    snprintf (key, sizeof key, "%s#%" PRIu64, job, shard);
+    return zhashx_lookup (self->leases, key);
+}
+
+void sw_jobs_renew (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
+                    int64_t now)
+{
+    lease_t *lease = s_lease_find (self, job, shard);
+    if (!lease || lease->queued)
+        return;
+    if (strcmp (lease->node, node) != 0)
+        snprintf (lease->node, sizeof lease->node, "%s", node);
+    lease->expires = now + lease->job->lease_ms;
+}
+
+int sw_jobs_done (sw_jobs_t *self, const char *job_id, uint64_t shard, const char *node,
+                  uint64_t open, uint64_t closed, uint64_t filtered)
+{
+    lease_t *lease = s_lease_find (self, job_id, shard);
+    if (!lease || lease->job->state != JOB_RUNNING)
+        return 0;
+    job_t *job = lease->job;
+    //  A result is good whichever attempt produced it: the lease may have
+    //  lapsed and the shard been queued again, but the work was done.
+    s_shard_record (self, job, shard, "done", node, lease->attempts, open, closed, filtered);
+    if (!lease->queued && lease->node[0])
+        job->leased--;
+    job->done++;
+    job->dirty = true;
+    zhashx_delete (self->leases, lease->key);
+    s_finish_if_complete (job);
+    return 1;
+}
+
+int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
+                    const char *reason)
+{
+    lease_t *lease = s_lease_find (self, job, shard);
+    if (!lease || lease->queued || lease->job->state != JOB_RUNNING)
+        return 0;
+    char why[600];
+    snprintf (why, sizeof why, "node %s: %s", node, reason);
+    s_lease_lapse (self, lease, why);
+    return 1;
+}
+
+void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why)
+{
+    zlistx_t *lost = zlistx_new ();
+    for (lease_t *lease = zhashx_first (self->leases); lease;
+         lease = zhashx_next (self->leases))
+        if (!lease->queued && strcmp (lease->node, node) == 0)
+            zlistx_add_end (lost, lease);
+    char reason[300];
+    snprintf (reason, sizeof reason, "node %s lost: %s", node, why);
+    for (lease_t *lease = zlistx_first (lost); lease; lease = zlistx_next (lost))
+        s_lease_lapse (self, lease, reason);
+    zlistx_destroy (&lost);
+}
+
+void sw_jobs_expire (sw_jobs_t *self, int64_t now)
+{
+    zlistx_t *expired = zlistx_new ();
+    for (lease_t *lease = zhashx_first (self->leases); lease;
+         lease = zhashx_next (self->leases))
+        if (!lease->queued && lease->expires <= now)
+            zlistx_add_end (expired, lease);
+    for (lease_t *lease = zlistx_first (expired); lease; lease = zlistx_next (expired)) {
+        char reason[300];
+        snprintf (reason, sizeof reason, "lease expired on node %s", lease->node);
+        s_lease_lapse (self, lease, reason);
+    }
+    zlistx_destroy (&expired);
+}
+
+int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen)
+{
+    job_t *job = zhashx_lookup (self->jobs, id);
+    if (!job) {
+        snprintf (err, errlen, "no job '%s'", id);
+        return -1;
+    }
+    if (job->state != JOB_RUNNING) {
+        snprintf (err, errlen, "job %s is already %s", id, s_state_names[job->state]);
+        return -1;
+    }
+    zlistx_t *mine = zlistx_new ();
+    for (lease_t *lease = zhashx_first (self->leases); lease;
+         lease = zhashx_next (self->leases))
+        if (lease->job == job)
+            zlistx_add_end (mine, lease->key);
+    for (char *key = zlistx_first (mine); key; key = zlistx_next (mine))
+        zhashx_delete (self->leases, key);
+    zlistx_destroy (&mine);
+    zlist_purge (job->requeue);
+    job->leased = 0;
+    job->state = JOB_CANCELLED;
+    job->finished = zclock_time ();
+    job->dirty = true;
+    sw_plan_destroy (&job->plan);
+    zsys_info ("job %s cancelled", id);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Reducer
+
+int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f)
+{
+    job_t *job = zhashx_lookup (self->jobs, f->job);
+    if (!job)
+        return -1;
+    char key[SW_JOB_ID_MAX + SW_FP_HEX_LEN + 8];
+    snprintf (key, sizeof key, "f/%s/%s", job->id, f->fingerprint);
+    if (zhashx_lookup (self->pending, key))
+        return 0;
+    size_t size;
+    char *known = sw_store_get (self->store, key, &size);
+    if (known) {
+        free (known);
+        return 0;
+    }
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    sw_finding_pack (&pk, f);
+    sw_store_put (self->store, key, sbuf.data, sbuf.size);
+    msgpack_sbuffer_destroy (&sbuf);
+    zhashx_insert (self->pending, key, (void *) 1);
+    job->findings++;
+    job->sev[f->severity < SW_SEV_COUNT ? f->severity : SW_SEV_INFO]++;
+    job->dirty = true;
+    return 1;
+}
+
+int sw_jobs_commit (sw_jobs_t *self, char *err, size_t errlen)
+{
+    for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order))
+        if (job->dirty)
+            s_job_save (self, job);
+    if (sw_store_commit (self->store, err, errlen))
+        return -1;
+    zhashx_purge (self->pending);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Views
+
+size_t sw_jobs_leases_of (sw_jobs_t *self, const char *node)
+{
+    size_t n = 0;
+    for (lease_t *lease = zhashx_first (self->leases); lease;
+         lease = zhashx_next (self->leases))
+        if (!lease->queued && strcmp (lease->node, node) == 0)
+            n++;
+    return n;
+}
+
+void sw_jobs_counts (sw_jobs_t *self, size_t *running, size_t *total)
+{
+    *running = 0;
+    *total = zlistx_size (self->order);
+    for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order))
+        if (job->state == JOB_RUNNING)
+            (*running)++;
+}
+
+static void s_pack_sev (msgpack_packer *pk, const job_t *job)
+{
+    sw_pack_str (pk, "by_severity");
+    msgpack_pack_map (pk, SW_SEV_COUNT);
+    for (int i = SW_SEV_COUNT - 1; i >= 0; i--)
+        sw_pack_kv_uint (pk, sw_severity_name ((sw_severity_t) i), job->sev[i]);
+}
+
+static void s_pack_job (msgpack_packer *pk, const job_t *job, bool detail)
+{
+    msgpack_pack_map (pk, detail ? 15 : 10);
+    sw_pack_kv_str (pk, "id", job->id);
+    sw_pack_kv_str (pk, "name", job->name);
+    sw_pack_kv_str (pk, "state", s_state_names[job->state]);
+    sw_pack_kv_uint (pk, "total", job->total);
+    sw_pack_kv_uint (pk, "done", job->done);
+    sw_pack_kv_uint (pk, "failed", job->failed);
+    sw_pack_kv_uint (pk, "findings", job->findings);
+    sw_pack_kv_int (pk, "created", job->created);
+    sw_pack_kv_int (pk, "finished", job->finished);
+    s_pack_sev (pk, job);
+    if (detail) {
+        sw_pack_kv_str (pk, "source", job->source);
+        sw_pack_kv_uint (pk, "leased", job->leased);
+        sw_pack_kv_uint (pk, "queued", zlist_size (job->requeue));
+        sw_pack_kv_uint (pk, "elapsed_ms",
+                         (uint64_t) ((job->finished ? job->finished : zclock_time ()) - job->created));
+        sw_pack_kv_bool (pk, "complete", job->state == JOB_DONE);
+    }
+}
+
+void sw_jobs_pack_list (sw_jobs_t *self, msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 1);
+    sw_pack_str (pk, "jobs");
+    msgpack_pack_array (pk, zlistx_size (self->order));
+    for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order))
+        s_pack_job (pk, job, false);
+}
+
+int sw_jobs_pack_progress (sw_jobs_t *self, const char *id, msgpack_packer *pk)
+{
+    job_t *job = zhashx_lookup (self->jobs, id);
+    if (!job)
+        return -1;
+    s_pack_job (pk, job, true);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Report
+
+typedef struct {
+    zlistx_t *items; //  sw_finding_t *
+} collect_t;
+
+static int s_collect_finding (void *arg, const char *key, size_t keylen, const char *value,
+                              size_t size)
+{
+    collect_t *c = arg;
+    sw_mpdoc_t doc;
+    char err[200];
+    if (sw_mpdoc_decode (value, size, &doc, err, sizeof err) == 0) {
+        sw_finding_t *f = calloc (1, sizeof *f);
+        if (sw_finding_unpack (doc.root, f, err, sizeof err) == 0)
+            zlistx_add_end (c->items, f);
+        else
+            free (f);
+        sw_mpdoc_free (&doc);
+    }
+    else
+        zsys_error ("store: unreadable finding %.*s: %s", (int) keylen, key, err);
+    return 0;
+}
+
+//  Most severe first, then by resource and location, so reports of the
+//  same findings read the same whatever order they arrived in.
+static int s_finding_order (const void *a, const void *b)
+{
+    const sw_finding_t *x = a, *y = b;
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    int c = strcmp (x->resource, y->resource);
+    if (c)
+        return c;
+    c = strcmp (x->location, y->location);
+    return c ? c : strcmp (x->fingerprint, y->fingerprint);
+}
+
+static void s_finding_free (void **item)
+{
+    sw_finding_t *f = *item;
+    if (f) {
+        sw_finding_clear (f);
+        free (f);
+        *item = NULL;
+    }
+}
+
+static void s_json_kv (FILE *out, const char *indent, const char *key, const char *value,
+                       bool comma)
+{
+    fprintf (out, "%s\"%s\": ", indent, key);
+    sw_json_string (out, value ? value : "");
+    fputs (comma ? ",\n" : "\n", out);
+}
+
+static void s_iso_time (int64_t ms, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        snprintf (buf, len, "%s", "");
+        return;
+    }
+    time_t secs = (time_t) (ms / 1000);
+    struct tm tm;
+    gmtime_r (&secs, &tm);
+    strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int s_failed_visit (void *arg, const char *key, size_t keylen, const char *value,
+                           size_t size)
+{
+    FILE *out = ((void **) arg)[0];
+    int *count = ((void **) arg)[1];
+    sw_mpdoc_t doc;
+    char err[200];
+    if (sw_mpdoc_decode (value, size, &doc, err, sizeof err))
+        return 0;
+    const char *slash = memrchr (key, '/', keylen);
+    uint64_t shard = slash ? strtoull (slash + 1, NULL, 16) : 0;
+    fprintf (out, "%s\n      {\"shard\": %" PRIu64 ", ", (*count)++ ? "," : "", shard);
+    fputs ("\"target\": ", out);
+    sw_json_string (out, sw_mpv_str (sw_mpv_get (doc.root, "target")) ?: "");
+    fputs (", \"ports\": ", out);
+    sw_json_string (out, sw_mpv_str (sw_mpv_get (doc.root, "ports")) ?: "");
+    fprintf (out, ", \"attempts\": %" PRId64 ", \"reason\": ",
+             s_int (sw_mpv_get (doc.root, "attempts")));
+    sw_json_string (out, sw_mpv_str (sw_mpv_get (doc.root, "reason")) ?: "");
+    fputs ("}", out);
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+static void s_report_finding (FILE *out, const sw_finding_t *f, bool last)
+{
+    char seen[32];
+    s_iso_time (f->first_seen, seen, sizeof seen);
+    fputs ("    {\n", out);
+    s_json_kv (out, "      ", "fingerprint", f->fingerprint, true);
+    s_json_kv (out, "      ", "scanner", f->scanner, true);
+    s_json_kv (out, "      ", "rule", f->rule, true);
+    s_json_kv (out, "      ", "severity", sw_severity_name (f->severity), true);
+    s_json_kv (out, "      ", "resource", f->resource, true);
+    s_json_kv (out, "      ", "location", f->location, true);
+    s_json_kv (out, "      ", "title", f->title, true);
+    s_json_kv (out, "      ", "evidence", f->evidence, true);
+    s_json_kv (out, "      ", "remediation", f->remediation, true);
+    s_json_kv (out, "      ", "first_seen", seen, true);
+    fprintf (out, "      \"shard\": %" PRIu64 "\n    }%s\n", f->shard, last ? "" : ",");
+}
+
+char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len)
+{
+    job_t *job = zhashx_lookup (self->jobs, id);
+    if (!job)
+        return NULL;
+    char *text = NULL;
+    FILE *out = open_memstream (&text, len);
+    char created[32], finished[32], prefix[64];
+    s_iso_time (job->created, created, sizeof created);
+    s_iso_time (job->finished, finished, sizeof finished);
+
+    fputs ("{\n  \"schema\": \"cloudsweep.report/1\",\n  \"job\": {\n", out);
+    s_json_kv (out, "    ", "id", job->id, true);
+    s_json_kv (out, "    ", "name", job->name, true);
+    s_json_kv (out, "    ", "source", job->source, true);
+    s_json_kv (out, "    ", "state", s_state_names[job->state], true);
+    s_json_kv (out, "    ", "created", created, true);
+    s_json_kv (out, "    ", "finished", finished, false);
+    fprintf (out,
+             "  },\n  \"coverage\": {\n    \"shards_total\": %" PRIu64
+             ",\n    \"shards_done\": %" PRIu64 ",\n    \"shards_failed\": %" PRIu64
+             ",\n    \"complete\": %s,\n    \"failed_shards\": [",
+             job->total, job->done, job->failed, job->state == JOB_DONE ? "true" : "false");
+    int nfailed = 0;
+    void *args[2] = {out, &nfailed};
+    snprintf (prefix, sizeof prefix, "x/%s/", job->id);
+    sw_store_scan (self->store, prefix, NULL, s_failed_visit, args);
+    fprintf (out, "%s]\n  },\n  \"summary\": {\n    \"findings\": %" PRIu64
+                  ",\n    \"by_severity\": {",
+             nfailed ? "\n    " : "", job->findings);
+    for (int i = SW_SEV_COUNT - 1; i >= 0; i--)
+        fprintf (out, "\"%s\": %" PRIu64 "%s", sw_severity_name ((sw_severity_t) i), job->sev[i],
+                 i ? ", " : "");
+    fputs ("}\n  },\n  \"findings\": [\n", out);
+
+    collect_t c = {zlistx_new ()};
+    zlistx_set_destructor (c.items, s_finding_free);
+    snprintf (prefix, sizeof prefix, "f/%s/", job->id);
+    sw_store_scan (self->store, prefix, NULL, s_collect_finding, &c);
+    size_t n = zlistx_size (c.items);
+    sw_finding_t *sorted = calloc (n ? n : 1, sizeof *sorted);
+    size_t i = 0;
+    for (sw_finding_t *f = zlistx_first (c.items); f; f = zlistx_next (c.items))
+        sorted[i++] = *f; //  shallow: the list keeps ownership
+    qsort (sorted, n, sizeof *sorted, s_finding_order);
+    for (i = 0; i < n; i++)
+        s_report_finding (out, &sorted[i], i + 1 == n);
+    free (sorted);
+    zlistx_destroy (&c.items);
+    fputs ("  ]\n}\n", out);
+    fclose (out);
+    return text;
+}

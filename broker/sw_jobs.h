@@ -1,0 +1,100 @@
+/*  sw_jobs - the broker's job state: jobs, shards, leases and the reducer.
+
+    Owns everything the broker must not lose. Shards are numbered by the
+    planner and handed out under leases; a lease that is not renewed in
+    time, or whose node is lost, puts the shard back in its job's queue
+    with its attempt count, and a shard that runs out of attempts is
+    failed with the reason. Findings are merged by fingerprint, so a shard
+    that ran twice counts once. Memory holds only jobs and the shards in
+    flight; finished shards and findings live in the store.
+
+    Durability: every change is staged in the store's batch; the caller
+    makes a round of changes durable with sw_jobs_commit (one fsync) and
+    only then acknowledges the messages that caused them. Sockets are not
+    this module's business, which keeps it testable on its own. */
+#ifndef SW_JOBS_H
+#define SW_JOBS_H
+
+#include <msgpack.h>
+#include <stdint.h>
+
+#include "sw_finding.h"
+#include "sw_planner.h"
+#include "sw_store.h"
+
+#define SW_JOB_ID_MAX 32
+
+typedef struct sw_jobs_t sw_jobs_t;
+
+typedef struct {
+    char job[SW_JOB_ID_MAX];
+    uint64_t shard;
+    uint32_t attempt; //  1 on the first run
+    uint32_t lease_ms;
+    sw_shard_spec_t spec;
+} sw_grant_t;
+
+//  Opens the job state kept in store and resumes every unfinished job:
+//  shards that were in flight when the broker stopped are queued again.
+//  allowed is the broker's network scope (borrowed). Returns NULL on error.
+sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *err, size_t errlen);
+void sw_jobs_destroy (sw_jobs_t **self_p);
+
+//  Validates and plans a job file and stores it. On success returns 0,
+//  the new id in id and the number of shards in *total.
+int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
+                    char id[SW_JOB_ID_MAX], uint64_t *total, char *err, size_t errlen);
+
+//  Takes the next shard for node (queued retries first, oldest job first)
+//  and leases it to that node until now + lease. Returns 1 with out filled,
+//  or 0 when there is no work.
+int sw_jobs_next (sw_jobs_t *self, const char *node, int64_t now, sw_grant_t *out);
+
+//  Renews the lease of a shard held by node (a node that reconnected under
+//  a new routing id takes its leases over). Unknown shards are ignored.
+void sw_jobs_renew (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
+                    int64_t now);
+
+//  Records a finished shard. Returns 1 if it was counted, 0 if it was
+//  already finished, unknown, or its job is over (a late duplicate).
+int sw_jobs_done (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
+                  uint64_t open, uint64_t closed, uint64_t filtered);
+
+//  Records a shard the node could not run: it is retried while attempts
+//  remain, else failed with the reason. Returns 1 if it changed state.
+int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
+                    const char *reason);
+
+//  Merges a finding into its job by fingerprint. Returns 1 if new, 0 if
+//  already known, -1 if its job does not exist.
+int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f);
+
+//  Requeues every shard leased to node (the node died, left or was revoked).
+void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why);
+
+//  Requeues or fails every shard whose lease has expired by now.
+void sw_jobs_expire (sw_jobs_t *self, int64_t now);
+
+//  Cancels a running job. Returns 0, or -1 with err.
+int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen);
+
+//  Makes staged changes durable. Returns 0, or -1 with err.
+int sw_jobs_commit (sw_jobs_t *self, char *err, size_t errlen);
+
+//  Number of shards currently leased to node.
+size_t sw_jobs_leases_of (sw_jobs_t *self, const char *node);
+
+//  Number of running jobs and of all jobs.
+void sw_jobs_counts (sw_jobs_t *self, size_t *running, size_t *total);
+
+//  Packs the list of jobs (admin JOBS reply body).
+void sw_jobs_pack_list (sw_jobs_t *self, msgpack_packer *pk);
+
+//  Packs one job's progress (admin JOB reply body). Returns -1 if unknown.
+int sw_jobs_pack_progress (sw_jobs_t *self, const char *id, msgpack_packer *pk);
+
+//  Renders a job's report as JSON (schema in README). Returns a malloc'd
+//  text, or NULL if the job is unknown.
+char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len);
+
+#endif

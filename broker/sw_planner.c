@@ -1,0 +1,158 @@
+/*  sw_planner - shard numbering of a job. See sw_planner.h. */
+#include "sw_planner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *scanner;
+    sw_hostlist_t *hosts;
+    sw_portlist_t *ports;
+    uint32_t shard_ports;
+    uint64_t chunks;      //  port chunks per host
+    uint64_t first_shard; //  index of this target's first shard
+    uint64_t shards;
+} plan_target_t;
+
+struct sw_plan_t {
+    plan_target_t *targets;
+    size_t ntargets;
+    uint64_t total;
+};
+
+static const char *s_scanners[] = {"tcp", NULL};
+
+int sw_plan_knows_scanner (const char *scanner)
+{
+    for (const char **s = s_scanners; *s; s++)
+        if (strcmp (*s, scanner) == 0)
+            return 1;
+    return 0;
+}
+
+void sw_plan_destroy (sw_plan_t **self_p)
+{
+    sw_plan_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->ntargets; i++) {
+        free (self->targets[i].scanner);
+        sw_hostlist_destroy (&self->targets[i].hosts);
+        sw_portlist_destroy (&self->targets[i].ports);
+    }
+    free (self->targets);
+    free (self);
+    *self_p = NULL;
+}
+
+static sw_hostlist_t *s_hostlist (char **specs, size_t n, char *err, size_t errlen)
+{
+    sw_hostlist_t *list = sw_hostlist_new ();
+    for (size_t i = 0; i < n; i++)
+        if (sw_hostlist_add (list, specs[i], err, errlen)) {
+            sw_hostlist_destroy (&list);
+            return NULL;
+        }
+    return list;
+}
+
+//  Validates one target and fills pt. Returns 0, or -1 with a message.
+static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_scope,
+                          const sw_hostlist_t *allowed, plan_target_t *pt, char *why,
+                          size_t whylen)
+{
+    char msg[512], offender[128];
+    if (!sw_plan_knows_scanner (t->scanner)) {
+        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp)", t->scanner);
+        return -1;
+    }
+    pt->scanner = strdup (t->scanner);
+    if (!t->nhosts || !t->ports) {
+        snprintf (why, whylen, "a tcp target needs 'hosts' and 'ports'");
+        return -1;
+    }
+    if (!(pt->hosts = s_hostlist (t->hosts, t->nhosts, msg, sizeof msg))) {
+        snprintf (why, whylen, "hosts: %s", msg);
+        return -1;
+    }
+    if (!(pt->ports = sw_portlist_parse (t->ports, msg, sizeof msg))) {
+        snprintf (why, whylen, "%s", msg);
+        return -1;
+    }
+    if (job_scope && !sw_hostlist_within (pt->hosts, job_scope, offender, sizeof offender)) {
+        snprintf (why, whylen, "host %s is outside the job's scope", offender);
+        return -1;
+    }
+    if (!sw_hostlist_within (pt->hosts, allowed, offender, sizeof offender)) {
+        snprintf (why, whylen, "host %s is outside the broker's allowed scope", offender);
+        return -1;
+    }
+    pt->shard_ports = t->shard_ports ? t->shard_ports : SW_SHARD_PORTS_DEFAULT;
+    if (pt->shard_ports > SW_SHARD_PORTS_MAX) {
+        snprintf (why, whylen, "shard_ports %u is above the maximum %d", pt->shard_ports,
+                  SW_SHARD_PORTS_MAX);
+        return -1;
+    }
+    uint32_t nports = sw_portlist_count (pt->ports);
+    pt->chunks = (nports + pt->shard_ports - 1) / pt->shard_ports;
+    pt->shards = sw_hostlist_count (pt->hosts) * pt->chunks;
+    return 0;
+}
+
+sw_plan_t *sw_plan_new (const sw_jobfile_t *job, const sw_hostlist_t *allowed, char *err,
+                        size_t errlen)
+{
+    sw_plan_t *self = calloc (1, sizeof *self);
+    sw_hostlist_t *job_scope = NULL;
+    char why[600];
+    if (job->nscope && !(job_scope = s_hostlist (job->scope, job->nscope, why, sizeof why))) {
+        snprintf (err, errlen, "scope: %s", why);
+        goto fail;
+    }
+    self->targets = calloc (job->ntargets ? job->ntargets : 1, sizeof (plan_target_t));
+    for (size_t i = 0; i < job->ntargets; i++) {
+        plan_target_t *pt = &self->targets[i];
+        self->ntargets = i + 1;
+        if (s_plan_target (&job->targets[i], job_scope, allowed, pt, why, sizeof why)) {
+            snprintf (err, errlen, "targets[%zu] (line %d): %s", i, job->targets[i].line, why);
+            goto fail;
+        }
+        pt->first_shard = self->total;
+        self->total += pt->shards;
+    }
+    if (self->total == 0) {
+        snprintf (err, errlen, "the job has no work: no targets");
+        goto fail;
+    }
+    sw_hostlist_destroy (&job_scope);
+    return self;
+fail:
+    sw_hostlist_destroy (&job_scope);
+    sw_plan_destroy (&self);
+    return NULL;
+}
+
+uint64_t sw_plan_total (const sw_plan_t *self)
+{
+    return self->total;
+}
+
+int sw_plan_shard (const sw_plan_t *self, uint64_t index, sw_shard_spec_t *out)
+{
+    if (index >= self->total)
+        return -1;
+    //  Few targets per job: a linear search is cheaper than anything else.
+    const plan_target_t *pt = self->targets;
+    while (index >= pt->first_shard + pt->shards)
+        pt++;
+    uint64_t local = index - pt->first_shard;
+    uint64_t host = local / pt->chunks;
+    uint64_t chunk = local % pt->chunks;
+    uint32_t nports = sw_portlist_count (pt->ports);
+    uint32_t first = (uint32_t) (chunk * pt->shard_ports);
+    uint32_t count = nports - first < pt->shard_ports ? nports - first : pt->shard_ports;
+    out->scanner = pt->scanner;
+    sw_ipv4_format (sw_hostlist_nth (pt->hosts, host), out->target);
+    return sw_portlist_slice_format (pt->ports, first, count, out->ports, sizeof out->ports);
+}

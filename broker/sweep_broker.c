@@ -1,0 +1,730 @@
+/*  sweep-broker - fronts the cluster: admin endpoint for sweepctl, node
+    endpoint for sweep-nodes, the job store and the reducer.
+
+    One thread runs the loop: receive what is waiting on both sockets,
+    hand out shards to nodes with credit, make the round's changes durable
+    with one store commit, then acknowledge. Sends to nodes never block
+    (ROUTER_MANDATORY, zero send timeout): a failed send means the node is
+    gone and its leases go back to the queue. */
+#include <czmq.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include "sw_jobs.h"
+#include "sw_keys.h"
+#include "sw_opts.h"
+#include "sw_proto.h"
+
+#define ROUND_MAX_MSGS 2000 //  messages handled before the next commit
+
+typedef struct {
+    char id[64];        //  routing id, hex
+    zframe_t *routing;
+    char key[41];       //  Z85 public key from the ZAP User-Id
+    char name[64];
+    bool has_tcp;
+    uint32_t capacity;
+    uint32_t credit;
+    bool draining;
+    int64_t last_seen;
+    uint64_t shards_done;
+    uint64_t ack_seq;   //  highest reliable seq processed, to acknowledge
+    bool ack_due;
+    zhash_t *labels;
+} node_t;
+
+typedef struct {
+    //  settings
+    char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec;
+    int heartbeat_ms, liveness, scan_timeout_ms, verbose;
+    //  runtime
+    zsock_t *admin;
+    zsock_t *nodes_sock;
+    zactor_t *auth;
+    sw_store_t *store;
+    sw_jobs_t *jobs;
+    sw_hostlist_t *scope;
+    zhashx_t *nodes;     //  routing id hex -> node_t
+    zhash_t *node_keys;  //  Z85 -> name, allow-list of node keys
+    zhash_t *admin_keys; //  Z85 -> name, allow-list of admin keys
+    struct timespec node_keys_mtime;
+    int64_t started;
+    int64_t next_tick;
+    uint64_t malformed;
+} broker_t;
+
+static void s_node_destroy (void **item)
+{
+    node_t *node = *item;
+    if (node) {
+        zframe_destroy (&node->routing);
+        zhash_destroy (&node->labels);
+        free (node);
+        *item = NULL;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Keys and allow-lists
+
+static int s_load_keys (broker_t *self, const char *which, zhash_t **out, struct timespec *mtime)
+{
+    char dir[1024], err[512];
+    snprintf (dir, sizeof dir, "%s/allow/%s", self->keys_dir, which);
+    zhash_t *keys = sw_keys_load_dir (dir, err, sizeof err);
+    if (!keys) {
+        zsys_error ("allow-list %s: %s", dir, err);
+        return -1;
+    }
+    zhash_destroy (out);
+    *out = keys;
+    struct stat st;
+    if (mtime && stat (dir, &st) == 0)
+        *mtime = st.st_mtim;
+    return 0;
+}
+
+static const char *s_peer_key (zmsg_t *msg)
+{
+    zframe_t *frame = zmsg_first (msg);
+    const char *key = frame ? zframe_meta (frame, "User-Id") : NULL;
+    return key && strlen (key) == 40 ? key : NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  Node channel
+
+static int s_send_node (broker_t *self, node_t *node, sw_node_msg_t *msg);
+
+static void s_node_lost (broker_t *self, node_t *node, const char *why)
+{
+    zsys_warning ("node %s (%s) removed: %s; requeueing %zu leased shards", node->name, node->id,
+                  why, sw_jobs_leases_of (self->jobs, node->id));
+    sw_jobs_node_lost (self->jobs, node->id, why);
+    zhashx_delete (self->nodes, node->id);
+}
+
+static void s_disconnect (broker_t *self, zframe_t *routing, const char *reason)
+{
+    sw_node_msg_t msg = {.cmd = SW_CMD_DISCONNECT, .reason = (char *) reason};
+    zmsg_t *zmsg = sw_node_msg_encode (&msg);
+    zmsg_prepend (zmsg, &(zframe_t *) {zframe_dup (routing)});
+    if (zmsg_send (&zmsg, self->nodes_sock))
+        zmsg_destroy (&zmsg);
+}
+
+static int s_send_node (broker_t *self, node_t *node, sw_node_msg_t *msg)
+{
+    zmsg_t *zmsg = sw_node_msg_encode (msg);
+    if (!zmsg)
+        return -1;
+    zframe_t *routing = zframe_dup (node->routing);
+    zmsg_prepend (zmsg, &routing);
+    if (zmsg_send (&zmsg, self->nodes_sock) == 0)
+        return 0;
+    zmsg_destroy (&zmsg);
+    return -1;
+}
+
+static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const char *key,
+                        sw_node_msg_t *msg)
+{
+    if (msg->version != SW_PROTO_VERSION) {
+        char why[96];
+        snprintf (why, sizeof why, "protocol version %u not supported (broker speaks %d)",
+                  msg->version, SW_PROTO_VERSION);
+        zsys_warning ("node %s: %s", msg->name, why);
+        s_disconnect (self, routing, why);
+        return;
+    }
+    node_t *node = zhashx_lookup (self->nodes, id);
+    if (!node) {
+        node = calloc (1, sizeof *node);
+        snprintf (node->id, sizeof node->id, "%s", id);
+        node->routing = zframe_dup (routing);
+        zhashx_insert (self->nodes, node->id, node);
+    }
+    snprintf (node->key, sizeof node->key, "%s", key);
+    const char *allowed_name = zhash_lookup (self->node_keys, key);
+    snprintf (node->name, sizeof node->name, "%s", allowed_name ? allowed_name : msg->name);
+    node->has_tcp = false;
+    for (size_t i = 0; i < msg->nscanners; i++)
+        if (strcmp (msg->scanners[i], "tcp") == 0)
+            node->has_tcp = true;
+    node->capacity = msg->capacity;
+    node->credit = msg->credit;
+    node->draining = false;
+    zhash_destroy (&node->labels);
+    node->labels = zhash_new ();
+    zhash_autofree (node->labels);
+    for (size_t i = 0; i < msg->nlabels; i++)
+        zhash_insert (node->labels, msg->label_keys[i], msg->label_values[i]);
+    zsys_info ("node %s ready (%s): capacity %u, credit %u, %zu scanners", node->name, node->id,
+               node->capacity, node->credit, msg->nscanners);
+}
+
+static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg, int64_t now)
+{
+    switch (msg->cmd) {
+    case SW_CMD_CREDIT:
+        node->credit += msg->credit;
+        node->draining = msg->draining;
+        if (node->draining)
+            node->credit = 0;
+        break;
+    case SW_CMD_HEARTBEAT:
+        for (size_t i = 0; i < msg->nleases; i++)
+            sw_jobs_renew (self->jobs, msg->leases[i].job, msg->leases[i].shard, node->id, now);
+        break;
+    case SW_CMD_FINDINGS:
+        for (size_t i = 0; i < msg->nfindings; i++) {
+            sw_finding_t *f = &msg->findings[i];
+            //  The fingerprint is recomputed, never trusted from the wire,
+            //  so a node cannot make two different findings collide.
+            sw_finding_fingerprint (f);
+            if (sw_jobs_finding (self->jobs, f) < 0)
+                zsys_warning ("node %s: finding for unknown job dropped", node->name);
+        }
+        break;
+    case SW_CMD_DONE:
+        if (sw_jobs_done (self->jobs, msg->job, msg->shard, node->id, msg->open, msg->closed,
+                          msg->filtered))
+            node->shards_done++;
+        if (!node->draining)
+            node->credit += msg->credit;
+        break;
+    case SW_CMD_FAILED:
+        sw_jobs_failed (self->jobs, msg->job, msg->shard, node->name, msg->reason);
+        if (!node->draining)
+            node->credit += msg->credit;
+        break;
+    case SW_CMD_DISCONNECT:
+        s_node_lost (self, node, msg->reason && *msg->reason ? msg->reason : "node left");
+        return;
+    default:
+        zsys_warning ("node %s: unexpected %s dropped", node->name, sw_cmd_name (msg->cmd));
+        return;
+    }
+    if (msg->cmd == SW_CMD_FINDINGS || msg->cmd == SW_CMD_DONE || msg->cmd == SW_CMD_FAILED) {
+        if (msg->seq > node->ack_seq)
+            node->ack_seq = msg->seq;
+        node->ack_due = true;
+    }
+}
+
+static void s_node_recv (broker_t *self, int64_t now)
+{
+    zmsg_t *zmsg = zmsg_recv (self->nodes_sock);
+    if (!zmsg)
+        return;
+    zframe_t *routing = zmsg_pop (zmsg);
+    char *id = routing ? zframe_strhex (routing) : NULL;
+    const char *key = s_peer_key (zmsg);
+    sw_node_msg_t msg;
+    char err[300];
+    if (!routing || !id || strlen (id) >= 64)
+        goto cleanup;
+    if (!key || !zhash_lookup (self->node_keys, key)) {
+        //  zauth let the key in (it is on an allow-list), but not as a
+        //  node: an admin key cannot claim shards.
+        zsys_warning ("node endpoint: key %.8s... is not a node key; message dropped",
+                      key ? key : "(none)");
+        s_disconnect (self, routing, "this key is not allowed on the node endpoint");
+        goto cleanup;
+    }
+    if (sw_node_msg_decode (zmsg, &msg, err, sizeof err)) {
+        self->malformed++;
+        node_t *known = zhashx_lookup (self->nodes, id);
+        zsys_warning ("node %s: malformed message dropped: %s", known ? known->name : id, err);
+        goto cleanup;
+    }
+    node_t *node = zhashx_lookup (self->nodes, id);
+    if (msg.cmd == SW_CMD_READY)
+        s_on_ready (self, routing, id, key, &msg);
+    else if (!node)
+        //  Most likely the broker restarted: the node must introduce
+        //  itself again, then replay what we have not acknowledged.
+        s_disconnect (self, routing, "unknown session; send READY");
+    else if (strcmp (node->key, key) != 0)
+        zsys_warning ("node %s: key changed within a session; message dropped", node->name);
+    else {
+        node->last_seen = now;
+        s_on_node_message (self, node, &msg, now);
+    }
+    if ((node = zhashx_lookup (self->nodes, id)))
+        node->last_seen = now;
+    sw_node_msg_clear (&msg);
+cleanup:
+    zstr_free (&id);
+    zframe_destroy (&routing);
+    zmsg_destroy (&zmsg);
+}
+
+//  Hands out shards round-robin to nodes that have credit.
+static void s_dispatch (broker_t *self, int64_t now)
+{
+    bool progress = true;
+    while (progress) {
+        progress = false;
+        zlistx_t *gone = NULL;
+        for (node_t *node = zhashx_first (self->nodes); node; node = zhashx_next (self->nodes)) {
+            if (!node->credit || node->draining || !node->has_tcp)
+                continue;
+            sw_grant_t grant;
+            if (!sw_jobs_next (self->jobs, node->id, now, &grant))
+                return;
+            sw_node_msg_t msg = {.cmd = SW_CMD_SHARD,
+                                 .job = grant.job,
+                                 .shard = grant.shard,
+                                 .attempt = grant.attempt,
+                                 .lease_ms = grant.lease_ms,
+                                 .scanner = (char *) grant.spec.scanner,
+                                 .target = grant.spec.target,
+                                 .ports = grant.spec.ports,
+                                 .timeout_ms = (uint32_t) self->scan_timeout_ms};
+            if (s_send_node (self, node, &msg)) {
+                if (!gone)
+                    gone = zlistx_new ();
+                zlistx_add_end (gone, node);
+                continue;
+            }
+            node->credit--;
+            progress = true;
+        }
+        for (node_t *node = gone ? zlistx_first (gone) : NULL; node; node = zlistx_next (gone))
+            s_node_lost (self, node, "send failed (peer gone or its queue full)");
+        zlistx_destroy (&gone);
+    }
+}
+
+static void s_send_acks (broker_t *self)
+{
+    for (node_t *node = zhashx_first (self->nodes); node; node = zhashx_next (self->nodes))
+        if (node->ack_due) {
+            sw_node_msg_t msg = {.cmd = SW_CMD_ACK, .seq = node->ack_seq};
+            s_send_node (self, node, &msg);
+            node->ack_due = false;
+        }
+}
+
+//  Once per heartbeat: expire leases and silent nodes, apply revocations,
+//  and tell every node we are alive.
+static void s_tick (broker_t *self, int64_t now)
+{
+    sw_jobs_expire (self->jobs, now);
+    char dir[1024];
+    snprintf (dir, sizeof dir, "%s/allow/nodes", self->keys_dir);
+    struct stat st;
+    if (stat (dir, &st) == 0
+        && (st.st_mtim.tv_sec != self->node_keys_mtime.tv_sec
+            || st.st_mtim.tv_nsec != self->node_keys_mtime.tv_nsec))
+        s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime);
+    zlistx_t *lost = zlistx_new ();
+    for (node_t *node = zhashx_first (self->nodes); node; node = zhashx_next (self->nodes)) {
+        const char *why = NULL;
+        if (!zhash_lookup (self->node_keys, node->key))
+            why = "key revoked";
+        else if (now - node->last_seen > (int64_t) self->heartbeat_ms * self->liveness)
+            why = "heartbeat expired";
+        else {
+            sw_node_msg_t hb = {.cmd = SW_CMD_HEARTBEAT};
+            if (s_send_node (self, node, &hb))
+                why = "send failed (peer gone or its queue full)";
+        }
+        if (why)
+            zlistx_add_end (lost, node);
+        if (why && strcmp (why, "key revoked") == 0)
+            s_disconnect (self, node->routing, "key revoked");
+    }
+    for (node_t *node = zlistx_first (lost); node; node = zlistx_next (lost))
+        s_node_lost (self, node,
+                     zhash_lookup (self->node_keys, node->key) ? "heartbeat expired"
+                                                               : "key revoked");
+    zlistx_destroy (&lost);
+}
+
+//  ---------------------------------------------------------------------
+//  Admin channel
+
+typedef struct {
+    msgpack_sbuffer sbuf;
+    msgpack_packer pk;
+} reply_t;
+
+static void s_reply_init (reply_t *r)
+{
+    msgpack_sbuffer_init (&r->sbuf);
+    msgpack_packer_init (&r->pk, &r->sbuf, msgpack_sbuffer_write);
+}
+
+static void s_admin_send (broker_t *self, zmsg_t *envelope, const char *status, reply_t *r)
+{
+    zmsg_t *reply = sw_admin_msg_new (status, &r->sbuf);
+    //  The envelope (routing id and empty delimiter) goes back in front.
+    for (zframe_t *f = zmsg_last (envelope); f; f = zmsg_last (envelope)) {
+        zmsg_remove (envelope, f);
+        zmsg_prepend (reply, &f);
+    }
+    if (zmsg_send (&reply, self->admin))
+        zmsg_destroy (&reply);
+    msgpack_sbuffer_destroy (&r->sbuf);
+}
+
+static void s_admin_error (broker_t *self, zmsg_t *envelope, const char *code, const char *text)
+{
+    reply_t r;
+    s_reply_init (&r);
+    msgpack_pack_map (&r.pk, 2);
+    sw_pack_kv_str (&r.pk, "code", code);
+    sw_pack_kv_str (&r.pk, "message", text);
+    s_admin_send (self, envelope, "ERROR", &r);
+}
+
+static void s_pack_nodes (broker_t *self, msgpack_packer *pk, int64_t now)
+{
+    msgpack_pack_map (pk, 1);
+    sw_pack_str (pk, "nodes");
+    msgpack_pack_array (pk, zhashx_size (self->nodes));
+    for (node_t *node = zhashx_first (self->nodes); node; node = zhashx_next (self->nodes)) {
+        msgpack_pack_map (pk, 10);
+        sw_pack_kv_str (pk, "name", node->name);
+        sw_pack_kv_str (pk, "id", node->id);
+        sw_pack_kv_str (pk, "key", node->key);
+        sw_pack_kv_uint (pk, "capacity", node->capacity);
+        sw_pack_kv_uint (pk, "credit", node->credit);
+        sw_pack_kv_uint (pk, "leases", sw_jobs_leases_of (self->jobs, node->id));
+        sw_pack_kv_uint (pk, "shards_done", node->shards_done);
+        sw_pack_kv_bool (pk, "draining", node->draining);
+        sw_pack_kv_uint (pk, "last_seen_ms", (uint64_t) (now - node->last_seen));
+        sw_pack_str (pk, "labels");
+        msgpack_pack_map (pk, zhash_size (node->labels));
+        for (char *v = zhash_first (node->labels); v; v = zhash_next (node->labels))
+            sw_pack_kv_str (pk, zhash_cursor (node->labels), v);
+    }
+}
+
+static void s_pack_status (broker_t *self, msgpack_packer *pk, int64_t now)
+{
+    size_t running, total;
+    sw_jobs_counts (self->jobs, &running, &total);
+    msgpack_pack_map (pk, 7);
+    sw_pack_kv_uint (pk, "protocol", SW_PROTO_VERSION);
+    sw_pack_kv_uint (pk, "uptime_ms", (uint64_t) (now - self->started));
+    sw_pack_kv_uint (pk, "nodes", zhashx_size (self->nodes));
+    sw_pack_kv_uint (pk, "jobs_running", running);
+    sw_pack_kv_uint (pk, "jobs_total", total);
+    sw_pack_kv_str (pk, "scope", self->scope_spec);
+    sw_pack_kv_uint (pk, "malformed_dropped", self->malformed);
+}
+
+static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd,
+                            const sw_mpv_t *body, int64_t now)
+{
+    reply_t r;
+    char err[1024];
+    const char *id = sw_mpv_str (sw_mpv_get (body, "id"));
+    s_reply_init (&r);
+    if (strcmp (cmd, "STATUS") == 0)
+        s_pack_status (self, &r.pk, now);
+    else if (strcmp (cmd, "NODES") == 0)
+        s_pack_nodes (self, &r.pk, now);
+    else if (strcmp (cmd, "JOBS") == 0)
+        sw_jobs_pack_list (self->jobs, &r.pk);
+    else if (strcmp (cmd, "JOB") == 0) {
+        if (!id || sw_jobs_pack_progress (self->jobs, id, &r.pk))
+            goto not_found;
+    }
+    else if (strcmp (cmd, "SUBMIT") == 0) {
+        const sw_mpv_t *text = sw_mpv_get (body, "text");
+        const char *source = sw_mpv_str (sw_mpv_get (body, "source"));
+        char job_id[SW_JOB_ID_MAX];
+        uint64_t total;
+        if (!text || text->type != SW_MPV_STR) {
+            msgpack_sbuffer_destroy (&r.sbuf);
+            s_admin_error (self, envelope, "bad-request", "SUBMIT needs 'text' (the job file)");
+            return;
+        }
+        if (sw_jobs_submit (self->jobs, text->v.s, text->len, source ? source : "job", job_id,
+                            &total, err, sizeof err)
+            || sw_jobs_commit (self->jobs, err, sizeof err)) {
+            msgpack_sbuffer_destroy (&r.sbuf);
+            s_admin_error (self, envelope, "invalid-job", err);
+            return;
+        }
+        msgpack_pack_map (&r.pk, 2);
+        sw_pack_kv_str (&r.pk, "id", job_id);
+        sw_pack_kv_uint (&r.pk, "total", total);
+    }
+    else if (strcmp (cmd, "REPORT") == 0) {
+        const char *format = sw_mpv_str (sw_mpv_get (body, "format"));
+        if (format && strcmp (format, "json") != 0) {
+            snprintf (err, sizeof err, "report format '%s' is not supported (this broker writes: json)",
+                      format);
+            msgpack_sbuffer_destroy (&r.sbuf);
+            s_admin_error (self, envelope, "bad-request", err);
+            return;
+        }
+        size_t len;
+        char *report = id ? sw_jobs_report_json (self->jobs, id, &len) : NULL;
+        if (!report)
+            goto not_found;
+        msgpack_pack_map (&r.pk, 2);
+        sw_pack_kv_str (&r.pk, "format", "json");
+        sw_pack_str (&r.pk, "report");
+        msgpack_pack_str (&r.pk, len);
+        msgpack_pack_str_body (&r.pk, report, len);
+        free (report);
+    }
+    else if (strcmp (cmd, "CANCEL") == 0) {
+        if (!id || sw_jobs_cancel (self->jobs, id, err, sizeof err)
+            || sw_jobs_commit (self->jobs, err, sizeof err)) {
+            msgpack_sbuffer_destroy (&r.sbuf);
+            s_admin_error (self, envelope, "bad-request", id ? err : "CANCEL needs 'id'");
+            return;
+        }
+        msgpack_pack_map (&r.pk, 2);
+        sw_pack_kv_str (&r.pk, "id", id);
+        sw_pack_kv_str (&r.pk, "state", "cancelled");
+    }
+    else {
+        snprintf (err, sizeof err, "unknown command '%s'", cmd);
+        msgpack_sbuffer_destroy (&r.sbuf);
+        s_admin_error (self, envelope, "bad-request", err);
+        return;
+    }
+    s_admin_send (self, envelope, "OK", &r);
+    return;
+not_found:
+    msgpack_sbuffer_destroy (&r.sbuf);
+    snprintf (err, sizeof err, "no job '%s'", id ? id : "");
+    s_admin_error (self, envelope, "not-found", err);
+}
+
+static void s_admin_recv (broker_t *self, int64_t now)
+{
+    zmsg_t *zmsg = zmsg_recv (self->admin);
+    if (!zmsg)
+        return;
+    //  Envelope: routing id, then the REQ socket's empty delimiter.
+    zmsg_t *envelope = zmsg_new ();
+    zframe_t *frame;
+    while ((frame = zmsg_pop (zmsg))) {
+        bool delimiter = zframe_size (frame) == 0;
+        zmsg_append (envelope, &frame);
+        if (delimiter)
+            break;
+    }
+    const char *key = s_peer_key (zmsg);
+    char *cmd = NULL;
+    sw_mpdoc_t doc = {0};
+    char err[300];
+    if (zmsg_size (envelope) != 2)
+        ; //  not a REQ peer: nothing sensible to answer
+    else if (!key || !zhash_lookup (self->admin_keys, key)) {
+        zsys_warning ("admin endpoint: key %.8s... is not an admin key; refused",
+                      key ? key : "(none)");
+        s_admin_error (self, envelope, "forbidden",
+                       "this key is not an admin key (it is not in the broker's allow/admins)");
+    }
+    else if (sw_admin_msg_decode (zmsg, &cmd, &doc, err, sizeof err)) {
+        self->malformed++;
+        zsys_warning ("admin request dropped: %s", err);
+        s_admin_error (self, envelope, "bad-request", err);
+    }
+    else
+        s_admin_handle (self, envelope, cmd, doc.root, now);
+    free (cmd);
+    sw_mpdoc_free (&doc);
+    zmsg_destroy (&envelope);
+    zmsg_destroy (&zmsg);
+}
+
+//  ---------------------------------------------------------------------
+//  Set-up and loop
+
+static zsock_t *s_router (zcert_t *cert, const char *endpoint, int maxmsg)
+{
+    zsock_t *sock = zsock_new (ZMQ_ROUTER);
+    zcert_apply (cert, sock);
+    zsock_set_curve_server (sock, 1);
+    zsock_set_maxmsgsize (sock, maxmsg);
+    zsock_set_router_mandatory (sock, 1);
+    zsock_set_sndtimeo (sock, 0);
+    zsock_set_sndhwm (sock, 100000);
+    zsock_set_rcvhwm (sock, 100000);
+    zsock_set_linger (sock, 0);
+    if (zsock_bind (sock, "%s", endpoint) < 0) {
+        zsys_error ("cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&sock);
+    }
+    return sock;
+}
+
+static int s_write_endpoints (broker_t *self)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/endpoints", self->state_dir);
+    FILE *file = fopen (path, "w");
+    if (!file)
+        return -1;
+    fprintf (file, "admin %s\nnode %s\n", zsock_endpoint (self->admin),
+             zsock_endpoint (self->nodes_sock));
+    fclose (file);
+    return 0;
+}
+
+static int s_start (broker_t *self)
+{
+    char path[1024], err[1024];
+    if (zsys_dir_create ("%s", self->state_dir)) {
+        zsys_error ("cannot create state directory %s", self->state_dir);
+        return -1;
+    }
+    chmod (self->state_dir, 0700);
+    self->scope = sw_hostlist_new ();
+    char *specs = strdup (self->scope_spec);
+    for (char *save = NULL, *s = strtok_r (specs, ", ", &save); s; s = strtok_r (NULL, ", ", &save))
+        if (sw_hostlist_add (self->scope, s, err, sizeof err)) {
+            zsys_error ("--scope: %s", err);
+            free (specs);
+            return -1;
+        }
+    free (specs);
+    if (s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime)
+        || s_load_keys (self, "admins", &self->admin_keys, NULL))
+        return -1;
+    snprintf (path, sizeof path, "%s/broker/broker.crt", self->keys_dir);
+    zcert_t *cert = sw_cert_load_secret (path, err, sizeof err);
+    if (!cert) {
+        zsys_error ("%s", err);
+        return -1;
+    }
+    //  zauth must be running before anything binds, or the first
+    //  connections would be let in unauthenticated.
+    self->auth = zactor_new (zauth, NULL);
+    snprintf (path, sizeof path, "%s/allow", self->keys_dir);
+    zstr_sendx (self->auth, "CURVE", path, NULL);
+    zsock_wait (self->auth);
+    self->admin = s_router (cert, self->admin_bind, SW_ADMIN_MAX_REQ);
+    self->nodes_sock = s_router (cert, self->node_bind, SW_NODE_MAX_MSG);
+    sw_cert_destroy (&cert);
+    if (!self->admin || !self->nodes_sock)
+        return -1;
+    snprintf (path, sizeof path, "%s/store", self->state_dir);
+    if (!(self->store = sw_store_open (path, err, sizeof err))) {
+        zsys_error ("%s", err);
+        return -1;
+    }
+    self->started = zclock_mono ();
+    if (!(self->jobs = sw_jobs_new (self->store, self->scope, err, sizeof err))) {
+        zsys_error ("job store: %s", err);
+        return -1;
+    }
+    self->nodes = zhashx_new ();
+    zhashx_set_destructor (self->nodes, s_node_destroy);
+    if (s_write_endpoints (self))
+        zsys_warning ("cannot write %s/endpoints", self->state_dir);
+    zsys_info ("listening: admin %s, nodes %s; scope %s", zsock_endpoint (self->admin),
+               zsock_endpoint (self->nodes_sock), self->scope_spec);
+    return 0;
+}
+
+static int s_run (broker_t *self)
+{
+    zpoller_t *poller = zpoller_new (self->admin, self->nodes_sock, NULL);
+    self->next_tick = zclock_mono () + self->heartbeat_ms;
+    int rc = 0;
+    while (!zsys_interrupted) {
+        int64_t now = zclock_mono ();
+        int timeout = (int) (self->next_tick > now ? self->next_tick - now : 0);
+        zpoller_wait (poller, timeout);
+        if (zpoller_terminated (poller))
+            break;
+        now = zclock_mono ();
+        int handled = 0;
+        while (handled < ROUND_MAX_MSGS && (zsock_events (self->nodes_sock) & ZMQ_POLLIN)) {
+            s_node_recv (self, now);
+            handled++;
+        }
+        while (handled < ROUND_MAX_MSGS && (zsock_events (self->admin) & ZMQ_POLLIN)) {
+            s_admin_recv (self, now);
+            handled++;
+        }
+        if (now >= self->next_tick) {
+            s_tick (self, now);
+            self->next_tick = now + self->heartbeat_ms;
+        }
+        s_dispatch (self, now);
+        char err[512];
+        if (sw_jobs_commit (self->jobs, err, sizeof err)) {
+            //  Without durable state nothing may be acknowledged.
+            zsys_error ("%s; stopping", err);
+            rc = 1;
+            break;
+        }
+        s_send_acks (self);
+    }
+    zpoller_destroy (&poller);
+    return rc;
+}
+
+static void s_stop (broker_t *self)
+{
+    zhashx_destroy (&self->nodes);
+    sw_jobs_destroy (&self->jobs);
+    sw_store_destroy (&self->store);
+    zsock_destroy (&self->admin);
+    zsock_destroy (&self->nodes_sock);
+    zactor_destroy (&self->auth);
+    zhash_destroy (&self->node_keys);
+    zhash_destroy (&self->admin_keys);
+    sw_hostlist_destroy (&self->scope);
+}
+
+int main (int argc, char **argv)
+{
+    broker_t self = {.keys_dir = "keys",
+                     .state_dir = "state/broker",
+                     .admin_bind = "tcp://127.0.0.1:5700",
+                     .node_bind = "tcp://127.0.0.1:5701",
+                     .scope_spec = "127.0.0.0/8",
+                     .heartbeat_ms = 1000,
+                     .liveness = 3,
+                     .scan_timeout_ms = 1000};
+    sw_opt_t opts[] = {
+        {"keys", SW_OPT_STR, &self.keys_dir, 0, 0, "key directory (see keys/README.md) [keys]"},
+        {"state", SW_OPT_STR, &self.state_dir, 0, 0, "state directory [state/broker]"},
+        {"admin-bind", SW_OPT_STR, &self.admin_bind, 0, 0,
+         "admin endpoint; port * picks a free one [tcp://127.0.0.1:5700]"},
+        {"node-bind", SW_OPT_STR, &self.node_bind, 0, 0, "node endpoint [tcp://127.0.0.1:5701]"},
+        {"scope", SW_OPT_STR, &self.scope_spec, 0, 0,
+         "comma-separated CIDRs that network targets must fall in [127.0.0.0/8]"},
+        {"heartbeat-ms", SW_OPT_INT, &self.heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
+        {"liveness", SW_OPT_INT, &self.liveness, 2, 100,
+         "heartbeats a node may miss before it is dropped [3]"},
+        {"scan-timeout-ms", SW_OPT_INT, &self.scan_timeout_ms, 10, 60000,
+         "per-port connect timeout sent with tcp shards [1000]"},
+        {NULL, 0, NULL, 0, 0, NULL}};
+    char *positional[1];
+    int npositional = 0;
+    bool help;
+    if (sw_opts_parse (opts, argc, argv, 1, positional, &npositional, &help))
+        return 2;
+    if (help) {
+        printf ("Usage: sweep-broker [OPTIONS]\n\nRuns the cloudsweep broker: the admin endpoint "
+                "for sweepctl, the node endpoint for sweep-node, the job store and the "
+                "reducer.\nState (the job store, the endpoints file) lives in --state.\n\n");
+        sw_opts_usage (opts);
+        return 0;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    zsys_init ();
+    zsys_set_logident ("sweep-broker");
+    zsys_set_linger (0);
+    int rc = s_start (&self) ? 1 : s_run (&self);
+    s_stop (&self);
+    zsys_info ("stopped");
+    return rc;
+}

@@ -1,0 +1,557 @@
+/*  sweepctl - the cloudsweep admin console.
+
+    Talks to the broker's admin endpoint over CURVE REQ (sw_client) and
+    manages key directories locally. Every command takes --help and
+    --json. Exit codes: 0 ok; 1 findings reached --fail-on; 2 usage error
+    or the broker refused the request; 3 the broker did not answer;
+    4 the job ended without full coverage (failed shards or cancelled). */
+#include <czmq.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include "sw_client.h"
+#include "sw_keys.h"
+#include "sw_opts.h"
+#include "sw_proto.h"
+
+#define EXIT_GATE        1
+#define EXIT_USAGE       2
+#define EXIT_UNREACHABLE 3
+#define EXIT_INCOMPLETE  4
+
+typedef struct {
+    char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output;
+    int timeout_ms, retries, nodes, interval_ms;
+    bool json, wait;
+    sw_client_t *client;
+} ctl_t;
+
+static ctl_t s_ctl = {.timeout_ms = 3000, .retries = 3, .nodes = 2, .interval_ms = 250};
+
+typedef struct {
+    const char *name;
+    const char *args;
+    const char *help;
+    int (*run) (ctl_t *ctl, char **argv, int argc);
+    int nargs; //  positional arguments required
+} command_t;
+
+//  ---------------------------------------------------------------------
+//  Talking to the broker
+
+static int s_connect (ctl_t *ctl)
+{
+    char path_key[1024], path_cert[1024], err[1024];
+    const char *keys = ctl->keys ? ctl->keys : (getenv ("SWEEP_KEYS") ?: "keys");
+    snprintf (path_key, sizeof path_key, "%s/broker/broker.crt", keys);
+    snprintf (path_cert, sizeof path_cert, "%s/id/admin.crt", keys);
+    const char *endpoint = ctl->broker ? ctl->broker
+                                       : (getenv ("SWEEP_BROKER") ?: "tcp://127.0.0.1:5700");
+    ctl->client = sw_client_new (endpoint, ctl->broker_key ? ctl->broker_key : path_key,
+                                 ctl->cert ? ctl->cert : path_cert, ctl->timeout_ms, ctl->retries,
+                                 err, sizeof err);
+    if (!ctl->client) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+//  Calls the broker; on success doc holds an OK body. Returns 0 or an exit
+//  code after printing why.
+static int s_call (ctl_t *ctl, const char *command, msgpack_sbuffer *body, sw_mpdoc_t *doc)
+{
+    int rc = ctl->client ? 0 : s_connect (ctl);
+    if (rc)
+        return rc;
+    char err[2048];
+    bool ok;
+    if (sw_client_call (ctl->client, command, body, doc, &ok, err, sizeof err)) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        return EXIT_UNREACHABLE;
+    }
+    if (!ok) {
+        const char *msg = sw_mpv_str (sw_mpv_get (doc->root, "message"));
+        const char *code = sw_mpv_str (sw_mpv_get (doc->root, "code"));
+        fprintf (stderr, "sweepctl: the broker refused %s (%s): %s\n", command,
+                 code ? code : "error", msg ? msg : "");
+        sw_mpdoc_free (doc);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+//  A request whose body is {} or {"id": id}.
+static int s_simple (ctl_t *ctl, const char *command, const char *id, sw_mpdoc_t *doc)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, id ? 1 : 0);
+    if (id)
+        sw_pack_kv_str (&pk, "id", id);
+    int rc = s_call (ctl, command, &sbuf, doc);
+    msgpack_sbuffer_destroy (&sbuf);
+    return rc;
+}
+
+static uint64_t s_u (const sw_mpv_t *map, const char *key)
+{
+    const sw_mpv_t *v = sw_mpv_get (map, key);
+    return v && v->type == SW_MPV_UINT ? v->v.u : 0;
+}
+
+static const char *s_s (const sw_mpv_t *map, const char *key)
+{
+    const char *s = sw_mpv_str (sw_mpv_get (map, key));
+    return s ? s : "";
+}
+
+static void s_print_json (const sw_mpv_t *root)
+{
+    sw_mpv_print_json (stdout, root, 0);
+    putchar ('\n');
+}
+
+//  ---------------------------------------------------------------------
+//  Commands
+
+static int s_cmd_status (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argv;
+    (void) argc;
+    sw_mpdoc_t doc;
+    int rc = s_simple (ctl, "STATUS", NULL, &doc);
+    if (rc)
+        return rc;
+    if (ctl->json)
+        s_print_json (doc.root);
+    else
+        printf ("broker up %.1fs, protocol %" PRIu64 ", scope %s\nnodes %" PRIu64
+                ", jobs running %" PRIu64 " of %" PRIu64 ", malformed messages dropped %" PRIu64
+                "\n",
+                (double) s_u (doc.root, "uptime_ms") / 1000, s_u (doc.root, "protocol"),
+                s_s (doc.root, "scope"), s_u (doc.root, "nodes"), s_u (doc.root, "jobs_running"),
+                s_u (doc.root, "jobs_total"), s_u (doc.root, "malformed_dropped"));
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+static int s_cmd_nodes (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argv;
+    (void) argc;
+    sw_mpdoc_t doc;
+    int rc = s_simple (ctl, "NODES", NULL, &doc);
+    if (rc)
+        return rc;
+    const sw_mpv_t *nodes = sw_mpv_get (doc.root, "nodes");
+    if (ctl->json)
+        s_print_json (doc.root);
+    else {
+        printf ("%-16s %-10s %8s %6s %6s %10s %9s\n", "NAME", "KEY", "CAPACITY", "CREDIT",
+                "LEASES", "DONE", "SEEN");
+        for (uint32_t i = 0; nodes && nodes->type == SW_MPV_ARRAY && i < nodes->len; i++) {
+            const sw_mpv_t *n = &nodes->v.items[i];
+            printf ("%-16s %-10.8s %8" PRIu64 " %6" PRIu64 " %6" PRIu64 " %10" PRIu64
+                    " %7" PRIu64 "ms%s\n",
+                    s_s (n, "name"), s_s (n, "key"), s_u (n, "capacity"), s_u (n, "credit"),
+                    s_u (n, "leases"), s_u (n, "shards_done"), s_u (n, "last_seen_ms"),
+                    sw_mpv_get (n, "draining") && sw_mpv_get (n, "draining")->v.b ? " draining"
+                                                                                 : "");
+        }
+    }
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+static int s_cmd_jobs (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argv;
+    (void) argc;
+    sw_mpdoc_t doc;
+    int rc = s_simple (ctl, "JOBS", NULL, &doc);
+    if (rc)
+        return rc;
+    const sw_mpv_t *jobs = sw_mpv_get (doc.root, "jobs");
+    if (ctl->json)
+        s_print_json (doc.root);
+    else {
+        printf ("%-12s %-20s %-10s %12s %8s %9s\n", "ID", "NAME", "STATE", "SHARDS", "FAILED",
+                "FINDINGS");
+        for (uint32_t i = 0; jobs && jobs->type == SW_MPV_ARRAY && i < jobs->len; i++) {
+            const sw_mpv_t *j = &jobs->v.items[i];
+            char shards[40];
+            snprintf (shards, sizeof shards, "%" PRIu64 "/%" PRIu64, s_u (j, "done"),
+                      s_u (j, "total"));
+            printf ("%-12s %-20.20s %-10s %12s %8" PRIu64 " %9" PRIu64 "\n", s_s (j, "id"),
+                    s_s (j, "name"), s_s (j, "state"), shards, s_u (j, "failed"),
+                    s_u (j, "findings"));
+        }
+    }
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+static void s_progress_line (const sw_mpv_t *job, uint64_t nodes, bool tty)
+{
+    uint64_t total = s_u (job, "total"), done = s_u (job, "done"), failed = s_u (job, "failed");
+    const sw_mpv_t *sev = sw_mpv_get (job, "by_severity");
+    int width = 30;
+    int filled = total ? (int) ((done + failed) * (uint64_t) width / total) : 0;
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[width] = 0;
+    printf ("%s[%s] %" PRIu64 "/%" PRIu64 " shards, %" PRIu64 " failed | findings: %" PRIu64
+            " critical, %" PRIu64 " high, %" PRIu64 " medium, %" PRIu64 " low, %" PRIu64
+            " info | nodes %" PRIu64 " | %.1fs%s",
+            tty ? "\r" : "", bar, done, total, failed, s_u (sev, "critical"), s_u (sev, "high"),
+            s_u (sev, "medium"), s_u (sev, "low"), s_u (sev, "info"), nodes,
+            (double) s_u (job, "elapsed_ms") / 1000, tty ? "\033[K" : "\n");
+    fflush (stdout);
+}
+
+//  Polls a job until it leaves the running state. Fills *final with the
+//  last progress body. Returns 0 or an exit code.
+static int s_watch (ctl_t *ctl, const char *id, sw_mpdoc_t *final)
+{
+    bool tty = isatty (STDOUT_FILENO) && !ctl->json;
+    int64_t next_line = 0;
+    while (true) {
+        sw_mpdoc_t doc, status;
+        int rc = s_simple (ctl, "JOB", id, &doc);
+        if (rc)
+            return rc;
+        uint64_t nodes = 0;
+        if (s_simple (ctl, "STATUS", NULL, &status) == 0) {
+            nodes = s_u (status.root, "nodes");
+            sw_mpdoc_free (&status);
+        }
+        bool running = strcmp (s_s (doc.root, "state"), "running") == 0;
+        int64_t now = zclock_mono ();
+        if (!ctl->json && (tty || !running || now >= next_line)) {
+            s_progress_line (doc.root, nodes, tty);
+            next_line = now + 2000;
+        }
+        if (!running) {
+            if (tty)
+                putchar ('\n');
+            *final = doc;
+            return 0;
+        }
+        sw_mpdoc_free (&doc);
+        zclock_sleep (ctl->interval_ms); //  polling interval, not synchronisation
+        if (zsys_interrupted)
+            return EXIT_USAGE;
+    }
+}
+
+static void s_summary (const sw_mpv_t *job)
+{
+    printf ("\njob %s '%s' %s in %.1fs: %" PRIu64 "/%" PRIu64 " shards done, %" PRIu64
+            " failed\n\n",
+            s_s (job, "id"), s_s (job, "name"), s_s (job, "state"),
+            (double) s_u (job, "elapsed_ms") / 1000, s_u (job, "done"), s_u (job, "total"),
+            s_u (job, "failed"));
+    const sw_mpv_t *sev = sw_mpv_get (job, "by_severity");
+    printf ("  %-10s %8s\n", "SEVERITY", "FINDINGS");
+    for (int i = SW_SEV_COUNT - 1; i >= 0; i--) {
+        const char *name = sw_severity_name ((sw_severity_t) i);
+        printf ("  %-10s %8" PRIu64 "\n", name, s_u (sev, name));
+    }
+    printf ("  %-10s %8" PRIu64 "\n\n", "total", s_u (job, "findings"));
+}
+
+//  Exit code for a finished job: coverage first, then the --fail-on gate.
+static int s_verdict (ctl_t *ctl, const sw_mpv_t *job)
+{
+    if (ctl->fail_on) {
+        sw_severity_t floor;
+        sw_severity_parse (ctl->fail_on, &floor);
+        const sw_mpv_t *sev = sw_mpv_get (job, "by_severity");
+        for (int i = floor; i < SW_SEV_COUNT; i++)
+            if (s_u (sev, sw_severity_name ((sw_severity_t) i))) {
+                fprintf (stderr, "sweepctl: findings at or above %s: failing\n", ctl->fail_on);
+                return EXIT_GATE;
+            }
+    }
+    if (strcmp (s_s (job, "state"), "done") != 0) {
+        fprintf (stderr, "sweepctl: job %s ended %s: coverage is incomplete (see the report's "
+                         "coverage.failed_shards)\n",
+                 s_s (job, "id"), s_s (job, "state"));
+        return EXIT_INCOMPLETE;
+    }
+    return 0;
+}
+
+static int s_write_report (ctl_t *ctl, const char *id)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    sw_pack_kv_str (&pk, "id", id);
+    sw_pack_kv_str (&pk, "format", ctl->format ? ctl->format : "json");
+    sw_mpdoc_t doc;
+    int rc = s_call (ctl, "REPORT", &sbuf, &doc);
+    msgpack_sbuffer_destroy (&sbuf);
+    if (rc)
+        return rc;
+    const sw_mpv_t *report = sw_mpv_get (doc.root, "report");
+    if (!report || report->type != SW_MPV_STR) {
+        fprintf (stderr, "sweepctl: the broker's REPORT reply has no report\n");
+        sw_mpdoc_free (&doc);
+        return EXIT_USAGE;
+    }
+    FILE *out = ctl->output && strcmp (ctl->output, "-") ? fopen (ctl->output, "w") : stdout;
+    if (!out) {
+        fprintf (stderr, "sweepctl: cannot write %s: %s\n", ctl->output, strerror (errno));
+        sw_mpdoc_free (&doc);
+        return EXIT_USAGE;
+    }
+    fwrite (report->v.s, 1, report->len, out);
+    if (out != stdout) {
+        fclose (out);
+        if (!ctl->json)
+            fprintf (stderr, "report written to %s\n", ctl->output);
+    }
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argc;
+    size_t size;
+    char *text = NULL;
+    zfile_t *file = zfile_new (NULL, argv[0]);
+    if (!file || !zfile_is_regular (file) || zfile_cursize (file) > 1024 * 1024
+        || zfile_input (file)) {
+        fprintf (stderr, "sweepctl: cannot read job file %s (missing, not a file, or over 1 MiB)\n",
+                 argv[0]);
+        zfile_destroy (&file);
+        return EXIT_USAGE;
+    }
+    zchunk_t *chunk = zfile_read (file, zfile_cursize (file), 0);
+    size = chunk ? zchunk_size (chunk) : 0;
+    text = chunk ? (char *) zchunk_data (chunk) : "";
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    sw_pack_str (&pk, "text");
+    msgpack_pack_str (&pk, size);
+    msgpack_pack_str_body (&pk, text, size);
+    sw_pack_kv_str (&pk, "source", zfile_filename (file, NULL));
+    zchunk_destroy (&chunk);
+    zfile_destroy (&file);
+    sw_mpdoc_t doc;
+    int rc = s_call (ctl, "SUBMIT", &sbuf, &doc);
+    msgpack_sbuffer_destroy (&sbuf);
+    if (rc)
+        return rc;
+    char id[64];
+    snprintf (id, sizeof id, "%s", s_s (doc.root, "id"));
+    if (ctl->json && !ctl->wait)
+        s_print_json (doc.root);
+    else if (!ctl->json)
+        printf ("submitted %s: %" PRIu64 " shards\n", id, s_u (doc.root, "total"));
+    sw_mpdoc_free (&doc);
+    if (!ctl->wait)
+        return 0;
+    sw_mpdoc_t final;
+    if ((rc = s_watch (ctl, id, &final)))
+        return rc;
+    if (ctl->json)
+        s_print_json (final.root);
+    else
+        s_summary (final.root);
+    if (ctl->output && (rc = s_write_report (ctl, id))) {
+        sw_mpdoc_free (&final);
+        return rc;
+    }
+    rc = s_verdict (ctl, final.root);
+    sw_mpdoc_free (&final);
+    return rc;
+}
+
+static int s_cmd_watch (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argc;
+    sw_mpdoc_t final;
+    int rc = s_watch (ctl, argv[0], &final);
+    if (rc)
+        return rc;
+    if (ctl->json)
+        s_print_json (final.root);
+    else
+        s_summary (final.root);
+    rc = s_verdict (ctl, final.root);
+    sw_mpdoc_free (&final);
+    return rc;
+}
+
+static int s_cmd_report (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argc;
+    return s_write_report (ctl, argv[0]);
+}
+
+static int s_cmd_cancel (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argc;
+    sw_mpdoc_t doc;
+    int rc = s_simple (ctl, "CANCEL", argv[0], &doc);
+    if (rc)
+        return rc;
+    if (ctl->json)
+        s_print_json (doc.root);
+    else
+        printf ("%s cancelled\n", argv[0]);
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+static const char *s_keys_dir (ctl_t *ctl)
+{
+    return ctl->keys ? ctl->keys : (getenv ("SWEEP_KEYS") ?: "keys");
+}
+
+static int s_keys_result (ctl_t *ctl, int rc, const char *err, const char *what, const char *name)
+{
+    if (rc) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (ctl->json)
+        printf ("{\"ok\": true, \"action\": \"%s\", \"name\": \"%s\"}\n", what, name);
+    else
+        printf ("%s %s in %s\n", what, name, s_keys_dir (ctl));
+    return 0;
+}
+
+static int s_cmd_keys (ctl_t *ctl, char **argv, int argc)
+{
+    char err[1024];
+    const char *sub = argv[0];
+    if (strcmp (sub, "init") == 0 && argc == 2) {
+        int rc = sw_keys_init (argv[1], ctl->nodes, err, sizeof err);
+        if (rc == 0 && !ctl->json)
+            printf ("created broker, %d node and 1 admin certificates in %s "
+                    "(secret files are mode 0600; never commit them)\n",
+                    ctl->nodes, argv[1]);
+        else if (rc == 0)
+            printf ("{\"ok\": true, \"action\": \"init\", \"nodes\": %d}\n", ctl->nodes);
+        else
+            fprintf (stderr, "sweepctl: %s\n", err);
+        return rc ? EXIT_USAGE : 0;
+    }
+    if ((strcmp (sub, "add-node") == 0 || strcmp (sub, "add-admin") == 0) && argc == 2)
+        return s_keys_result (
+            ctl, sw_keys_add (s_keys_dir (ctl), sub + 4, argv[1], err, sizeof err), err,
+            "added", argv[1]);
+    if (strcmp (sub, "revoke") == 0 && argc == 2)
+        return s_keys_result (ctl, sw_keys_revoke (s_keys_dir (ctl), argv[1], err, sizeof err),
+                              err, "revoked", argv[1]);
+    fprintf (stderr, "sweepctl: usage: sweepctl keys init DIR [--nodes N] | add-node NAME | "
+                     "add-admin NAME | revoke NAME  [--keys DIR]\n");
+    return EXIT_USAGE;
+}
+
+static const command_t s_commands[] = {
+    {"status", "", "broker uptime, node and job counts", s_cmd_status, 0},
+    {"nodes", "", "the live nodes: capacity, credit, leases, last heartbeat", s_cmd_nodes, 0},
+    {"jobs", "", "every job with its state and progress", s_cmd_jobs, 0},
+    {"submit", "JOBFILE", "submit a job file (YAML or JSON); --wait shows progress, then the "
+                          "summary; -o/--output FILE writes the report; --fail-on SEVERITY",
+     s_cmd_submit, 1},
+    {"watch", "JOB", "live progress of a job until it ends, then its summary", s_cmd_watch, 1},
+    {"report", "JOB", "write a job's report (--format json; -o/--output FILE, default stdout)",
+     s_cmd_report, 1},
+    {"cancel", "JOB", "cancel a running job", s_cmd_cancel, 1},
+    {"keys", "init DIR | add-node NAME | add-admin NAME | revoke NAME",
+     "create and revoke CURVE certificates (see keys/README.md)", s_cmd_keys, 1},
+    {NULL, NULL, NULL, NULL, 0}};
+
+static void s_usage (const sw_opt_t *opts)
+{
+    printf ("Usage: sweepctl COMMAND [ARGS] [OPTIONS]\n\nCommands:\n");
+    for (const command_t *c = s_commands; c->name; c++)
+        printf ("  %-8s %-10s %s\n", c->name, c->args[0] == 'i' ? "..." : c->args, c->help);
+    printf ("\nExit codes: 0 ok, 1 findings reached --fail-on, 2 usage error or request "
+            "refused,\n3 broker did not answer, 4 job ended without full coverage.\n\n");
+    sw_opts_usage (opts);
+}
+
+int main (int argc, char **argv)
+{
+    ctl_t *ctl = &s_ctl;
+    sw_opt_t opts[] = {
+        {"broker", SW_OPT_STR, &ctl->broker, 0, 0,
+         "admin endpoint [$SWEEP_BROKER or tcp://127.0.0.1:5700]"},
+        {"keys", SW_OPT_STR, &ctl->keys, 0, 0, "key directory [$SWEEP_KEYS or keys]"},
+        {"broker-key", SW_OPT_STR, &ctl->broker_key, 0, 0,
+         "broker public certificate [KEYS/broker/broker.crt]"},
+        {"cert", SW_OPT_STR, &ctl->cert, 0, 0, "admin certificate [KEYS/id/admin.crt]"},
+        {"timeout-ms", SW_OPT_INT, &ctl->timeout_ms, 100, 600000, "wait per attempt [3000]"},
+        {"retries", SW_OPT_INT, &ctl->retries, 1, 100, "attempts before giving up [3]"},
+        {"json", SW_OPT_FLAG, &ctl->json, 0, 0, "machine-readable output"},
+        {"wait", SW_OPT_FLAG, &ctl->wait, 0, 0, "submit: wait for the job to end"},
+        {"fail-on", SW_OPT_STR, &ctl->fail_on, 0, 0,
+         "submit/watch: exit 1 if findings reach SEVERITY (info..critical)"},
+        {"format", SW_OPT_STR, &ctl->format, 0, 0, "report format [json]"},
+        {"output", SW_OPT_STR, &ctl->output, 0, 0, "report output file (also -o)"},
+        {"nodes", SW_OPT_INT, &ctl->nodes, 0, 1000, "keys init: node certificates to create [2]"},
+        {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 50, 60000, "watch: poll interval [250]"},
+        {NULL, 0, NULL, 0, 0, NULL}};
+    //  -o is the one short option: rewrite it to --output.
+    for (int i = 1; i < argc; i++)
+        if (strcmp (argv[i], "-o") == 0)
+            argv[i] = "--output";
+    char *positional[8];
+    int npositional = 8;
+    bool help;
+    if (argc < 2 || sw_opts_parse (opts, argc, argv, 1, positional, &npositional, &help)) {
+        if (argc < 2)
+            s_usage (opts);
+        return EXIT_USAGE;
+    }
+    if (npositional == 0) {
+        s_usage (opts);
+        return help ? 0 : EXIT_USAGE;
+    }
+    const command_t *cmd = s_commands;
+    while (cmd->name && strcmp (cmd->name, positional[0]) != 0)
+        cmd++;
+    if (!cmd->name) {
+        fprintf (stderr, "sweepctl: unknown command '%s' (see sweepctl --help)\n", positional[0]);
+        return EXIT_USAGE;
+    }
+    if (help) {
+        printf ("Usage: sweepctl %s %s [OPTIONS]\n\n%s\n\n", cmd->name, cmd->args, cmd->help);
+        sw_opts_usage (opts);
+        return 0;
+    }
+    if (npositional - 1 < cmd->nargs) {
+        fprintf (stderr, "sweepctl: usage: sweepctl %s %s\n", cmd->name, cmd->args);
+        return EXIT_USAGE;
+    }
+    sw_severity_t sev;
+    if (ctl->fail_on && sw_severity_parse (ctl->fail_on, &sev)) {
+        fprintf (stderr, "sweepctl: --fail-on expects info, low, medium, high or critical\n");
+        return EXIT_USAGE;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    zsys_init ();
+    zsys_set_logident ("sweepctl");
+    zsys_set_linger (0);
+    int rc = cmd->run (ctl, positional + 1, npositional - 1);
+    sw_client_destroy (&ctl->client);
+    return rc;
+}

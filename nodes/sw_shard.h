@@ -1,0 +1,46 @@
+/*  sw_shard - runs one shard's scanner and turns what it saw into findings.
+
+    The node's worker threads call this; it knows scanners, not sockets or
+    the broker. Each open TCP port becomes one finding whose rule and
+    severity come from the port policy (docs/port-policy.md). */
+#ifndef SW_SHARD_H
+#define SW_SHARD_H
+
+#include <stdint.h>
+
+#include "sw_finding.h"
+
+typedef struct {
+    char *job;
+    uint64_t shard;
+    uint32_t attempt;
+    char *scanner;
+    char *target;
+    char *ports;
+    uint32_t timeout_ms;
+    int max_inflight;
+} sw_shard_work_t;
+
+typedef struct {
+    sw_finding_t *findings;
+    size_t nfindings;
+    size_t capacity;
+    uint64_t open, closed, filtered;
+    char error[512]; //  non-empty when the shard could not be run
+} sw_shard_result_t;
+
+//  Scanners this node can run, as a NULL-terminated list.
+extern const char *sw_shard_scanners[];
+
+//  Runs work and fills result (zeroed first). Returns 0 when the shard
+//  ran to the end, -1 when it failed (result->error says why) or was
+//  cancelled through *cancel.
+int sw_shard_run (const sw_shard_work_t *work, volatile int *cancel, sw_shard_result_t *result);
+
+//  Frees what a result owns.
+void sw_shard_result_clear (sw_shard_result_t *result);
+
+//  Frees what a work item owns.
+void sw_shard_work_clear (sw_shard_work_t *work);
+
+#endif

@@ -1,0 +1,610 @@
+/*  sweep-node - a worker node: claims shards from the broker, runs them in
+    worker threads, journals what they found before sending it, and
+    replays whatever the broker has not acknowledged after a reconnect.
+
+    The main thread owns the DEALER socket and does only quick work
+    (messages, heartbeats, journal commits), so no scan can delay a
+    heartbeat. Each worker is a CZMQ actor that runs one shard at a time. */
+#include <czmq.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sys/resource.h>
+
+#include "sw_keys.h"
+#include "sw_opts.h"
+#include "sw_proto.h"
+#include "sw_shard.h"
+#include "sw_store.h"
+
+#define MAX_WORKERS 256
+
+typedef struct {
+    zactor_t *actor;
+    bool busy;
+    sw_shard_work_t work; //  what it runs now (for heartbeat lease lists)
+} worker_t;
+
+typedef struct {
+    //  settings
+    char *broker, *broker_key, *cert_path, *state_dir, *name, *labels;
+    int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms, verbose;
+    //  runtime
+    zcert_t *cert;
+    char broker_pub[41];
+    zsock_t *dealer;
+    sw_store_t *journal;
+    uint64_t next_seq;
+    worker_t worker[MAX_WORKERS];
+    zlistx_t *backlog; //  SHARDs received while every worker was busy
+    int64_t broker_seen;
+    int64_t next_heartbeat;
+    int64_t reconnect_at; //  0 when connected
+    int backoff_ms;
+    bool draining;
+    int64_t drain_deadline;
+} node_t;
+
+static volatile sig_atomic_t s_signals = 0;
+
+static void s_on_signal (int sig)
+{
+    (void) sig;
+    s_signals++;
+}
+
+//  ---------------------------------------------------------------------
+//  Workers
+
+static void s_worker (zsock_t *pipe, void *arg)
+{
+    (void) arg;
+    zsock_signal (pipe, 0);
+    volatile int cancel = 0;
+    while (true) {
+        char *cmd = NULL;
+        void *ptr = NULL;
+        if (zsock_recv (pipe, "sp", &cmd, &ptr) || !cmd)
+            break;
+        bool term = strcmp (cmd, "$TERM") == 0;
+        if (!term && strcmp (cmd, "RUN") == 0) {
+            sw_shard_work_t *work = ptr;
+            sw_shard_result_t *result = calloc (1, sizeof *result);
+            sw_shard_run (work, &cancel, result);
+            zsock_send (pipe, "sp", "RESULT", result);
+        }
+        free (cmd);
+        if (term)
+            break;
+    }
+}
+
+static size_t s_busy_workers (node_t *self)
+{
+    size_t n = 0;
+    for (int i = 0; i < self->workers; i++)
+        n += self->worker[i].busy;
+    return n;
+}
+
+//  ---------------------------------------------------------------------
+//  Journal: every reliable message is stored under o/<seq> before it is
+//  sent, and deleted when the broker acknowledges its seq.
+
+static void s_seq_key (char *buf, size_t len, uint64_t seq)
+{
+    snprintf (buf, len, "o/%016" PRIx64, seq);
+}
+
+static int s_last_seq (void *arg, const char *key, size_t keylen, const char *value, size_t size)
+{
+    (void) value;
+    (void) size;
+    char hex[17] = {0};
+    if (keylen == 18)
+        memcpy (hex, key + 2, 16);
+    *(uint64_t *) arg = strtoull (hex, NULL, 16);
+    return 0;
+}
+
+static void s_send (node_t *self, sw_node_msg_t *msg)
+{
+    zmsg_t *zmsg = sw_node_msg_encode (msg);
+    if (!zmsg) {
+        zsys_error ("cannot encode %s (a field exceeds a protocol limit)", sw_cmd_name (msg->cmd));
+        return;
+    }
+    if (zmsg_send (&zmsg, self->dealer))
+        zmsg_destroy (&zmsg);
+}
+
+//  Stages msg in the journal with a new seq; the caller commits.
+static void s_journal (node_t *self, sw_node_msg_t *msg)
+{
+    msg->seq = self->next_seq++;
+    char *body;
+    size_t size;
+    if (sw_node_msg_encode_body (msg, &body, &size))
+        return;
+    char *record = malloc (size + 1);
+    record[0] = (char) msg->cmd;
+    memcpy (record + 1, body, size);
+    char key[32];
+    s_seq_key (key, sizeof key, msg->seq);
+    sw_store_put (self->journal, key, record, size + 1);
+    free (record);
+    free (body);
+}
+
+static int s_replay_one (void *arg, const char *key, size_t keylen, const char *value, size_t size)
+{
+    node_t *self = arg;
+    sw_node_msg_t msg;
+    char err[256];
+    if (size < 2
+        || sw_node_msg_decode_body ((sw_cmd_t) value[0], value + 1, size - 1, &msg, err,
+                                    sizeof err)) {
+        zsys_error ("journal record %.*s unreadable, skipped", (int) keylen, key);
+        return 0;
+    }
+    s_send (self, &msg);
+    sw_node_msg_clear (&msg);
+    return 0;
+}
+
+typedef struct {
+    node_t *self;
+    uint64_t upto;
+    size_t deleted;
+} ack_ctx_t;
+
+static int s_ack_one (void *arg, const char *key, size_t keylen, const char *value, size_t size)
+{
+    (void) value;
+    (void) size;
+    ack_ctx_t *ctx = arg;
+    uint64_t seq = 0;
+    s_last_seq (&seq, key, keylen, NULL, 0);
+    if (seq > ctx->upto)
+        return 1;
+    char copy[32];
+    snprintf (copy, sizeof copy, "%.*s", (int) keylen, key);
+    sw_store_del (ctx->self->journal, copy);
+    ctx->deleted++;
+    return 0;
+}
+
+static size_t s_journal_count (node_t *self)
+{
+    return sw_store_scan (self->journal, "o/", NULL, NULL, NULL);
+}
+
+static void s_commit (node_t *self)
+{
+    char err[512];
+    if (sw_store_commit (self->journal, err, sizeof err))
+        zsys_error ("journal: %s", err);
+}
+
+//  ---------------------------------------------------------------------
+//  Session with the broker
+
+static void s_send_ready (node_t *self)
+{
+    sw_node_msg_t msg = {.cmd = SW_CMD_READY,
+                         .version = SW_PROTO_VERSION,
+                         .name = self->name,
+                         .scanners = (char **) sw_shard_scanners,
+                         .capacity = (uint32_t) self->workers,
+                         .credit = self->draining ? 0
+                                                  : (uint32_t) (self->workers
+                                                                - (int) s_busy_workers (self)
+                                                                - (int) zlistx_size (self->backlog))};
+    while (sw_shard_scanners[msg.nscanners])
+        msg.nscanners++;
+    char *keys[SW_MAX_LABELS], *values[SW_MAX_LABELS];
+    char *labels = strdup (self->labels ? self->labels : "");
+    for (char *save = NULL, *kv = strtok_r (labels, ",", &save);
+         kv && msg.nlabels < SW_MAX_LABELS; kv = strtok_r (NULL, ",", &save)) {
+        char *eq = strchr (kv, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        keys[msg.nlabels] = kv;
+        values[msg.nlabels++] = eq + 1;
+    }
+    msg.label_keys = keys;
+    msg.label_values = values;
+    s_send (self, &msg);
+    free (labels);
+    //  Whatever the broker has not acknowledged goes again, in order.
+    sw_store_scan (self->journal, "o/", NULL, s_replay_one, self);
+}
+
+static int s_connect (node_t *self)
+{
+    zsock_destroy (&self->dealer);
+    self->dealer = zsock_new (ZMQ_DEALER);
+    zcert_apply (self->cert, self->dealer);
+    zsock_set_curve_serverkey (self->dealer, self->broker_pub);
+    zsock_set_maxmsgsize (self->dealer, SW_NODE_MAX_MSG);
+    zsock_set_linger (self->dealer, 0);
+    zsock_set_reconnect_ivl (self->dealer, 100);
+    zsock_set_reconnect_ivl_max (self->dealer, 5000);
+    zsock_set_sndhwm (self->dealer, 100000);
+    zsock_set_rcvhwm (self->dealer, 100000);
+    if (zsock_connect (self->dealer, "%s", self->broker) < 0) {
+        zsys_error ("cannot connect to %s: %s", self->broker, zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    self->broker_seen = zclock_mono ();
+    self->reconnect_at = 0;
+    s_send_ready (self);
+    return 0;
+}
+
+static void s_heartbeat (node_t *self)
+{
+    sw_lease_ref_t leases[MAX_WORKERS + 64];
+    size_t n = 0;
+    for (int i = 0; i < self->workers; i++)
+        if (self->worker[i].busy) {
+            leases[n].job = self->worker[i].work.job;
+            leases[n++].shard = self->worker[i].work.shard;
+        }
+    for (sw_shard_work_t *w = zlistx_first (self->backlog); w && n < MAX_WORKERS + 64;
+         w = zlistx_next (self->backlog)) {
+        leases[n].job = w->job;
+        leases[n++].shard = w->shard;
+    }
+    sw_node_msg_t msg = {.cmd = SW_CMD_HEARTBEAT, .leases = leases, .nleases = n};
+    s_send (self, &msg);
+}
+
+//  ---------------------------------------------------------------------
+//  Shards
+
+static void s_start_work (node_t *self)
+{
+    for (int i = 0; i < self->workers && zlistx_size (self->backlog); i++) {
+        worker_t *w = &self->worker[i];
+        if (w->busy)
+            continue;
+        sw_shard_work_t *work = zlistx_first (self->backlog);
+        zlistx_detach_cur (self->backlog);
+        w->work = *work;
+        free (work);
+        w->busy = true;
+        zsock_send (w->actor, "sp", "RUN", &w->work);
+    }
+}
+
+static void s_on_shard (node_t *self, sw_node_msg_t *msg)
+{
+    if (zlistx_size (self->backlog) >= (size_t) self->workers * 2) {
+        //  The broker sent more than our credit: refuse, it will requeue.
+        zsys_warning ("shard %s/%" PRIu64 " beyond credit ignored", msg->job, msg->shard);
+        return;
+    }
+    sw_shard_work_t *work = calloc (1, sizeof *work);
+    work->job = msg->job;
+    work->shard = msg->shard;
+    work->attempt = msg->attempt;
+    work->scanner = msg->scanner;
+    work->target = msg->target;
+    work->ports = msg->ports;
+    work->timeout_ms = msg->timeout_ms;
+    work->max_inflight = self->max_inflight;
+    msg->job = msg->scanner = msg->target = msg->ports = NULL; //  moved
+    zlistx_add_end (self->backlog, work);
+    s_start_work (self);
+}
+
+//  A worker finished: journal its findings and its result (one commit),
+//  then send them.
+static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
+{
+    size_t nmsgs = (result->nfindings + SW_FINDINGS_BATCH - 1) / SW_FINDINGS_BATCH + 1;
+    sw_node_msg_t *msgs = calloc (nmsgs, sizeof *msgs);
+    size_t m = 0;
+    for (size_t i = 0; i < result->nfindings; i += SW_FINDINGS_BATCH, m++) {
+        msgs[m].cmd = SW_CMD_FINDINGS;
+        msgs[m].findings = result->findings + i;
+        msgs[m].nfindings = result->nfindings - i < SW_FINDINGS_BATCH ? result->nfindings - i
+                                                                       : SW_FINDINGS_BATCH;
+    }
+    sw_node_msg_t *last = &msgs[m++];
+    last->cmd = result->error[0] ? SW_CMD_FAILED : SW_CMD_DONE;
+    last->job = w->work.job;
+    last->shard = w->work.shard;
+    last->attempt = w->work.attempt;
+    last->open = result->open;
+    last->closed = result->closed;
+    last->filtered = result->filtered;
+    last->reason = result->error[0] ? result->error : NULL;
+    //  The journal copy carries no credit: a replay must not grant any.
+    for (size_t i = 0; i < m; i++)
+        s_journal (self, &msgs[i]);
+    s_commit (self);
+    last->credit = self->draining ? 0 : 1;
+    for (size_t i = 0; i < m; i++)
+        s_send (self, &msgs[i]);
+    if (result->error[0])
+        zsys_warning ("shard %s/%" PRIu64 " failed: %s", w->work.job, w->work.shard,
+                      result->error);
+    free (msgs);
+    sw_shard_result_clear (result);
+    free (result);
+    sw_shard_work_clear (&w->work);
+    w->busy = false;
+    s_start_work (self);
+}
+
+static void s_on_broker (node_t *self, int64_t now)
+{
+    zmsg_t *zmsg = zmsg_recv (self->dealer);
+    if (!zmsg)
+        return;
+    sw_node_msg_t msg;
+    char err[300];
+    if (sw_node_msg_decode (zmsg, &msg, err, sizeof err)) {
+        zsys_warning ("malformed message from broker dropped: %s", err);
+        zmsg_destroy (&zmsg);
+        return;
+    }
+    zmsg_destroy (&zmsg);
+    self->broker_seen = now;
+    self->backoff_ms = 0;
+    switch (msg.cmd) {
+    case SW_CMD_SHARD:
+        s_on_shard (self, &msg);
+        break;
+    case SW_CMD_ACK: {
+        ack_ctx_t ctx = {self, msg.seq, 0};
+        sw_store_scan (self->journal, "o/", NULL, s_ack_one, &ctx);
+        s_commit (self);
+        break;
+    }
+    case SW_CMD_HEARTBEAT:
+        break;
+    case SW_CMD_DISCONNECT:
+        if (msg.reason && strcmp (msg.reason, "unknown session; send READY") == 0) {
+            zsys_info ("broker does not know this session (restarted?): sending READY");
+            s_send_ready (self);
+        }
+        else {
+            zsys_error ("broker closed the session: %s", msg.reason ? msg.reason : "");
+            self->reconnect_at = now + 1000;
+        }
+        break;
+    default:
+        zsys_warning ("unexpected %s from broker dropped", sw_cmd_name (msg.cmd));
+    }
+    sw_node_msg_clear (&msg);
+}
+
+static void s_on_timer (node_t *self, int64_t now)
+{
+    if (self->reconnect_at && now >= self->reconnect_at) {
+        zsys_info ("reconnecting to %s", self->broker);
+        s_connect (self);
+    }
+    else if (!self->reconnect_at
+             && now - self->broker_seen > (int64_t) self->heartbeat_ms * self->liveness) {
+        self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 250;
+        if (self->backoff_ms > 8000)
+            self->backoff_ms = 8000;
+        zsys_warning ("broker silent for %" PRId64 " ms; reconnecting in %d ms",
+                      now - self->broker_seen, self->backoff_ms);
+        self->reconnect_at = now + self->backoff_ms;
+    }
+    if (now >= self->next_heartbeat) {
+        s_heartbeat (self);
+        self->next_heartbeat = now + self->heartbeat_ms;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Set-up, loop, drain
+
+static int s_start (node_t *self)
+{
+    char err[1024], path[1024];
+    if (!(self->cert = sw_cert_load_secret (self->cert_path, err, sizeof err))) {
+        zsys_error ("%s", err);
+        return -1;
+    }
+    zcert_t *broker = sw_cert_load_public (self->broker_key, err, sizeof err);
+    if (!broker) {
+        zsys_error ("%s", err);
+        return -1;
+    }
+    snprintf (self->broker_pub, sizeof self->broker_pub, "%s", zcert_public_txt (broker));
+    zcert_destroy (&broker);
+    if (!self->name) {
+        const char *meta = zcert_meta (self->cert, "name");
+        self->name = strdup (meta ? meta : "node");
+    }
+    if (zsys_dir_create ("%s", self->state_dir)) {
+        zsys_error ("cannot create state directory %s", self->state_dir);
+        return -1;
+    }
+    chmod (self->state_dir, 0700);
+    snprintf (path, sizeof path, "%s/journal", self->state_dir);
+    if (!(self->journal = sw_store_open (path, err, sizeof err))) {
+        zsys_error ("%s", err);
+        return -1;
+    }
+    //  Acks are per session and cumulative, so seqs need only grow within
+    //  this process, past whatever an earlier one left in the journal.
+    uint64_t last = 0;
+    sw_store_scan (self->journal, "o/", NULL, s_last_seq, &last);
+    self->next_seq = last + 1;
+    size_t pending = s_journal_count (self);
+    if (pending)
+        zsys_info ("journal holds %zu unacknowledged messages; they will be replayed", pending);
+    struct rlimit rl;
+    if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &rl);
+    }
+    self->backlog = zlistx_new ();
+    for (int i = 0; i < self->workers; i++)
+        self->worker[i].actor = zactor_new (s_worker, NULL);
+    zsys_info ("node %s: %d workers, broker %s", self->name, self->workers, self->broker);
+    return s_connect (self);
+}
+
+static void s_begin_drain (node_t *self, int64_t now)
+{
+    self->draining = true;
+    self->drain_deadline = now + self->drain_timeout_ms;
+    zsys_info ("draining: finishing %zu running shards, claiming no more",
+               s_busy_workers (self) + zlistx_size (self->backlog));
+    sw_node_msg_t msg = {.cmd = SW_CMD_CREDIT, .credit = 0, .draining = true};
+    s_send (self, &msg);
+}
+
+static int s_run (node_t *self)
+{
+    zpoller_t *poller = zpoller_new (NULL);
+    self->next_heartbeat = zclock_mono ();
+    zsock_t *polled = NULL;
+    int rc = 0;
+    while (true) {
+        int64_t now = zclock_mono ();
+        if (s_signals && !self->draining)
+            s_begin_drain (self, now);
+        if (s_signals > 1) {
+            zsys_warning ("second signal: stopping without waiting");
+            break;
+        }
+        if (self->draining && s_busy_workers (self) == 0 && zlistx_size (self->backlog) == 0) {
+            if (s_journal_count (self) == 0)
+                break;
+            if (now > self->drain_deadline) {
+                zsys_warning ("drain: broker did not acknowledge everything in time; the "
+                              "journal keeps it for the next start");
+                break;
+            }
+        }
+        if (polled != self->dealer) {
+            //  The dealer is replaced on reconnect: poll the current one.
+            zpoller_destroy (&poller);
+            poller = zpoller_new (self->dealer, NULL);
+            for (int i = 0; i < self->workers; i++)
+                zpoller_add (poller, self->worker[i].actor);
+            polled = self->dealer;
+        }
+        int64_t wake = self->next_heartbeat;
+        if (self->reconnect_at && self->reconnect_at < wake)
+            wake = self->reconnect_at;
+        int timeout = wake > now ? (int) (wake - now) : 0;
+        if (timeout > 100)
+            timeout = 100; //  notice signals promptly
+        void *which = zpoller_wait (poller, timeout);
+        now = zclock_mono ();
+        if (which == self->dealer) {
+            while (zsock_events (self->dealer) & ZMQ_POLLIN)
+                s_on_broker (self, now);
+        }
+        else if (which) {
+            for (int i = 0; i < self->workers; i++)
+                if (which == self->worker[i].actor) {
+                    char *cmd = NULL;
+                    void *ptr = NULL;
+                    if (zsock_recv (which, "sp", &cmd, &ptr) == 0 && cmd
+                        && strcmp (cmd, "RESULT") == 0)
+                        s_on_result (self, &self->worker[i], ptr);
+                    free (cmd);
+                }
+        }
+        s_on_timer (self, now);
+    }
+    zpoller_destroy (&poller);
+    if (self->dealer && !s_signals) {
+        sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT, .reason = "node stopping"};
+        s_send (self, &bye);
+    }
+    else if (self->dealer) {
+        sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT, .reason = "drained"};
+        s_send (self, &bye);
+    }
+    return rc;
+}
+
+static void s_stop (node_t *self)
+{
+    for (int i = 0; i < self->workers; i++) {
+        zactor_destroy (&self->worker[i].actor);
+        sw_shard_work_clear (&self->worker[i].work);
+    }
+    if (self->backlog) {
+        for (sw_shard_work_t *w = zlistx_first (self->backlog); w; w = zlistx_next (self->backlog)) {
+            sw_shard_work_clear (w);
+            free (w);
+        }
+        zlistx_destroy (&self->backlog);
+    }
+    sw_store_destroy (&self->journal);
+    zsock_destroy (&self->dealer);
+    sw_cert_destroy (&self->cert);
+}
+
+static node_t s_node = {.broker = "tcp://127.0.0.1:5701",
+                        .broker_key = "keys/broker/broker.crt",
+                        .cert_path = "keys/id/node1.crt",
+                        .state_dir = "state/node",
+                        .workers = 4,
+                        .heartbeat_ms = 1000,
+                        .liveness = 3,
+                        .max_inflight = 512,
+                        .drain_timeout_ms = 10000};
+
+int main (int argc, char **argv)
+{
+    node_t *self = &s_node;
+    sw_opt_t opts[] = {
+        {"broker", SW_OPT_STR, &self->broker, 0, 0, "broker node endpoint [tcp://127.0.0.1:5701]"},
+        {"broker-key", SW_OPT_STR, &self->broker_key, 0, 0,
+         "broker public certificate [keys/broker/broker.crt]"},
+        {"cert", SW_OPT_STR, &self->cert_path, 0, 0,
+         "this node's certificate; its _secret file must be mode 0600 [keys/id/node1.crt]"},
+        {"state", SW_OPT_STR, &self->state_dir, 0, 0, "state directory (journal) [state/node]"},
+        {"name", SW_OPT_STR, &self->name, 0, 0, "node name [from the certificate]"},
+        {"labels", SW_OPT_STR, &self->labels, 0, 0, "labels as k=v,k=v (e.g. zone=eu-1)"},
+        {"workers", SW_OPT_INT, &self->workers, 1, MAX_WORKERS,
+         "shards run at once (the node's capacity) [4]"},
+        {"max-inflight", SW_OPT_INT, &self->max_inflight, 1, 4096,
+         "TCP connects in flight per worker [512]"},
+        {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
+        {"liveness", SW_OPT_INT, &self->liveness, 2, 100,
+         "missed broker heartbeats before reconnecting [3]"},
+        {"drain-timeout-ms", SW_OPT_INT, &self->drain_timeout_ms, 0, 3600000,
+         "on SIGTERM, how long to wait for the broker's acks after the last shard [10000]"},
+        {NULL, 0, NULL, 0, 0, NULL}};
+    char *positional[1];
+    int npositional = 0;
+    bool help;
+    if (sw_opts_parse (opts, argc, argv, 1, positional, &npositional, &help))
+        return 2;
+    if (help) {
+        printf ("Usage: sweep-node [OPTIONS]\n\nRuns a cloudsweep worker node. SIGTERM drains: "
+                "running shards finish, nothing new is claimed, then it exits 0.\n\n");
+        sw_opts_usage (opts);
+        return 0;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    zsys_handler_set (NULL);
+    zsys_init ();
+    zsys_set_logident ("sweep-node");
+    zsys_set_linger (0);
+    struct sigaction sa = {.sa_handler = s_on_signal};
+    sigaction (SIGTERM, &sa, NULL);
+    sigaction (SIGINT, &sa, NULL);
+    int rc = s_start (self) ? 1 : s_run (self);
+    s_stop (self);
+    zsys_info ("stopped");
+    return rc;
+}

@@ -1,0 +1,55 @@
+/*  sw_finding - a security finding as it travels and is stored.
+
+    Shared by the node (which produces findings), the broker (whose reducer
+    merges them by fingerprint) and the console (which prints reports). */
+#ifndef SW_FINDING_H
+#define SW_FINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SW_SEV_INFO = 0,
+    SW_SEV_LOW,
+    SW_SEV_MEDIUM,
+    SW_SEV_HIGH,
+    SW_SEV_CRITICAL,
+    SW_SEV_COUNT
+} sw_severity_t;
+
+//  Lower-case name of a severity ("info" ... "critical").
+const char *sw_severity_name (sw_severity_t sev);
+
+//  Parses a severity name (case-insensitive). Returns 0 and sets *sev, or -1.
+int sw_severity_parse (const char *name, sw_severity_t *sev);
+
+//  Length of a fingerprint in hex characters (128-bit BLAKE2b).
+#define SW_FP_HEX_LEN 32
+
+typedef struct {
+    char fingerprint[SW_FP_HEX_LEN + 1];
+    char *job;          //  job id
+    uint64_t shard;     //  shard index that produced it
+    char *scanner;      //  "tcp"
+    char *rule;         //  rule id, e.g. "tcp.exposed.database"
+    sw_severity_t severity;
+    char *resource;     //  what is affected, e.g. "127.0.0.2"
+    char *location;     //  where in the resource, e.g. "tcp/5432"
+    char *title;
+    char *evidence;     //  redacted evidence
+    char *remediation;
+    int64_t first_seen; //  unix ms when a node first observed it
+} sw_finding_t;
+
+//  Computes the stable fingerprint of a finding from scanner, rule,
+//  resource and location (the fields that say *what* was found, not when
+//  or by whom), and stores it in self->fingerprint.
+void sw_finding_fingerprint (sw_finding_t *self);
+
+//  Frees the strings a finding owns and zeroes it.
+void sw_finding_clear (sw_finding_t *self);
+
+//  Deep-copies src into dst. Returns 0, or -1 on allocation failure.
+int sw_finding_copy (sw_finding_t *dst, const sw_finding_t *src);
+
+#endif

@@ -1,0 +1,135 @@
+/*  sw_store - LevelDB behind a small staged-batch API. See sw_store.h. */
+#include "sw_store.h"
+
+#include <leveldb/c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sw_store_t {
+    leveldb_t *db;
+    leveldb_options_t *options;
+    leveldb_readoptions_t *read;
+    leveldb_writeoptions_t *sync_write;
+    leveldb_writebatch_t *batch;
+    size_t pending;
+};
+
+sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
+{
+    sw_store_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    self->options = leveldb_options_create ();
+    leveldb_options_set_create_if_missing (self->options, 1);
+    leveldb_options_set_paranoid_checks (self->options, 1);
+    char *lerr = NULL;
+    self->db = leveldb_open (self->options, path, &lerr);
+    if (!self->db) {
+        snprintf (err, errlen, "cannot open store %s: %s", path, lerr ? lerr : "unknown error");
+        leveldb_free (lerr);
+        leveldb_options_destroy (self->options);
+        free (self);
+        return NULL;
+    }
+    self->read = leveldb_readoptions_create ();
+    leveldb_readoptions_set_verify_checksums (self->read, 1);
+    self->sync_write = leveldb_writeoptions_create ();
+    leveldb_writeoptions_set_sync (self->sync_write, 1);
+    self->batch = leveldb_writebatch_create ();
+    return self;
+}
+
+void sw_store_destroy (sw_store_t **self_p)
+{
+    sw_store_t *self = *self_p;
+    if (!self)
+        return;
+    leveldb_writebatch_destroy (self->batch);
+    leveldb_writeoptions_destroy (self->sync_write);
+    leveldb_readoptions_destroy (self->read);
+    leveldb_close (self->db);
+    leveldb_options_destroy (self->options);
+    free (self);
+    *self_p = NULL;
+}
+
+void sw_store_put (sw_store_t *self, const char *key, const void *value, size_t size)
+{
+    leveldb_writebatch_put (self->batch, key, strlen (key), value, size);
+    self->pending++;
+}
+
+void sw_store_del (sw_store_t *self, const char *key)
+{
+    leveldb_writebatch_delete (self->batch, key, strlen (key));
+    self->pending++;
+}
+
+size_t sw_store_pending (const sw_store_t *self)
+{
+    return self->pending;
+}
+
+int sw_store_commit (sw_store_t *self, char *err, size_t errlen)
+{
+    if (self->pending == 0)
+        return 0;
+    char *lerr = NULL;
+    leveldb_write (self->db, self->sync_write, self->batch, &lerr);
+    if (lerr) {
+        snprintf (err, errlen, "store write failed: %s", lerr);
+        leveldb_free (lerr);
+        return -1;
+    }
+    leveldb_writebatch_clear (self->batch);
+    self->pending = 0;
+    return 0;
+}
+
+char *sw_store_get (sw_store_t *self, const char *key, size_t *size)
+{
+    char *lerr = NULL;
+    size_t len = 0;
+    char *value = leveldb_get (self->db, self->read, key, strlen (key), &len, &lerr);
+    if (lerr) {
+        leveldb_free (lerr);
+        return NULL;
+    }
+    if (!value)
+        return NULL;
+    //  Copy into malloc memory with a NUL after it, so callers can free()
+    //  it and treat text values as strings.
+    char *copy = malloc (len + 1);
+    if (copy) {
+        memcpy (copy, value, len);
+        copy[len] = 0;
+        *size = len;
+    }
+    leveldb_free (value);
+    return copy;
+}
+
+size_t sw_store_scan (sw_store_t *self, const char *prefix, const char *start, sw_store_fn *fn,
+                      void *arg)
+{
+    size_t plen = strlen (prefix);
+    size_t visited = 0;
+    leveldb_iterator_t *it = leveldb_create_iterator (self->db, self->read);
+    const char *from = start ? start : prefix;
+    for (leveldb_iter_seek (it, from, strlen (from)); leveldb_iter_valid (it);
+         leveldb_iter_next (it)) {
+        size_t klen, vlen;
+        const char *key = leveldb_iter_key (it, &klen);
+        if (klen < plen || memcmp (key, prefix, plen) != 0)
+            break;
+        const char *value = leveldb_iter_value (it, &vlen);
+        visited++;
+        if (fn && fn (arg, key, klen, value, vlen))
+            break;
+    }
+    leveldb_iter_destroy (it);
+    return visited;
+}

@@ -1,0 +1,44 @@
+/*  sw_store - the durable key-value store under the broker's job state and
+    the node's findings journal (LevelDB).
+
+    Writes are staged in a batch and made durable together by
+    sw_store_commit (one fsync per batch), which is how both processes
+    group their durable writes. Reads see committed data only. */
+#ifndef SW_STORE_H
+#define SW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct sw_store_t sw_store_t;
+
+//  Opens (creating if needed) the store in directory path.
+//  Returns NULL with a message in err.
+sw_store_t *sw_store_open (const char *path, char *err, size_t errlen);
+void sw_store_destroy (sw_store_t **self_p);
+
+//  Stages a put or delete in the current batch.
+void sw_store_put (sw_store_t *self, const char *key, const void *value, size_t size);
+void sw_store_del (sw_store_t *self, const char *key);
+
+//  Number of writes staged since the last commit.
+size_t sw_store_pending (const sw_store_t *self);
+
+//  Writes the staged batch durably (fsync). Returns 0, or -1 with err; on
+//  failure the batch is kept so a later commit can retry.
+int sw_store_commit (sw_store_t *self, char *err, size_t errlen);
+
+//  Reads a committed value. Returns a malloc'd buffer (free it) and its
+//  size in *size, or NULL when absent.
+char *sw_store_get (sw_store_t *self, const char *key, size_t *size);
+
+//  Calls fn for each committed key that starts with prefix, in key order,
+//  starting at the first key >= start (or at prefix when start is NULL).
+//  Stops when fn returns nonzero. fn may be NULL to count keys. Returns the
+//  number of keys visited.
+typedef int (sw_store_fn) (void *arg, const char *key, size_t keylen, const char *value,
+                           size_t size);
+size_t sw_store_scan (sw_store_t *self, const char *prefix, const char *start, sw_store_fn *fn,
+                      void *arg);
+
+#endif

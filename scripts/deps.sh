@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cloudsweep needs to build, test and demo.
+# Idempotent: packages already present are not reinstalled. Runs apt-get as
+# root, or through sudo when not root.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config clang clang-format libclang-rt-14-dev
+  libzmq3-dev libczmq-dev libmsgpack-dev libsodium-dev libleveldb-dev
+  libyaml-dev libcriterion-dev
+  iproute2 util-linux procps python3 shellcheck
+)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(nmap hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,129 @@
+# Shared helpers for the functional tests: a real cluster of separate
+# processes with real keys, in a temporary directory that is removed, with
+# every process it started, when the test exits (pass or fail).
+# shellcheck shell=bash
+set -euo pipefail
+
+BIN=$1
+T=$(mktemp -d /tmp/sweep-test.XXXXXX)
+K=$T/keys
+PIDS=()
+HB=200            # heartbeat interval used by the tests (ms)
+
+cleanup() {
+  local rc=$?
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ $rc -ne 0 ]; then
+    for f in "$T"/*.log; do
+      [ -f "$f" ] || continue
+      echo "---- $(basename "$f") (last 25 lines)"
+      tail -25 "$f"
+    done
+  fi
+  rm -rf "$T"
+  exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+# wait_until TIMEOUT_S CMD...: polls a condition (not a fixed sleep) every
+# 50 ms until it holds, or fails after TIMEOUT_S seconds.
+wait_until() {
+  local limit=$(( $(date +%s) + $1 )); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$limit" ] || fail "timed out waiting for: $*"
+    sleep 0.05
+  done
+}
+
+keys_init() {
+  "$BIN/sweepctl" keys init "$K" --nodes "${1:-3}" >/dev/null
+}
+
+# start_broker [ADMIN_EP NODE_EP] [extra flags]: starts the broker on
+# ephemeral loopback ports (or the given ones) and sets ADMIN and NODE_EP.
+start_broker() {
+  local admin="tcp://127.0.0.1:*" node="tcp://127.0.0.1:*"
+  if [ $# -ge 2 ] && [[ $1 == tcp://* ]]; then admin=$1; node=$2; shift 2; fi
+  rm -f "$T/broker/endpoints"
+  "$BIN/sweep-broker" --keys "$K" --state "$T/broker" --admin-bind "$admin" \
+    --node-bind "$node" --heartbeat-ms $HB "$@" >>"$T/broker.log" 2>&1 &
+  BROKER_PID=$!
+  PIDS+=("$BROKER_PID")
+  wait_until 20 test -s "$T/broker/endpoints"
+  ADMIN=$(awk '$1=="admin"{print $2}' "$T/broker/endpoints")
+  NODE_EP=$(awk '$1=="node"{print $2}' "$T/broker/endpoints")
+}
+
+# start_node NAME [extra flags]: starts a node with keys/id/NAME.crt.
+start_node() {
+  local name=$1; shift
+  "$BIN/sweep-node" --broker "$NODE_EP" --broker-key "$K/broker/broker.crt" \
+    --cert "$K/id/$name.crt" --state "$T/$name" --heartbeat-ms $HB "$@" \
+    >>"$T/$name.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  eval "PID_${name//[^a-zA-Z0-9]/_}=$pid"
+}
+
+ctl() {
+  "$BIN/sweepctl" --broker "$ADMIN" --keys "$K" --timeout-ms 5000 "$@"
+}
+
+node_count() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes"])'; }
+nodes_ready() { [ "$(node_count)" -ge "$1" ]; }
+
+# listen ADDR PORT...: starts listeners; sets LISTEN_PORTS to the bound ports.
+listen() {
+  local fifo=$T/listen.$RANDOM
+  mkfifo "$fifo"
+  "$BIN/sw-listen" "$@" >"$fifo" 2>>"$T/listen.log" &
+  PIDS+=("$!")
+  local line
+  read -r line <"$fifo" || fail "sw-listen did not start"
+  rm -f "$fifo"
+  [[ $line == ready* ]] || fail "sw-listen: $line"
+  LISTEN_PORTS=${line#ready }
+}
+
+# job_file PATH NAME HOSTS PORTS [SHARD_PORTS] [LEASE_MS]
+job_file() {
+  cat >"$1" <<JOB
+name: $2
+scope: [127.0.0.0/8]
+lease_ms: ${6:-3000}
+max_attempts: 5
+targets:
+  - scanner: tcp
+    hosts: [$3]
+    ports: "$4"
+    shard_ports: ${5:-256}
+JOB
+}
+
+job_state() { ctl jobs --json | python3 -c "import json,sys; print([j['state'] for j in json.load(sys.stdin)['jobs'] if j['id']=='$1'][0])"; }
+job_done_count() { ctl jobs --json | python3 -c "import json,sys; j=[j for j in json.load(sys.stdin)['jobs'] if j['id']=='$1'][0]; print(j['done']+j['failed'])"; }
+job_finished() { [ "$(job_state "$1")" != running ]; }
+
+# open_ports REPORT: prints "host:port" of every tcp finding, sorted.
+open_ports() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for f in sorted(r["findings"], key=lambda f: (f["resource"], int(f["location"].split("/")[1]))):
+    print(f"{f['resource']}:{f['location'].split('/')[1]}")
+PY
+}
+
+# findings_signature REPORT: the findings without times, for comparing runs.
+findings_signature() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for f in sorted(r["findings"], key=lambda f: f["fingerprint"]):
+    print(f["fingerprint"], f["rule"], f["severity"], f["resource"], f["location"])
+PY
+}

@@ -1,0 +1,365 @@
+/*  Codec: every node-channel message round-trips, every malformed case is
+    rejected with a message, and the MessagePack reader enforces its
+    bounds. */
+#include <criterion/criterion.h>
+
+#include "sw_proto.h"
+
+static zmsg_t *s_frames (const char *sig, const char *cmd, const void *body, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, sig);
+    zmsg_addstr (msg, cmd);
+    zmsg_addmem (msg, body, size);
+    return msg;
+}
+
+static void s_roundtrip (const sw_node_msg_t *in, sw_node_msg_t *out)
+{
+    zmsg_t *z = sw_node_msg_encode (in);
+    cr_assert_not_null (z);
+    char err[256] = "";
+    int rc = sw_node_msg_decode (z, out, err, sizeof err);
+    cr_assert_eq (rc, 0, "decode failed: %s", err);
+    cr_assert_eq (out->cmd, in->cmd);
+    zmsg_destroy (&z);
+}
+
+static int s_reject (zmsg_t *z, char *err, size_t errlen)
+{
+    sw_node_msg_t out;
+    int rc = sw_node_msg_decode (z, &out, err, errlen);
+    zmsg_destroy (&z);
+    return rc;
+}
+
+Test (proto, ready_roundtrips_scanners_and_labels)
+{
+    char *scanners[] = {"tcp", "posture"};
+    char *keys[] = {"zone"}, *values[] = {"eu-1"};
+    sw_node_msg_t in = {.cmd = SW_CMD_READY, .version = 1, .name = "node7", .scanners = scanners,
+                        .nscanners = 2, .capacity = 8, .credit = 6, .label_keys = keys,
+                        .label_values = values, .nlabels = 1};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_str_eq (out.name, "node7");
+    cr_assert_eq (out.version, 1);
+    cr_assert_eq (out.capacity, 8);
+    cr_assert_eq (out.credit, 6);
+    cr_assert_eq (out.nscanners, 2);
+    cr_assert_str_eq (out.scanners[1], "posture");
+    cr_assert_eq (out.nlabels, 1);
+    cr_assert_str_eq (out.label_keys[0], "zone");
+    cr_assert_str_eq (out.label_values[0], "eu-1");
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, shard_roundtrips_lease_and_work)
+{
+    sw_node_msg_t in = {.cmd = SW_CMD_SHARD, .job = "job-000001", .shard = 1ull << 40,
+                        .attempt = 2, .lease_ms = 10000, .scanner = "tcp", .target = "127.0.0.2",
+                        .ports = "1-1024,5432", .timeout_ms = 500};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_str_eq (out.job, "job-000001");
+    cr_assert_eq (out.shard, 1ull << 40);
+    cr_assert_eq (out.attempt, 2);
+    cr_assert_eq (out.lease_ms, 10000);
+    cr_assert_str_eq (out.target, "127.0.0.2");
+    cr_assert_str_eq (out.ports, "1-1024,5432");
+    cr_assert_eq (out.timeout_ms, 500);
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, heartbeat_roundtrips_leases)
+{
+    sw_lease_ref_t leases[] = {{"job-000001", 3}, {"job-000002", 99}};
+    sw_node_msg_t in = {.cmd = SW_CMD_HEARTBEAT, .leases = leases, .nleases = 2};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_eq (out.nleases, 2);
+    cr_assert_str_eq (out.leases[1].job, "job-000002");
+    cr_assert_eq (out.leases[1].shard, 99);
+    sw_node_msg_clear (&out);
+}
+
+static sw_finding_t s_finding (const char *resource, const char *location)
+{
+    sw_finding_t f = {.job = "job-000001", .shard = 4, .scanner = "tcp",
+                      .rule = "tcp.exposed.cache", .severity = SW_SEV_HIGH,
+                      .resource = (char *) resource, .location = (char *) location,
+                      .title = "t", .evidence = "e", .remediation = "r",
+                      .first_seen = 1700000000000};
+    sw_finding_fingerprint (&f);
+    return f;
+}
+
+Test (proto, findings_roundtrip_every_field)
+{
+    sw_finding_t fs[2] = {s_finding ("127.0.0.2", "tcp/6379"), s_finding ("127.0.0.3", "tcp/22")};
+    sw_node_msg_t in = {.cmd = SW_CMD_FINDINGS, .seq = 17, .findings = fs, .nfindings = 2};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_eq (out.seq, 17);
+    cr_assert_eq (out.nfindings, 2);
+    sw_finding_t *f = &out.findings[0];
+    cr_assert_str_eq (f->fingerprint, fs[0].fingerprint);
+    cr_assert_str_eq (f->job, "job-000001");
+    cr_assert_eq (f->shard, 4);
+    cr_assert_str_eq (f->rule, "tcp.exposed.cache");
+    cr_assert_eq (f->severity, SW_SEV_HIGH);
+    cr_assert_str_eq (f->resource, "127.0.0.2");
+    cr_assert_str_eq (f->location, "tcp/6379");
+    cr_assert_eq (f->first_seen, 1700000000000);
+    cr_assert_str_eq (out.findings[1].location, "tcp/22");
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, done_failed_ack_disconnect_roundtrip)
+{
+    sw_node_msg_t out;
+    sw_node_msg_t done = {.cmd = SW_CMD_DONE, .seq = 5, .job = "j", .shard = 7, .attempt = 1,
+                          .credit = 1, .open = 3, .closed = 250, .filtered = 3};
+    s_roundtrip (&done, &out);
+    cr_assert (out.seq == 5 && out.shard == 7 && out.open == 3 && out.closed == 250
+               && out.filtered == 3 && out.credit == 1);
+    sw_node_msg_clear (&out);
+    sw_node_msg_t failed = {.cmd = SW_CMD_FAILED, .seq = 6, .job = "j", .shard = 8, .attempt = 3,
+                            .reason = "out of sockets"};
+    s_roundtrip (&failed, &out);
+    cr_assert_str_eq (out.reason, "out of sockets");
+    sw_node_msg_clear (&out);
+    sw_node_msg_t ack = {.cmd = SW_CMD_ACK, .seq = 1ull << 50};
+    s_roundtrip (&ack, &out);
+    cr_assert_eq (out.seq, 1ull << 50);
+    sw_node_msg_clear (&out);
+    sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT, .reason = "drained"};
+    s_roundtrip (&bye, &out);
+    cr_assert_str_eq (out.reason, "drained");
+    sw_node_msg_clear (&out);
+    sw_node_msg_t credit = {.cmd = SW_CMD_CREDIT, .credit = 4, .draining = true};
+    s_roundtrip (&credit, &out);
+    cr_assert (out.credit == 4 && out.draining);
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, encoder_refuses_fields_over_limits)
+{
+    char *big = malloc (SW_MAX_TEXT + 2);
+    memset (big, 'a', SW_MAX_TEXT + 1);
+    big[SW_MAX_TEXT + 1] = 0;
+    sw_node_msg_t msg = {.cmd = SW_CMD_DISCONNECT, .reason = big};
+    cr_assert_null (sw_node_msg_encode (&msg));
+    free (big);
+    sw_node_msg_t many = {.cmd = SW_CMD_FINDINGS, .nfindings = SW_FINDINGS_BATCH + 1};
+    cr_assert_null (sw_node_msg_encode (&many));
+}
+
+Test (proto, truncated_body_is_rejected)
+{
+    const unsigned char body[] = {0x83, 0xa4, 'n', 'a', 'm', 'e', 0xa1};
+    char err[256];
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "READY", body, sizeof body), err, sizeof err),
+                  -1);
+    cr_assert (strstr (err, "truncated") || strstr (err, "declares"), "%s", err);
+}
+
+Test (proto, huge_declared_array_is_rejected_before_allocation)
+{
+    const unsigned char body[] = {0x81, 0xa1, 'x', 0xdd, 0xff, 0xff, 0xff, 0xff};
+    char err[256];
+    cr_assert_eq (
+        s_reject (s_frames (SW_SIG_NODE, "HEARTBEAT", body, sizeof body), err, sizeof err), -1);
+    cr_assert (strstr (err, "declares 4294967295 items"), "%s", err);
+}
+
+Test (proto, huge_declared_map_is_rejected)
+{
+    const unsigned char body[] = {0xdf, 0x7f, 0xff, 0xff, 0xff, 0xc0};
+    char err[256];
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err),
+                  -1);
+    cr_assert (strstr (err, "declares"), "%s", err);
+}
+
+Test (proto, wrong_field_type_is_rejected)
+{
+    const unsigned char body[] = {0x81, 0xa6, 'c', 'r', 'e', 'd', 'i', 't', 0xa3, 'l', 'o', 't'};
+    char err[256];
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "CREDIT", body, sizeof body), err, sizeof err),
+                  -1);
+    cr_assert (strstr (err, "'credit'") && strstr (err, "wrong type"), "%s", err);
+}
+
+Test (proto, missing_required_field_is_named)
+{
+    const unsigned char body[] = {0x80};
+    char err[256];
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err),
+                  -1);
+    cr_assert (strstr (err, "'seq' is missing"), "%s", err);
+}
+
+Test (proto, unknown_command_is_rejected)
+{
+    const unsigned char body[] = {0x80};
+    char err[256];
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "EXPLODE", body, 1), err, sizeof err), -1);
+    cr_assert (strstr (err, "unknown command"), "%s", err);
+}
+
+Test (proto, wrong_signature_and_frame_count_are_rejected)
+{
+    const unsigned char body[] = {0x80};
+    char err[256];
+    cr_assert_eq (s_reject (s_frames ("SWN2", "ACK", body, 1), err, sizeof err), -1);
+    cr_assert (strstr (err, "signature"), "%s", err);
+    zmsg_t *two = zmsg_new ();
+    zmsg_addstr (two, SW_SIG_NODE);
+    zmsg_addstr (two, "ACK");
+    cr_assert_eq (s_reject (two, err, sizeof err), -1);
+    cr_assert (strstr (err, "expected 3 frames"), "%s", err);
+}
+
+Test (proto, body_that_is_not_a_map_is_rejected)
+{
+    const unsigned char body[] = {0x93, 1, 2, 3};
+    char err[256];
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err),
+                  -1);
+    cr_assert (strstr (err, "not a map"), "%s", err);
+}
+
+Test (proto, finding_with_forged_fingerprint_is_rejected)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    sw_pack_kv_uint (&pk, "seq", 1);
+    sw_pack_str (&pk, "findings");
+    msgpack_pack_array (&pk, 1);
+    msgpack_pack_map (&pk, 1);
+    sw_pack_kv_str (&pk, "fp", "../../etc/passwd");
+    char err[256];
+    int rc = s_reject (s_frames (SW_SIG_NODE, "FINDINGS", sbuf.data, sbuf.size), err, sizeof err);
+    msgpack_sbuffer_destroy (&sbuf);
+    cr_assert_eq (rc, -1);
+    cr_assert (strstr (err, "'fp'"), "%s", err);
+}
+
+Test (mpv, nesting_beyond_the_limit_is_rejected)
+{
+    unsigned char deep[SW_MPV_MAX_DEPTH + 2];
+    memset (deep, 0x91, sizeof deep - 1);
+    deep[sizeof deep - 1] = 0xc0;
+    sw_mpdoc_t doc;
+    char err[256];
+    cr_assert_eq (sw_mpdoc_decode (deep, sizeof deep, &doc, err, sizeof err), -1);
+    cr_assert (strstr (err, "nesting"), "%s", err);
+    //  one level less is fine
+    cr_assert_eq (sw_mpdoc_decode (deep + 2, sizeof deep - 2, &doc, err, sizeof err), 0, "%s",
+                  err);
+    sw_mpdoc_free (&doc);
+}
+
+Test (mpv, trailing_bytes_and_ext_types_are_rejected)
+{
+    const unsigned char trailing[] = {0x80, 0x00};
+    const unsigned char ext[] = {0xd4, 0x01, 0x02};
+    const unsigned char never[] = {0xc1};
+    sw_mpdoc_t doc;
+    char err[256];
+    cr_assert_eq (sw_mpdoc_decode (trailing, sizeof trailing, &doc, err, sizeof err), -1);
+    cr_assert (strstr (err, "trailing"), "%s", err);
+    cr_assert_eq (sw_mpdoc_decode (ext, sizeof ext, &doc, err, sizeof err), -1);
+    cr_assert_eq (sw_mpdoc_decode (never, sizeof never, &doc, err, sizeof err), -1);
+    cr_assert_eq (sw_mpdoc_decode (NULL, 0, &doc, err, sizeof err), -1);
+}
+
+Test (mpv, decodes_every_scalar_type)
+{
+    const unsigned char body[] = {0x99, 0xc0, 0xc3, 0xff, 0xd0, 0x80, 0xcf, 0x80, 0, 0, 0, 0,
+                                  0, 0, 0, 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0xc4, 0x02,
+                                  0x00, 0x01, 0xa2, 'h', 'i', 0xd3, 0xff, 0xff, 0xff, 0xff,
+                                  0xff, 0xff, 0xff, 0xfe, 0x05};
+    sw_mpdoc_t doc;
+    char err[256];
+    cr_assert_eq (sw_mpdoc_decode (body, sizeof body, &doc, err, sizeof err), 0, "%s", err);
+    const sw_mpv_t *a = doc.root->v.items;
+    cr_assert_eq (doc.root->len, 9);
+    cr_assert_eq (a[0].type, SW_MPV_NIL);
+    cr_assert (a[1].type == SW_MPV_BOOL && a[1].v.b);
+    cr_assert (a[2].type == SW_MPV_INT && a[2].v.i == -1);
+    cr_assert (a[3].type == SW_MPV_INT && a[3].v.i == -128);
+    cr_assert (a[4].type == SW_MPV_UINT && a[4].v.u == 1ull << 63);
+    cr_assert (a[5].type == SW_MPV_FLOAT && a[5].v.f == 1.5);
+    cr_assert (a[6].type == SW_MPV_BIN && a[6].len == 2 && a[6].v.s[1] == 1);
+    cr_assert_str_eq (sw_mpv_str (&a[7]), "hi");
+    cr_assert (a[8].type == SW_MPV_INT && a[8].v.i == -2);
+    sw_mpdoc_free (&doc);
+}
+
+Test (mpv, string_with_embedded_nul_is_not_text)
+{
+    const unsigned char body[] = {0xa3, 'a', 0, 'b'};
+    sw_mpdoc_t doc;
+    char err[256];
+    cr_assert_eq (sw_mpdoc_decode (body, sizeof body, &doc, err, sizeof err), 0);
+    cr_assert_null (sw_mpv_str (doc.root));
+    sw_mpdoc_free (&doc);
+}
+
+Test (fingerprint, depends_on_what_was_found_not_when_or_where_from)
+{
+    sw_finding_t a = s_finding ("127.0.0.2", "tcp/22");
+    sw_finding_t b = a;
+    b.job = "job-000009";
+    b.shard = 77;
+    b.first_seen = 1;
+    b.title = "other words";
+    sw_finding_fingerprint (&b);
+    cr_assert_str_eq (a.fingerprint, b.fingerprint);
+    cr_assert_eq (strlen (a.fingerprint), SW_FP_HEX_LEN);
+    sw_finding_t c = s_finding ("127.0.0.2", "tcp/23");
+    cr_assert_str_neq (a.fingerprint, c.fingerprint);
+}
+
+Test (fingerprint, field_boundaries_matter)
+{
+    sw_finding_t a = s_finding ("127.0.0.2", "tcp/22");
+    sw_finding_t b = a;
+    a.resource = "ab";
+    a.location = "c";
+    b.resource = "a";
+    b.location = "bc";
+    sw_finding_fingerprint (&a);
+    sw_finding_fingerprint (&b);
+    cr_assert_str_neq (a.fingerprint, b.fingerprint);
+}
+
+Test (admin, decodes_request_and_rejects_bad_command_frames)
+{
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 1);
+    sw_pack_kv_str (&pk, "id", "job-000001");
+    zmsg_t *z = sw_admin_msg_new ("JOB", &sbuf);
+    char *cmd;
+    sw_mpdoc_t doc;
+    char err[256];
+    cr_assert_eq (sw_admin_msg_decode (z, &cmd, &doc, err, sizeof err), 0, "%s", err);
+    cr_assert_str_eq (cmd, "JOB");
+    cr_assert_str_eq (sw_mpv_str (sw_mpv_get (doc.root, "id")), "job-000001");
+    free (cmd);
+    sw_mpdoc_free (&doc);
+    zmsg_destroy (&z);
+    z = sw_admin_msg_new ("job;rm", &sbuf);
+    cr_assert_eq (sw_admin_msg_decode (z, &cmd, &doc, err, sizeof err), -1);
+    cr_assert (strstr (err, "upper-case"), "%s", err);
+    zmsg_destroy (&z);
+    msgpack_sbuffer_destroy (&sbuf);
+}
