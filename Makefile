@@ -43,11 +43,12 @@ deps:
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/bin/sweep-broker: $(BUILD)/obj/broker/sweep_broker.o $(LIBA)
 $(BUILD)/bin/sweep-node: $(BUILD)/obj/nodes/sweep_node.o $(LIBA)
@@ -56,11 +57,13 @@ $(BUILD)/bin/sw-listen: $(BUILD)/obj/tests/tools/sw_listen.o $(LIBA)
 $(BUILD)/bin/sw-rawclient: $(BUILD)/obj/tests/tools/sw_rawclient.o $(LIBA)
 $(PROGS) $(TOOLS):
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/test/%: tests/unit/%.c $(LIBA) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBA) $(LIBS) -lcriterion -o $@
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBA) $(LIBS) -lcriterion -o $@
 
 check: deps
 	$(MAKE) check-unit check-functional fuzz-smoke
@@ -78,16 +81,22 @@ check-asan:
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	@echo "  FUZZ    $@"
+	@$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -Iproto -Ibroker -Inodes -Iconsole $< $(LIB_SRC) $(LIBS) -o $@
 
 fuzz: $(FUZZERS)
-	@for f in $(FUZZERS); do echo "== $$f (60 s)"; mkdir -p build/corpus/$$(basename $$f); \
-	  $$f -max_total_time=60 -max_len=65536 build/corpus/$$(basename $$f) || exit 1; done
+	@for f in $(FUZZERS); do n=$$(basename $$f); d=tests/fuzz/$${n#fuzz_}.dict; \
+	  echo "== $$n (60 s)"; mkdir -p build/corpus/$$n; \
+	  $$f -max_total_time=60 -max_len=65536 $$( [ -f $$d ] && echo -dict=$$d ) \
+	    build/corpus/$$n || exit 1; done
 
 fuzz-smoke: $(FUZZERS)
-	@for f in $(FUZZERS); do echo "== $$f (smoke)"; \
-	  $$f -runs=30000 -max_len=8192 -seed=1 2>&1 | tail -1 || exit 1; done
+	@for f in $(FUZZERS); do n=$$(basename $$f); d=tests/fuzz/$${n#fuzz_}.dict; \
+	  echo "== $$n (10 s smoke)"; \
+	  $$f -max_total_time=10 -max_len=8192 -seed=1 $$( [ -f $$d ] && echo -dict=$$d ) \
+	    >build/fuzz/$$n.log 2>&1 || { tail -40 build/fuzz/$$n.log; exit 1; }; \
+	  tail -1 build/fuzz/$$n.log; done
 
 demo: deps all
 	@scripts/demo.sh $(BUILD)/bin

@@ -682,9 +682,8 @@ static void s_stop (broker_t *self)
     sw_hostlist_destroy (&self->scope);
 }
 
-int main (int argc, char **argv)
-{
-    broker_t self = {.keys_dir = "keys",
+//  Static so that strings the option parser allocates stay reachable.
+static broker_t s_broker = {.keys_dir = "keys",
                      .state_dir = "state/broker",
                      .admin_bind = "tcp://127.0.0.1:5700",
                      .node_bind = "tcp://127.0.0.1:5701",
@@ -692,18 +691,22 @@ int main (int argc, char **argv)
                      .heartbeat_ms = 1000,
                      .liveness = 3,
                      .scan_timeout_ms = 1000};
+
+int main (int argc, char **argv)
+{
+    broker_t *self = &s_broker;
     sw_opt_t opts[] = {
-        {"keys", SW_OPT_STR, &self.keys_dir, 0, 0, "key directory (see keys/README.md) [keys]"},
-        {"state", SW_OPT_STR, &self.state_dir, 0, 0, "state directory [state/broker]"},
-        {"admin-bind", SW_OPT_STR, &self.admin_bind, 0, 0,
+        {"keys", SW_OPT_STR, &self->keys_dir, 0, 0, "key directory (see keys/README.md) [keys]"},
+        {"state", SW_OPT_STR, &self->state_dir, 0, 0, "state directory [state/broker]"},
+        {"admin-bind", SW_OPT_STR, &self->admin_bind, 0, 0,
          "admin endpoint; port * picks a free one [tcp://127.0.0.1:5700]"},
-        {"node-bind", SW_OPT_STR, &self.node_bind, 0, 0, "node endpoint [tcp://127.0.0.1:5701]"},
-        {"scope", SW_OPT_STR, &self.scope_spec, 0, 0,
+        {"node-bind", SW_OPT_STR, &self->node_bind, 0, 0, "node endpoint [tcp://127.0.0.1:5701]"},
+        {"scope", SW_OPT_STR, &self->scope_spec, 0, 0,
          "comma-separated CIDRs that network targets must fall in [127.0.0.0/8]"},
-        {"heartbeat-ms", SW_OPT_INT, &self.heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
-        {"liveness", SW_OPT_INT, &self.liveness, 2, 100,
+        {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
+        {"liveness", SW_OPT_INT, &self->liveness, 2, 100,
          "heartbeats a node may miss before it is dropped [3]"},
-        {"scan-timeout-ms", SW_OPT_INT, &self.scan_timeout_ms, 10, 60000,
+        {"scan-timeout-ms", SW_OPT_INT, &self->scan_timeout_ms, 10, 60000,
          "per-port connect timeout sent with tcp shards [1000]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     char *positional[1];
@@ -723,8 +726,8 @@ int main (int argc, char **argv)
     zsys_init ();
     zsys_set_logident ("sweep-broker");
     zsys_set_linger (0);
-    int rc = s_start (&self) ? 1 : s_run (&self);
-    s_stop (&self);
+    int rc = s_start (self) ? 1 : s_run (self);
+    s_stop (self);
     zsys_info ("stopped");
     return rc;
 }

@@ -56,6 +56,7 @@ static zsock_t *s_socket (sw_client_t *self)
     zcert_apply (self->cert, sock);
     zsock_set_curve_serverkey (sock, self->broker_pub);
     zsock_set_linger (sock, 0);
+    zsock_set_sndtimeo (sock, self->timeout_ms);
     if (zsock_connect (sock, "%s", self->endpoint) < 0) {
         zsock_destroy (&sock);
         return NULL;

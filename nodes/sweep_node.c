@@ -109,6 +109,8 @@ static int s_last_seq (void *arg, const char *key, size_t keylen, const char *va
 
 static void s_send (node_t *self, sw_node_msg_t *msg)
 {
+    if (!self->dealer)
+        return; //  between connections: the journal keeps what matters
     zmsg_t *zmsg = sw_node_msg_encode (msg);
     if (!zmsg) {
         zsys_error ("cannot encode %s (a field exceeds a protocol limit)", sw_cmd_name (msg->cmd));
@@ -229,6 +231,9 @@ static int s_connect (node_t *self)
     zsock_set_curve_serverkey (self->dealer, self->broker_pub);
     zsock_set_maxmsgsize (self->dealer, SW_NODE_MAX_MSG);
     zsock_set_linger (self->dealer, 0);
+    //  Never block the main thread on a send: with no usable connection a
+    //  DEALER would wait forever. What must not be lost is in the journal.
+    zsock_set_sndtimeo (self->dealer, 0);
     zsock_set_reconnect_ivl (self->dealer, 100);
     zsock_set_reconnect_ivl_max (self->dealer, 5000);
     zsock_set_sndhwm (self->dealer, 100000);
@@ -340,6 +345,8 @@ static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
     s_start_work (self);
 }
 
+static void s_schedule_reconnect (node_t *self, int64_t now);
+
 static void s_on_broker (node_t *self, int64_t now)
 {
     zmsg_t *zmsg = zmsg_recv (self->dealer);
@@ -354,7 +361,8 @@ static void s_on_broker (node_t *self, int64_t now)
     }
     zmsg_destroy (&zmsg);
     self->broker_seen = now;
-    self->backoff_ms = 0;
+    if (msg.cmd != SW_CMD_DISCONNECT)
+        self->backoff_ms = 0;
     switch (msg.cmd) {
     case SW_CMD_SHARD:
         s_on_shard (self, &msg);
@@ -373,14 +381,26 @@ static void s_on_broker (node_t *self, int64_t now)
             s_send_ready (self);
         }
         else {
-            zsys_error ("broker closed the session: %s", msg.reason ? msg.reason : "");
-            self->reconnect_at = now + 1000;
+            //  Stop talking on this connection; try again later, slower
+            //  each time, in case an operator restores our key.
+            s_schedule_reconnect (self, now);
+            zsys_error ("broker closed the session: %s; retrying in %d ms",
+                        msg.reason ? msg.reason : "", self->backoff_ms);
+            zsock_destroy (&self->dealer);
         }
         break;
     default:
         zsys_warning ("unexpected %s from broker dropped", sw_cmd_name (msg.cmd));
     }
     sw_node_msg_clear (&msg);
+}
+
+static void s_schedule_reconnect (node_t *self, int64_t now)
+{
+    self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 250;
+    if (self->backoff_ms > 8000)
+        self->backoff_ms = 8000;
+    self->reconnect_at = now + self->backoff_ms;
 }
 
 static void s_on_timer (node_t *self, int64_t now)
@@ -391,14 +411,11 @@ static void s_on_timer (node_t *self, int64_t now)
     }
     else if (!self->reconnect_at
              && now - self->broker_seen > (int64_t) self->heartbeat_ms * self->liveness) {
-        self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 250;
-        if (self->backoff_ms > 8000)
-            self->backoff_ms = 8000;
+        s_schedule_reconnect (self, now);
         zsys_warning ("broker silent for %" PRId64 " ms; reconnecting in %d ms",
                       now - self->broker_seen, self->backoff_ms);
-        self->reconnect_at = now + self->backoff_ms;
     }
-    if (now >= self->next_heartbeat) {
+    if (now >= self->next_heartbeat && self->dealer) {
         s_heartbeat (self);
         self->next_heartbeat = now + self->heartbeat_ms;
     }
@@ -504,8 +521,8 @@ static int s_run (node_t *self)
             timeout = 100; //  notice signals promptly
         void *which = zpoller_wait (poller, timeout);
         now = zclock_mono ();
-        if (which == self->dealer) {
-            while (zsock_events (self->dealer) & ZMQ_POLLIN)
+        if (which && which == self->dealer) {
+            while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN))
                 s_on_broker (self, now);
         }
         else if (which) {

@@ -118,7 +118,9 @@ size_t sw_store_scan (sw_store_t *self, const char *prefix, const char *start, s
     size_t plen = strlen (prefix);
     size_t visited = 0;
     leveldb_iterator_t *it = leveldb_create_iterator (self->db, self->read);
-    const char *from = start ? start : prefix;
+    //  A start before the prefix would stop the scan at once; begin at
+    //  whichever of the two comes later.
+    const char *from = start && strcmp (start, prefix) > 0 ? start : prefix;
     for (leveldb_iter_seek (it, from, strlen (from)); leveldb_iter_valid (it);
          leveldb_iter_next (it)) {
         size_t klen, vlen;

@@ -10,10 +10,29 @@ K=$T/keys
 PIDS=()
 HB=200            # heartbeat interval used by the tests (ms)
 
+# Stops what the test started: SIGTERM first (nodes drain, the broker
+# closes its store, sanitizers get to report), SIGKILL after 15 s.
+stop_all() {
+  local p
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  local limit=$(( $(date +%s) + 15 ))
+  for p in "${PIDS[@]}"; do
+    while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$limit" ]; do sleep 0.05; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  PIDS=()
+}
+
 cleanup() {
   local rc=$?
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_all
+  # A sanitizer report in any process's log fails the test.
+  if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log 2>/dev/null; then
+    echo "FAIL: sanitizer report in the logs above" >&2
+    grep -hE -A30 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/*.log | head -80
+    rc=1
+  fi
   if [ $rc -ne 0 ]; then
     for f in "$T"/*.log; do
       [ -f "$f" ] || continue

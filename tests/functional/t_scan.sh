@@ -43,6 +43,8 @@ import json, sys
 nodes = json.load(sys.stdin)["nodes"]
 assert len(nodes) == 3, nodes
 assert all(n["shards_done"] > 0 for n in nodes), nodes'
-ctl jobs | grep -q "scan-test" || fail "jobs does not list the job"
-ctl report job-000001 --format sarif 2>&1 | grep -q "not supported" || fail "unsupported format accepted"
+jobs=$(ctl jobs)
+[[ $jobs == *scan-test*done* ]] || fail "jobs does not list the finished job: $jobs"
+out=$(ctl report job-000001 --format sarif 2>&1) && fail "unsupported format accepted"
+[[ $out == *"not supported"* ]] || fail "unclear error for an unsupported format: $out"
 note "report holds exactly the $(echo "$want" | wc -l) open ports"
