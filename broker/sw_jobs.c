@@ -725,16 +725,6 @@ static int s_finding_order (const void *a, const void *b)
     return c ? c : strcmp (x->fingerprint, y->fingerprint);
 }
 
-static void s_finding_free (void **item)
-{
-    sw_finding_t *f = *item;
-    if (f) {
-        sw_finding_clear (f);
-        free (f);
-        *item = NULL;
-    }
-}
-
 static void s_json_kv (FILE *out, const char *indent, const char *key, const char *value,
                        bool comma)
 {
@@ -797,6 +787,51 @@ static void s_report_finding (FILE *out, const sw_finding_t *f, bool last)
     fprintf (out, "      \"shard\": %" PRIu64 "\n    }%s\n", f->shard, last ? "" : ",");
 }
 
+//  Loads a job's findings from the store in report order. Returns the
+//  count; *out is a malloc'd array the caller frees with s_findings_free.
+static size_t s_findings_load (sw_jobs_t *self, const job_t *job, sw_finding_t **out)
+{
+    char prefix[64];
+    collect_t c = {zlistx_new ()};
+    snprintf (prefix, sizeof prefix, "f/%s/", job->id);
+    sw_store_scan (self->store, prefix, NULL, s_collect_finding, &c);
+    size_t n = zlistx_size (c.items), i = 0;
+    sw_finding_t *sorted = calloc (n ? n : 1, sizeof *sorted);
+    for (sw_finding_t *f = zlistx_first (c.items); f; f = zlistx_next (c.items)) {
+        sorted[i++] = *f; //  the array takes over the strings
+        free (f);
+    }
+    zlistx_destroy (&c.items);
+    qsort (sorted, n, sizeof *sorted, s_finding_order);
+    *out = sorted;
+    return n;
+}
+
+static void s_findings_free (sw_finding_t *findings, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sw_finding_clear (&findings[i]);
+    free (findings);
+}
+
+int sw_jobs_pack_findings (sw_jobs_t *self, const char *id, size_t limit, msgpack_packer *pk)
+{
+    job_t *job = zhashx_lookup (self->jobs, id);
+    if (!job)
+        return -1;
+    sw_finding_t *findings;
+    size_t n = s_findings_load (self, job, &findings);
+    size_t shown = n < limit ? n : limit;
+    msgpack_pack_map (pk, 2);
+    sw_pack_kv_uint (pk, "total", n);
+    sw_pack_str (pk, "findings");
+    msgpack_pack_array (pk, shown);
+    for (size_t i = 0; i < shown; i++)
+        sw_finding_pack (pk, &findings[i]);
+    s_findings_free (findings, n);
+    return 0;
+}
+
 char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len)
 {
     job_t *job = zhashx_lookup (self->jobs, id);
@@ -832,20 +867,11 @@ char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len)
                  i ? ", " : "");
     fputs ("}\n  },\n  \"findings\": [\n", out);
 
-    collect_t c = {zlistx_new ()};
-    zlistx_set_destructor (c.items, s_finding_free);
-    snprintf (prefix, sizeof prefix, "f/%s/", job->id);
-    sw_store_scan (self->store, prefix, NULL, s_collect_finding, &c);
-    size_t n = zlistx_size (c.items);
-    sw_finding_t *sorted = calloc (n ? n : 1, sizeof *sorted);
-    size_t i = 0;
-    for (sw_finding_t *f = zlistx_first (c.items); f; f = zlistx_next (c.items))
-        sorted[i++] = *f; //  shallow: the list keeps ownership
-    qsort (sorted, n, sizeof *sorted, s_finding_order);
-    for (i = 0; i < n; i++)
-        s_report_finding (out, &sorted[i], i + 1 == n);
-    free (sorted);
-    zlistx_destroy (&c.items);
+    sw_finding_t *findings;
+    size_t n = s_findings_load (self, job, &findings);
+    for (size_t i = 0; i < n; i++)
+        s_report_finding (out, &findings[i], i + 1 == n);
+    s_findings_free (findings, n);
     fputs ("  ]\n}\n", out);
     fclose (out);
     return text;

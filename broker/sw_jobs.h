@@ -93,6 +93,10 @@ void sw_jobs_pack_list (sw_jobs_t *self, msgpack_packer *pk);
 //  Packs one job's progress (admin JOB reply body). Returns -1 if unknown.
 int sw_jobs_pack_progress (sw_jobs_t *self, const char *id, msgpack_packer *pk);
 
+//  Packs up to limit of a job's findings, most severe first (admin
+//  FINDINGS reply body). Returns -1 if the job is unknown.
+int sw_jobs_pack_findings (sw_jobs_t *self, const char *id, size_t limit, msgpack_packer *pk);
+
 //  Renders a job's report as JSON (schema in README). Returns a malloc'd
 //  text, or NULL if the job is unknown.
 char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len);

@@ -435,6 +435,13 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd,
         if (!id || sw_jobs_pack_progress (self->jobs, id, &r.pk))
             goto not_found;
     }
+    else if (strcmp (cmd, "FINDINGS") == 0) {
+        uint64_t limit = 1000;
+        if (sw_mpv_get (body, "limit"))
+            sw_mpv_uint (sw_mpv_get (body, "limit"), 100000, &limit);
+        if (!id || sw_jobs_pack_findings (self->jobs, id, (size_t) limit, &r.pk))
+            goto not_found;
+    }
     else if (strcmp (cmd, "SUBMIT") == 0) {
         const sw_mpv_t *text = sw_mpv_get (body, "text");
         const char *source = sw_mpv_str (sw_mpv_get (body, "source"));

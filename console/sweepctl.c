@@ -22,12 +22,13 @@
 
 typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output;
-    int timeout_ms, retries, nodes, interval_ms;
+    int timeout_ms, retries, nodes, interval_ms, limit;
     bool json, wait;
     sw_client_t *client;
 } ctl_t;
 
-static ctl_t s_ctl = {.timeout_ms = 3000, .retries = 3, .nodes = 2, .interval_ms = 250};
+static ctl_t s_ctl = {
+    .timeout_ms = 3000, .retries = 3, .nodes = 2, .interval_ms = 250, .limit = 50};
 
 typedef struct {
     const char *name;
@@ -402,6 +403,40 @@ static int s_cmd_report (ctl_t *ctl, char **argv, int argc)
     return s_write_report (ctl, argv[0]);
 }
 
+static int s_cmd_findings (ctl_t *ctl, char **argv, int argc)
+{
+    (void) argc;
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    sw_pack_kv_str (&pk, "id", argv[0]);
+    sw_pack_kv_uint (&pk, "limit", (uint64_t) ctl->limit);
+    sw_mpdoc_t doc;
+    int rc = s_call (ctl, "FINDINGS", &sbuf, &doc);
+    msgpack_sbuffer_destroy (&sbuf);
+    if (rc)
+        return rc;
+    const sw_mpv_t *list = sw_mpv_get (doc.root, "findings");
+    if (ctl->json)
+        s_print_json (doc.root);
+    else {
+        printf ("%-9s %-16s %-10s %-26s %s\n", "SEVERITY", "RESOURCE", "LOCATION", "RULE",
+                "TITLE");
+        for (uint32_t i = 0; list && list->type == SW_MPV_ARRAY && i < list->len; i++) {
+            const sw_mpv_t *f = &list->v.items[i];
+            printf ("%-9s %-16s %-10s %-26s %s\n", s_s (f, "severity"), s_s (f, "resource"),
+                    s_s (f, "location"), s_s (f, "rule"), s_s (f, "title"));
+        }
+        uint64_t total = s_u (doc.root, "total");
+        if (list && total > list->len)
+            printf ("... %" PRIu64 " more (--limit N, or the report)\n", total - list->len);
+    }
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
 static int s_cmd_cancel (ctl_t *ctl, char **argv, int argc)
 {
     (void) argc;
@@ -473,6 +508,8 @@ static const command_t s_commands[] = {
     {"watch", "JOB", "live progress of a job until it ends, then its summary", s_cmd_watch, 1},
     {"report", "JOB", "write a job's report (--format json; -o/--output FILE, default stdout)",
      s_cmd_report, 1},
+    {"findings", "JOB", "a job's findings, most severe first (--limit N, default 50)",
+     s_cmd_findings, 1},
     {"cancel", "JOB", "cancel a running job", s_cmd_cancel, 1},
     {"keys", "init DIR | add-node NAME | add-admin NAME | revoke NAME",
      "create and revoke CURVE certificates (see keys/README.md)", s_cmd_keys, 1},
@@ -507,6 +544,7 @@ int main (int argc, char **argv)
         {"format", SW_OPT_STR, &ctl->format, 0, 0, "report format [json]"},
         {"output", SW_OPT_STR, &ctl->output, 0, 0, "report output file (also -o)"},
         {"nodes", SW_OPT_INT, &ctl->nodes, 0, 1000, "keys init: node certificates to create [2]"},
+        {"limit", SW_OPT_INT, &ctl->limit, 1, 100000, "findings: how many to list [50]"},
         {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 50, 60000, "watch: poll interval [250]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     //  -o is the one short option: rewrite it to --output.

@@ -95,9 +95,9 @@ static uint64_t s_submit(char id[SW_JOB_ID_MAX], unsigned nshards, unsigned leas
     snprintf(ports, sizeof ports, "1-%u", nshards);
     s_job_text(text, sizeof text, "127.0.0.1", ports, 1, lease_ms, max_attempts);
     uint64_t total = 0;
-    cr_assert_eq(sw_jobs_submit(s_jobs, text, strlen(text), "unit.yaml", id, &total, err,
-                                sizeof err),
-                 0, "submit: %s", err);
+    cr_assert_eq(
+        sw_jobs_submit(s_jobs, text, strlen(text), "unit.yaml", id, &total, err, sizeof err), 0,
+        "submit: %s", err);
     cr_assert_eq(total, nshards);
     return total;
 }
@@ -121,8 +121,8 @@ static sw_grant_t s_next(const char *node, int64_t now)
 static void s_no_next(const char *node, int64_t now)
 {
     sw_grant_t g;
-    cr_assert_eq(sw_jobs_next(s_jobs, node, now, &g), 0, "no work expected, got %s#%" PRIu64,
-                 g.job, g.shard);
+    cr_assert_eq(sw_jobs_next(s_jobs, node, now, &g), 0, "no work expected, got %s#%" PRIu64, g.job,
+                 g.shard);
 }
 
 static int s_done(const char *job, uint64_t shard, const char *node)
@@ -275,13 +275,12 @@ Test(jobs, submit_returns_sequential_ids_and_total)
     //  2 hosts x ceil(10 / 4) chunks = 6 shards.
     s_job_text(text, sizeof text, "127.0.0.1, 127.0.0.2", "1-10", 4, 10000, 3);
     uint64_t total = 0;
-    cr_assert_eq(
-        sw_jobs_submit(s_jobs, text, strlen(text), "a.yaml", id, &total, err, sizeof err), 0,
-        "%s", err);
+    cr_assert_eq(sw_jobs_submit(s_jobs, text, strlen(text), "a.yaml", id, &total, err, sizeof err),
+                 0, "%s", err);
     cr_assert_str_eq(id, "job-000001");
     cr_assert_eq(total, 6);
-    cr_assert_eq(
-        sw_jobs_submit(s_jobs, text, strlen(text), "b.yaml", id, &total, err, sizeof err), 0);
+    cr_assert_eq(sw_jobs_submit(s_jobs, text, strlen(text), "b.yaml", id, &total, err, sizeof err),
+                 0);
     cr_assert_str_eq(id, "job-000002");
     size_t running, all;
     sw_jobs_counts(s_jobs, &running, &all);
@@ -298,9 +297,8 @@ Test(jobs, submit_refuses_a_job_outside_the_allowed_scope)
     char id[SW_JOB_ID_MAX], text[512], err[512] = "";
     s_job_text(text, sizeof text, "127.0.0.1, 192.168.1.1", "22", 1, 10000, 3);
     uint64_t total = 99;
-    cr_assert_eq(sw_jobs_submit(s_jobs, text, strlen(text), "evil.yaml", id, &total, err,
-                                sizeof err),
-                 -1);
+    cr_assert_eq(
+        sw_jobs_submit(s_jobs, text, strlen(text), "evil.yaml", id, &total, err, sizeof err), -1);
     cr_assert(strstr(err, "evil.yaml"), "'%s' should name the source", err);
     cr_assert(strstr(err, "192.168.1.1"), "'%s' should name the host", err);
     cr_assert(strstr(err, "targets[0]"), "'%s' should name the target", err);
@@ -319,8 +317,7 @@ Test(jobs, submit_refuses_a_malformed_job_file)
                        "    prots: \"22\"\n";
     uint64_t total;
     cr_assert_eq(
-        sw_jobs_submit(s_jobs, text, strlen(text), "typo.yaml", id, &total, err, sizeof err),
-        -1);
+        sw_jobs_submit(s_jobs, text, strlen(text), "typo.yaml", id, &total, err, sizeof err), -1);
     cr_assert(strstr(err, "prots"), "'%s' should name the bad key", err);
 }
 
@@ -330,8 +327,8 @@ Test(jobs, next_hands_out_shards_in_order_with_attempt_one_and_lease)
     //  2 hosts x ceil(5 / 2) = 6 shards, host-major.
     s_job_text(text, sizeof text, "127.0.0.7, 127.0.0.8", "1-5", 2, 7000, 3);
     uint64_t total;
-    cr_assert_eq(
-        sw_jobs_submit(s_jobs, text, strlen(text), "a.yaml", id, &total, err, sizeof err), 0);
+    cr_assert_eq(sw_jobs_submit(s_jobs, text, strlen(text), "a.yaml", id, &total, err, sizeof err),
+                 0);
     const char *targets[] = {"127.0.0.7", "127.0.0.7", "127.0.0.7",
                              "127.0.0.8", "127.0.0.8", "127.0.0.8"};
     const char *ports[] = {"1-2", "3-4", "5", "1-2", "3-4", "5"};
@@ -360,8 +357,8 @@ Test(jobs, job_defaults_lease_and_attempts_from_the_job_file)
     const char *text = "name: defaults\ntargets:\n  - scanner: tcp\n    hosts: [127.0.0.1]\n"
                        "    ports: \"22\"\n";
     uint64_t total;
-    cr_assert_eq(
-        sw_jobs_submit(s_jobs, text, strlen(text), "d.yaml", id, &total, err, sizeof err), 0);
+    cr_assert_eq(sw_jobs_submit(s_jobs, text, strlen(text), "d.yaml", id, &total, err, sizeof err),
+                 0);
     sw_grant_t g = s_next("n1", 0);
     cr_assert_eq(g.lease_ms, SW_JOBFILE_DEFAULT_LEASE_MS);
     //  Default attempts: requeued twice, failed on the third expiry.
@@ -891,8 +888,7 @@ typedef struct {
     size_t n;
 } shard_records_t;
 
-static int s_record_visit(void *arg, const char *key, size_t keylen, const char *value,
-                          size_t size)
+static int s_record_visit(void *arg, const char *key, size_t keylen, const char *value, size_t size)
 {
     shard_records_t *r = arg;
     cr_assert_lt(r->n, 64);
@@ -1044,7 +1040,33 @@ Test(jobs, submit_not_committed_is_forgotten_after_a_crash)
     cr_assert_str_eq(id, "job-000001");
 }
 
-Test(jobs, restart_before_any_shard_ran_hands_out_everything)
+Test(jobs, restart_requeues_leased_shards_that_have_no_result)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit(id, 3, 1000, 3);
+    s_commit();
+    s_next("n1", 0); //  0
+    s_next("n1", 0); //  1
+    s_commit();      //  the leases are durable, no result yet
+    s_crash();
+    s_open();
+    progress_t p = s_progress(id);
+    cr_assert_eq(p.queued, 2, "the two in-flight shards are queued again");
+    cr_assert_eq(p.leased, 0);
+    cr_assert_eq(p.done, 0);
+    bool seen[3] = {false, false, false};
+    for (int i = 0; i < 3; i++) {
+        sw_grant_t g = s_next("n2", 0);
+        cr_assert_lt(g.shard, 3);
+        cr_assert_not(seen[g.shard], "shard %" PRIu64 " handed out twice", g.shard);
+        seen[g.shard] = true;
+        if (i < 2)
+            cr_assert_lt(g.shard, 2, "requeued shards go first");
+    }
+    s_no_next("n2", 0);
+}
+
+Test(jobs, restart_before_any_lease_was_committed_hands_out_everything)
 {
     char id[SW_JOB_ID_MAX];
     s_submit(id, 3, 1000, 3);
@@ -1053,6 +1075,7 @@ Test(jobs, restart_before_any_shard_ran_hands_out_everything)
     s_next("n1", 0);
     s_crash();
     s_open();
+    cr_assert_eq(s_progress(id).queued, 0);
     for (uint64_t i = 0; i < 3; i++)
         cr_assert_eq(s_next("n2", 0).shard, i);
     s_no_next("n2", 0);

@@ -57,8 +57,7 @@ static void s_assert_contains(const char *text, const char *want)
     cr_assert(strstr(text, want), "message '%s' lacks '%s'", text, want);
 }
 
-static void s_shard_eq(const sw_plan_t *plan, uint64_t index, const char *target,
-                       const char *ports)
+static void s_shard_eq(const sw_plan_t *plan, uint64_t index, const char *target, const char *ports)
 {
     sw_shard_spec_t spec;
     memset(&spec, 0x55, sizeof spec);
