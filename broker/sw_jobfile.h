@@ -56,10 +56,10 @@ typedef struct {
 //  Parses a job file of len bytes (no NUL terminator needed). `source` names it
 //  in messages. On error returns NULL with err like
 //  "job.yaml:7:5: targets[0]: unknown key 'prots'" (1-based line:column).
-sw_jobfile_t *sw_jobfile_parse(const char *text, size_t len, const char *source, char *err,
-                               size_t errlen);
+sw_jobfile_t *sw_jobfile_parse (const char *text, size_t len, const char *source, char *err,
+                                size_t errlen);
 
 //  Frees a parsed job file and NULLs *self_p.
-void sw_jobfile_destroy(sw_jobfile_t **self_p);
+void sw_jobfile_destroy (sw_jobfile_t **self_p);
 
 #endif

@@ -6,6 +6,8 @@
       t/<job>               job file text as submitted (raw bytes)
       s/<job>/<shard:016x>  finished shard: done or failed, node, attempts
       x/<job>/<shard:016x>  failed shard: target, ports, attempts, reason
+      a/<job>/<shard:016x>  attempts so far of a shard waiting for a retry
+      r/<token>             job id created by a SUBMIT carrying that token
       f/<job>/<fingerprint> merged finding
 */
 #include "sw_jobs.h"
@@ -40,18 +42,19 @@ typedef struct {
     job_t *job;
     uint64_t shard;
     uint32_t attempts;
-    char node[64]; //  empty while queued
+    char node[96]; //  "NAME/SESSION" of the holder; empty while queued
     int64_t expires;
     bool queued;
+    bool attempts_saved; //  a/ record exists
 } lease_t;
 
 struct sw_jobs_t {
     sw_store_t *store;
     const sw_hostlist_t *allowed;
-    zhashx_t *jobs;     //  id -> job_t
-    zlistx_t *order;    //  jobs in submission order (borrowed pointers)
-    zhashx_t *leases;   //  key -> lease_t
-    zhashx_t *pending;  //  "job/fp" keys of findings staged but not committed
+    zhashx_t *jobs;    //  id -> job_t
+    zlistx_t *order;   //  jobs in submission order (borrowed pointers)
+    zhashx_t *leases;  //  key -> lease_t
+    zhashx_t *pending; //  "job/fp" keys of findings staged but not committed
     uint64_t next_job;
 };
 
@@ -132,19 +135,19 @@ static job_t *s_job_load (const char *value, size_t size)
     job->source = strdup (source ? source : "");
     for (int i = 0; i < JOB_STATES; i++)
         if (strcmp (state, s_state_names[i]) == 0)
-            job->state = (job_state_t) i;
-    job->total = (uint64_t) s_int (sw_mpv_get (r, "total"));
-    job->cursor = (uint64_t) s_int (sw_mpv_get (r, "cursor"));
-    job->done = (uint64_t) s_int (sw_mpv_get (r, "done"));
-    job->failed = (uint64_t) s_int (sw_mpv_get (r, "failed"));
-    job->findings = (uint64_t) s_int (sw_mpv_get (r, "findings"));
+            job->state = (job_state_t)i;
+    job->total = (uint64_t)s_int (sw_mpv_get (r, "total"));
+    job->cursor = (uint64_t)s_int (sw_mpv_get (r, "cursor"));
+    job->done = (uint64_t)s_int (sw_mpv_get (r, "done"));
+    job->failed = (uint64_t)s_int (sw_mpv_get (r, "failed"));
+    job->findings = (uint64_t)s_int (sw_mpv_get (r, "findings"));
     job->created = s_int (sw_mpv_get (r, "created"));
     job->finished = s_int (sw_mpv_get (r, "finished"));
-    job->lease_ms = (uint32_t) s_int (sw_mpv_get (r, "lease_ms"));
-    job->max_attempts = (uint32_t) s_int (sw_mpv_get (r, "max_attempts"));
+    job->lease_ms = (uint32_t)s_int (sw_mpv_get (r, "lease_ms"));
+    job->max_attempts = (uint32_t)s_int (sw_mpv_get (r, "max_attempts"));
     const sw_mpv_t *sev = sw_mpv_get (r, "sev");
     for (uint32_t i = 0; sev && sev->type == SW_MPV_ARRAY && i < sev->len && i < SW_SEV_COUNT; i++)
-        job->sev[i] = (uint64_t) s_int (&sev->v.items[i]);
+        job->sev[i] = (uint64_t)s_int (&sev->v.items[i]);
     job->requeue = zlist_new ();
     zlist_autofree (job->requeue);
 done:
@@ -180,8 +183,7 @@ static void s_finish_if_complete (job_t *job)
         job->state = job->failed ? JOB_PARTIAL : JOB_DONE;
         job->finished = zclock_time ();
         sw_plan_destroy (&job->plan);
-        zsys_info ("job %s %s: %" PRIu64 " shards done, %" PRIu64 " failed, %" PRIu64
-                   " findings",
+        zsys_info ("job %s %s: %" PRIu64 " shards done, %" PRIu64 " failed, %" PRIu64 " findings",
                    job->id, s_state_names[job->state], job->done, job->failed, job->findings);
     }
 }
@@ -205,6 +207,26 @@ static void s_shard_record (sw_jobs_t *self, job_t *job, uint64_t shard, const c
     s_shard_key (key, sizeof key, 's', job->id, shard);
     sw_store_put (self->store, key, sbuf.data, sbuf.size);
     msgpack_sbuffer_destroy (&sbuf);
+}
+
+//  Keeps the attempt count of a shard waiting for a retry, so a broker
+//  restart does not hand a failing shard a fresh budget.
+static void s_attempts_save (sw_jobs_t *self, lease_t *lease)
+{
+    char key[80], text[16];
+    s_shard_key (key, sizeof key, 'a', lease->job->id, lease->shard);
+    snprintf (text, sizeof text, "%u", lease->attempts);
+    sw_store_put (self->store, key, text, strlen (text));
+    lease->attempts_saved = true;
+}
+
+static void s_attempts_forget (sw_jobs_t *self, lease_t *lease)
+{
+    if (lease->attempts_saved) {
+        char key[80];
+        s_shard_key (key, sizeof key, 'a', lease->job->id, lease->shard);
+        sw_store_del (self->store, key);
+    }
 }
 
 //  Fails a shard for good, keeping what the report needs to say which.
@@ -234,6 +256,7 @@ static void s_shard_fail (sw_jobs_t *self, lease_t *lease, const char *reason)
         job->leased--;
     job->failed++;
     job->dirty = true;
+    s_attempts_forget (self, lease);
     zhashx_delete (self->leases, lease->key);
     s_finish_if_complete (job);
 }
@@ -246,10 +269,10 @@ static void s_lease_lapse (sw_jobs_t *self, lease_t *lease, const char *reason)
         snprintf (why, sizeof why, "%s (attempt %u of %u)", reason, lease->attempts,
                   lease->job->max_attempts);
         s_shard_fail (self, lease, why);
-    }
-    else {
+    } else {
         zsys_info ("job %s shard %" PRIu64 " requeued after attempt %u: %s", lease->job->id,
                    lease->shard, lease->attempts, reason);
+        s_attempts_save (self, lease);
         s_queue (lease->job, lease);
     }
 }
@@ -265,20 +288,32 @@ typedef struct {
 
 static void s_requeue_range (sw_jobs_t *self, job_t *job, uint64_t from, uint64_t to)
 {
-    for (uint64_t shard = from; shard < to; shard++)
-        s_queue (job, s_lease_new (self, job, shard));
+    for (uint64_t shard = from; shard < to; shard++) {
+        lease_t *lease = s_lease_new (self, job, shard);
+        char key[80];
+        size_t size;
+        s_shard_key (key, sizeof key, 'a', job->id, shard);
+        char *saved = sw_store_get (self->store, key, &size);
+        if (saved) {
+            lease->attempts = (uint32_t)strtoul (saved, NULL, 10);
+            lease->attempts_saved = true;
+            free (saved);
+        }
+        s_queue (job, lease);
+    }
 }
 
 static int s_gap_visit (void *arg, const char *key, size_t keylen, const char *value, size_t size)
 {
-    (void) value;
-    (void) size;
+    (void)value;
+    (void)size;
     gap_scan_t *scan = arg;
     const char *slash = memrchr (key, '/', keylen);
     if (!slash)
         return 0;
     char hex[17] = {0};
-    memcpy (hex, slash + 1, keylen - (size_t) (slash + 1 - key) < 16 ? keylen - (size_t) (slash + 1 - key) : 16);
+    memcpy (hex, slash + 1,
+            keylen - (size_t)(slash + 1 - key) < 16 ? keylen - (size_t)(slash + 1 - key) : 16);
     uint64_t shard = strtoull (hex, NULL, 16);
     if (shard >= scan->job->cursor)
         return 1;
@@ -319,12 +354,12 @@ static int s_resume (sw_jobs_t *self, job_t *job, char *err, size_t errlen)
 
 static int s_load_visit (void *arg, const char *key, size_t keylen, const char *value, size_t size)
 {
-    (void) key;
-    (void) keylen;
+    (void)key;
+    (void)keylen;
     sw_jobs_t *self = arg;
     job_t *job = s_job_load (value, size);
     if (!job) {
-        zsys_error ("store: unreadable job record %.*s skipped", (int) keylen, key);
+        zsys_error ("store: unreadable job record %.*s skipped", (int)keylen, key);
         return 0;
     }
     zhashx_insert (self->jobs, job->id, job);
@@ -341,7 +376,7 @@ sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *e
     zhashx_set_destructor (self->jobs, s_job_destroy);
     self->order = zlistx_new ();
     self->leases = zhashx_new ();
-    zhashx_set_destructor (self->leases, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_destructor (self->leases, (zhashx_destructor_fn *)zstr_free);
     self->pending = zhashx_new ();
     size_t size;
     char *next = sw_store_get (store, "m/next_job", &size);
@@ -361,7 +396,7 @@ sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *e
             s_job_save (self, job);
         }
     }
-    if (sw_store_commit (store, err, errlen)) {
+    if (sw_store_commit (store, true, err, errlen)) {
         sw_jobs_destroy (&self);
         return NULL;
     }
@@ -384,9 +419,34 @@ void sw_jobs_destroy (sw_jobs_t **self_p)
 //  ---------------------------------------------------------------------
 //  Intake and dispatch
 
-int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
-                    char id[SW_JOB_ID_MAX], uint64_t *total, char *err, size_t errlen)
+//  A submit token is short and plain, so it can be a store key.
+static bool s_token_ok (const char *token)
 {
+    size_t len = strlen (token);
+    return len >= 8 && len <= 64 && strspn (token, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
+                    const char *token, char id[SW_JOB_ID_MAX], uint64_t *total, char *err,
+                    size_t errlen)
+{
+    char token_key[80] = "";
+    if (token) {
+        if (!s_token_ok (token)) {
+            snprintf (err, errlen, "submit token must be 8-64 characters of [a-z0-9-]");
+            return -1;
+        }
+        snprintf (token_key, sizeof token_key, "r/%s", token);
+        size_t size;
+        char *known = sw_store_get (self->store, token_key, &size);
+        job_t *job = known ? zhashx_lookup (self->jobs, known) : NULL;
+        free (known);
+        if (job) {
+            memcpy (id, job->id, SW_JOB_ID_MAX);
+            *total = job->total;
+            return 0;
+        }
+    }
     sw_jobfile_t *spec = sw_jobfile_parse (text, len, source, err, errlen);
     if (!spec)
         return -1;
@@ -415,6 +475,8 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
     sw_store_put (self->store, key, text, len);
     snprintf (next, sizeof next, "%" PRIu64, self->next_job);
     sw_store_put (self->store, "m/next_job", next, strlen (next));
+    if (*token_key)
+        sw_store_put (self->store, token_key, job->id, strlen (job->id));
     s_job_save (self, job);
     zhashx_insert (self->jobs, job->id, job);
     zlistx_add_end (self->order, job);
@@ -471,11 +533,17 @@ static lease_t *s_lease_find (sw_jobs_t *self, const char *job, uint64_t shard)
     return zhashx_lookup (self->leases, key);
 }
 
-void sw_jobs_renew (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
-                    int64_t now)
+//  True when two node ids name the same node (the part before '/').
+static bool s_same_node (const char *a, const char *b)
+{
+    size_t la = strcspn (a, "/"), lb = strcspn (b, "/");
+    return la == lb && memcmp (a, b, la) == 0;
+}
+
+void sw_jobs_renew (sw_jobs_t *self, const char *job, uint64_t shard, const char *node, int64_t now)
 {
     lease_t *lease = s_lease_find (self, job, shard);
-    if (!lease || lease->queued)
+    if (!lease || lease->queued || !s_same_node (lease->node, node))
         return;
     if (strcmp (lease->node, node) != 0)
         snprintf (lease->node, sizeof lease->node, "%s", node);
@@ -496,16 +564,17 @@ int sw_jobs_done (sw_jobs_t *self, const char *job_id, uint64_t shard, const cha
         job->leased--;
     job->done++;
     job->dirty = true;
+    s_attempts_forget (self, lease);
     zhashx_delete (self->leases, lease->key);
     s_finish_if_complete (job);
     return 1;
 }
 
-int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
-                    const char *reason)
+int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, uint32_t attempt,
+                    const char *node, const char *reason)
 {
     lease_t *lease = s_lease_find (self, job, shard);
-    if (!lease || lease->queued || lease->job->state != JOB_RUNNING)
+    if (!lease || lease->queued || lease->attempts != attempt || lease->job->state != JOB_RUNNING)
         return 0;
     char why[600];
     snprintf (why, sizeof why, "node %s: %s", node, reason);
@@ -516,8 +585,7 @@ int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, const char
 void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why)
 {
     zlistx_t *lost = zlistx_new ();
-    for (lease_t *lease = zhashx_first (self->leases); lease;
-         lease = zhashx_next (self->leases))
+    for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
         if (!lease->queued && strcmp (lease->node, node) == 0)
             zlistx_add_end (lost, lease);
     char reason[300];
@@ -530,8 +598,7 @@ void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why)
 void sw_jobs_expire (sw_jobs_t *self, int64_t now)
 {
     zlistx_t *expired = zlistx_new ();
-    for (lease_t *lease = zhashx_first (self->leases); lease;
-         lease = zhashx_next (self->leases))
+    for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
         if (!lease->queued && lease->expires <= now)
             zlistx_add_end (expired, lease);
     for (lease_t *lease = zlistx_first (expired); lease; lease = zlistx_next (expired)) {
@@ -549,17 +616,20 @@ int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen)
         snprintf (err, errlen, "no job '%s'", id);
         return -1;
     }
+    if (job->state == JOB_CANCELLED)
+        return 0;
     if (job->state != JOB_RUNNING) {
-        snprintf (err, errlen, "job %s is already %s", id, s_state_names[job->state]);
-        return -1;
+        snprintf (err, errlen, "job %s already ended: %s", id, s_state_names[job->state]);
+        return -2;
     }
     zlistx_t *mine = zlistx_new ();
-    for (lease_t *lease = zhashx_first (self->leases); lease;
-         lease = zhashx_next (self->leases))
+    for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
         if (lease->job == job)
             zlistx_add_end (mine, lease->key);
-    for (char *key = zlistx_first (mine); key; key = zlistx_next (mine))
+    for (char *key = zlistx_first (mine); key; key = zlistx_next (mine)) {
+        s_attempts_forget (self, zhashx_lookup (self->leases, key));
         zhashx_delete (self->leases, key);
+    }
     zlistx_destroy (&mine);
     zlist_purge (job->requeue);
     job->leased = 0;
@@ -579,6 +649,8 @@ int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f)
     job_t *job = zhashx_lookup (self->jobs, f->job);
     if (!job)
         return -1;
+    if (job->state != JOB_RUNNING)
+        return 0; //  a late copy: the job's report is final
     char key[SW_JOB_ID_MAX + SW_FP_HEX_LEN + 8];
     snprintf (key, sizeof key, "f/%s/%s", job->id, f->fingerprint);
     if (zhashx_lookup (self->pending, key))
@@ -596,7 +668,7 @@ int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f)
     sw_finding_pack (&pk, f);
     sw_store_put (self->store, key, sbuf.data, sbuf.size);
     msgpack_sbuffer_destroy (&sbuf);
-    zhashx_insert (self->pending, key, (void *) 1);
+    zhashx_insert (self->pending, key, (void *)1);
     job->findings++;
     job->sev[f->severity < SW_SEV_COUNT ? f->severity : SW_SEV_INFO]++;
     job->dirty = true;
@@ -608,7 +680,7 @@ int sw_jobs_commit (sw_jobs_t *self, char *err, size_t errlen)
     for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order))
         if (job->dirty)
             s_job_save (self, job);
-    if (sw_store_commit (self->store, err, errlen))
+    if (sw_store_commit (self->store, true, err, errlen))
         return -1;
     zhashx_purge (self->pending);
     return 0;
@@ -620,8 +692,7 @@ int sw_jobs_commit (sw_jobs_t *self, char *err, size_t errlen)
 size_t sw_jobs_leases_of (sw_jobs_t *self, const char *node)
 {
     size_t n = 0;
-    for (lease_t *lease = zhashx_first (self->leases); lease;
-         lease = zhashx_next (self->leases))
+    for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
         if (!lease->queued && strcmp (lease->node, node) == 0)
             n++;
     return n;
@@ -641,7 +712,7 @@ static void s_pack_sev (msgpack_packer *pk, const job_t *job)
     sw_pack_str (pk, "by_severity");
     msgpack_pack_map (pk, SW_SEV_COUNT);
     for (int i = SW_SEV_COUNT - 1; i >= 0; i--)
-        sw_pack_kv_uint (pk, sw_severity_name ((sw_severity_t) i), job->sev[i]);
+        sw_pack_kv_uint (pk, sw_severity_name ((sw_severity_t)i), job->sev[i]);
 }
 
 static void s_pack_job (msgpack_packer *pk, const job_t *job, bool detail)
@@ -661,8 +732,9 @@ static void s_pack_job (msgpack_packer *pk, const job_t *job, bool detail)
         sw_pack_kv_str (pk, "source", job->source);
         sw_pack_kv_uint (pk, "leased", job->leased);
         sw_pack_kv_uint (pk, "queued", zlist_size (job->requeue));
-        sw_pack_kv_uint (pk, "elapsed_ms",
-                         (uint64_t) ((job->finished ? job->finished : zclock_time ()) - job->created));
+        sw_pack_kv_uint (
+            pk, "elapsed_ms",
+            (uint64_t)((job->finished ? job->finished : zclock_time ()) - job->created));
         sw_pack_kv_bool (pk, "complete", job->state == JOB_DONE);
     }
 }
@@ -705,9 +777,8 @@ static int s_collect_finding (void *arg, const char *key, size_t keylen, const c
         else
             free (f);
         sw_mpdoc_free (&doc);
-    }
-    else
-        zsys_error ("store: unreadable finding %.*s: %s", (int) keylen, key, err);
+    } else
+        zsys_error ("store: unreadable finding %.*s: %s", (int)keylen, key, err);
     return 0;
 }
 
@@ -739,7 +810,7 @@ static void s_iso_time (int64_t ms, char *buf, size_t len)
         snprintf (buf, len, "%s", "");
         return;
     }
-    time_t secs = (time_t) (ms / 1000);
+    time_t secs = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r (&secs, &tm);
     strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -748,8 +819,8 @@ static void s_iso_time (int64_t ms, char *buf, size_t len)
 static int s_failed_visit (void *arg, const char *key, size_t keylen, const char *value,
                            size_t size)
 {
-    FILE *out = ((void **) arg)[0];
-    int *count = ((void **) arg)[1];
+    FILE *out = ((void **)arg)[0];
+    int *count = ((void **)arg)[1];
     sw_mpdoc_t doc;
     char err[200];
     if (sw_mpdoc_decode (value, size, &doc, err, sizeof err))
@@ -859,11 +930,11 @@ char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len)
     void *args[2] = {out, &nfailed};
     snprintf (prefix, sizeof prefix, "x/%s/", job->id);
     sw_store_scan (self->store, prefix, NULL, s_failed_visit, args);
-    fprintf (out, "%s]\n  },\n  \"summary\": {\n    \"findings\": %" PRIu64
-                  ",\n    \"by_severity\": {",
+    fprintf (out,
+             "%s]\n  },\n  \"summary\": {\n    \"findings\": %" PRIu64 ",\n    \"by_severity\": {",
              nfailed ? "\n    " : "", job->findings);
     for (int i = SW_SEV_COUNT - 1; i >= 0; i--)
-        fprintf (out, "\"%s\": %" PRIu64 "%s", sw_severity_name ((sw_severity_t) i), job->sev[i],
+        fprintf (out, "\"%s\": %" PRIu64 "%s", sw_severity_name ((sw_severity_t)i), job->sev[i],
                  i ? ", " : "");
     fputs ("}\n  },\n  \"findings\": [\n", out);
 

@@ -41,32 +41,39 @@ sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *e
 void sw_jobs_destroy (sw_jobs_t **self_p);
 
 //  Validates and plans a job file and stores it. On success returns 0,
-//  the new id in id and the number of shards in *total.
+//  the new id in id and the number of shards in *total. token, when not
+//  NULL, makes the call idempotent: a submit that repeats a token already
+//  seen returns the job it created (a client's retry after a lost reply).
 int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
-                    char id[SW_JOB_ID_MAX], uint64_t *total, char *err, size_t errlen);
+                    const char *token, char id[SW_JOB_ID_MAX], uint64_t *total, char *err,
+                    size_t errlen);
 
 //  Takes the next shard for node (queued retries first, oldest job first)
 //  and leases it to that node until now + lease. Returns 1 with out filled,
 //  or 0 when there is no work.
 int sw_jobs_next (sw_jobs_t *self, const char *node, int64_t now, sw_grant_t *out);
 
-//  Renews the lease of a shard held by node (a node that reconnected under
-//  a new routing id takes its leases over). Unknown shards are ignored.
+//  Node ids are "NAME/SESSION": NAME comes from the node's key, SESSION
+//  from its connection. Renews the lease of a shard held by node; a node
+//  that reconnected (same NAME, new SESSION) takes its leases over, no
+//  other node can. Unknown shards are ignored.
 void sw_jobs_renew (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
                     int64_t now);
 
 //  Records a finished shard. Returns 1 if it was counted, 0 if it was
 //  already finished, unknown, or its job is over (a late duplicate).
-int sw_jobs_done (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
-                  uint64_t open, uint64_t closed, uint64_t filtered);
+int sw_jobs_done (sw_jobs_t *self, const char *job, uint64_t shard, const char *node, uint64_t open,
+                  uint64_t closed, uint64_t filtered);
 
-//  Records a shard the node could not run: it is retried while attempts
-//  remain, else failed with the reason. Returns 1 if it changed state.
-int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
-                    const char *reason);
+//  Records a shard the node could not run in the given attempt: it is
+//  retried while attempts remain, else failed with the reason. A report
+//  about an earlier attempt (whose lease already lapsed) is ignored.
+//  Returns 1 if it changed state.
+int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, uint32_t attempt,
+                    const char *node, const char *reason);
 
 //  Merges a finding into its job by fingerprint. Returns 1 if new, 0 if
-//  already known, -1 if its job does not exist.
+//  already known or its job is over, -1 if its job does not exist.
 int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f);
 
 //  Requeues every shard leased to node (the node died, left or was revoked).
@@ -75,7 +82,8 @@ void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why);
 //  Requeues or fails every shard whose lease has expired by now.
 void sw_jobs_expire (sw_jobs_t *self, int64_t now);
 
-//  Cancels a running job. Returns 0, or -1 with err.
+//  Cancels a running job; cancelling a cancelled job is not an error.
+//  Returns 0, -1 if there is no such job, -2 if it already ended (err).
 int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen);
 
 //  Makes staged changes durable. Returns 0, or -1 with err.

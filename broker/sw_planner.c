@@ -1,6 +1,7 @@
 /*  sw_planner - shard numbering of a job. See sw_planner.h. */
 #include "sw_planner.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,7 @@ static sw_hostlist_t *s_hostlist (char **specs, size_t n, char *err, size_t errl
 
 //  Validates one target and fills pt. Returns 0, or -1 with a message.
 static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_scope,
-                          const sw_hostlist_t *allowed, plan_target_t *pt, char *why,
-                          size_t whylen)
+                          const sw_hostlist_t *allowed, plan_target_t *pt, char *why, size_t whylen)
 {
     char msg[512], offender[128];
     if (!sw_plan_knows_scanner (t->scanner)) {
@@ -96,7 +96,15 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
     }
     uint32_t nports = sw_portlist_count (pt->ports);
     pt->chunks = (nports + pt->shard_ports - 1) / pt->shard_ports;
-    pt->shards = sw_hostlist_count (pt->hosts) * pt->chunks;
+    uint64_t hosts = sw_hostlist_count (pt->hosts);
+    if (hosts > SW_PLAN_MAX_SHARDS / pt->chunks) {
+        snprintf (why, whylen,
+                  "%" PRIu64 " hosts x %" PRIu64 " port chunks is more than %" PRIu64
+                  " shards; split the job",
+                  hosts, pt->chunks, (uint64_t)SW_PLAN_MAX_SHARDS);
+        return -1;
+    }
+    pt->shards = hosts * pt->chunks;
     return 0;
 }
 
@@ -120,6 +128,13 @@ sw_plan_t *sw_plan_new (const sw_jobfile_t *job, const sw_hostlist_t *allowed, c
         }
         pt->first_shard = self->total;
         self->total += pt->shards;
+        if (self->total > SW_PLAN_MAX_SHARDS) {
+            snprintf (err, errlen,
+                      "targets[%zu] (line %d): the job would have more than %" PRIu64
+                      " shards; split it",
+                      i, job->targets[i].line, (uint64_t)SW_PLAN_MAX_SHARDS);
+            goto fail;
+        }
     }
     if (self->total == 0) {
         snprintf (err, errlen, "the job has no work: no targets");
@@ -150,7 +165,7 @@ int sw_plan_shard (const sw_plan_t *self, uint64_t index, sw_shard_spec_t *out)
     uint64_t host = local / pt->chunks;
     uint64_t chunk = local % pt->chunks;
     uint32_t nports = sw_portlist_count (pt->ports);
-    uint32_t first = (uint32_t) (chunk * pt->shard_ports);
+    uint32_t first = (uint32_t)(chunk * pt->shard_ports);
     uint32_t count = nports - first < pt->shard_ports ? nports - first : pt->shard_ports;
     out->scanner = pt->scanner;
     sw_ipv4_format (sw_hostlist_nth (pt->hosts, host), out->target);

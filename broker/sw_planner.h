@@ -16,6 +16,7 @@
 
 #define SW_SHARD_PORTS_MAX     4096
 #define SW_SHARD_PORTS_DEFAULT 256
+#define SW_PLAN_MAX_SHARDS     (1ull << 40) //  per job; keeps every sum far from overflow
 
 typedef struct sw_plan_t sw_plan_t;
 

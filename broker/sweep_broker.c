@@ -19,9 +19,10 @@
 #define ROUND_MAX_MSGS 2000 //  messages handled before the next commit
 
 typedef struct {
-    char id[64];        //  routing id, hex
+    char id[64];     //  routing id, hex
+    char label[128]; //  "NAME/ROUTING": the node id used for leases
     zframe_t *routing;
-    char key[41];       //  Z85 public key from the ZAP User-Id
+    char key[41]; //  Z85 public key from the ZAP User-Id
     char name[64];
     bool has_tcp;
     uint32_t capacity;
@@ -29,7 +30,7 @@ typedef struct {
     bool draining;
     int64_t last_seen;
     uint64_t shards_done;
-    uint64_t ack_seq;   //  highest reliable seq processed, to acknowledge
+    uint64_t ack_seq; //  highest reliable seq processed, to acknowledge
     bool ack_due;
     zhash_t *labels;
 } node_t;
@@ -37,7 +38,7 @@ typedef struct {
 typedef struct {
     //  settings
     char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec;
-    int heartbeat_ms, liveness, scan_timeout_ms, verbose;
+    int heartbeat_ms, liveness, scan_timeout_ms;
     //  runtime
     zsock_t *admin;
     zsock_t *nodes_sock;
@@ -49,6 +50,7 @@ typedef struct {
     zhash_t *node_keys;  //  Z85 -> name, allow-list of node keys
     zhash_t *admin_keys; //  Z85 -> name, allow-list of admin keys
     struct timespec node_keys_mtime;
+    struct timespec admin_keys_mtime;
     int64_t started;
     int64_t next_tick;
     uint64_t malformed;
@@ -68,10 +70,16 @@ static void s_node_destroy (void **item)
 //  ---------------------------------------------------------------------
 //  Keys and allow-lists
 
+//  (Re)loads an allow-list directory when its modification time changed
+//  (a key added or removed). Returns 0, or -1 if it cannot be read.
 static int s_load_keys (broker_t *self, const char *which, zhash_t **out, struct timespec *mtime)
 {
     char dir[1024], err[512];
     snprintf (dir, sizeof dir, "%s/allow/%s", self->keys_dir, which);
+    struct stat st;
+    if (*out && stat (dir, &st) == 0 && st.st_mtim.tv_sec == mtime->tv_sec &&
+        st.st_mtim.tv_nsec == mtime->tv_nsec)
+        return 0;
     zhash_t *keys = sw_keys_load_dir (dir, err, sizeof err);
     if (!keys) {
         zsys_error ("allow-list %s: %s", dir, err);
@@ -79,8 +87,7 @@ static int s_load_keys (broker_t *self, const char *which, zhash_t **out, struct
     }
     zhash_destroy (out);
     *out = keys;
-    struct stat st;
-    if (mtime && stat (dir, &st) == 0)
+    if (stat (dir, &st) == 0)
         *mtime = st.st_mtim;
     return 0;
 }
@@ -100,16 +107,16 @@ static int s_send_node (broker_t *self, node_t *node, sw_node_msg_t *msg);
 static void s_node_lost (broker_t *self, node_t *node, const char *why)
 {
     zsys_warning ("node %s (%s) removed: %s; requeueing %zu leased shards", node->name, node->id,
-                  why, sw_jobs_leases_of (self->jobs, node->id));
-    sw_jobs_node_lost (self->jobs, node->id, why);
+                  why, sw_jobs_leases_of (self->jobs, node->label));
+    sw_jobs_node_lost (self->jobs, node->label, why);
     zhashx_delete (self->nodes, node->id);
 }
 
 static void s_disconnect (broker_t *self, zframe_t *routing, const char *reason)
 {
-    sw_node_msg_t msg = {.cmd = SW_CMD_DISCONNECT, .reason = (char *) reason};
+    sw_node_msg_t msg = {.cmd = SW_CMD_DISCONNECT, .reason = (char *)reason};
     zmsg_t *zmsg = sw_node_msg_encode (&msg);
-    zmsg_prepend (zmsg, &(zframe_t *) {zframe_dup (routing)});
+    zmsg_prepend (zmsg, &(zframe_t *){zframe_dup (routing)});
     if (zmsg_send (&zmsg, self->nodes_sock))
         zmsg_destroy (&zmsg);
 }
@@ -147,7 +154,9 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
     }
     snprintf (node->key, sizeof node->key, "%s", key);
     const char *allowed_name = zhash_lookup (self->node_keys, key);
-    snprintf (node->name, sizeof node->name, "%s", allowed_name ? allowed_name : msg->name);
+    //  The name comes from the allow-list, never from what the node says.
+    snprintf (node->name, sizeof node->name, "%s", allowed_name ? allowed_name : "?");
+    snprintf (node->label, sizeof node->label, "%s/%s", node->name, node->id);
     node->has_tcp = false;
     for (size_t i = 0; i < msg->nscanners; i++)
         if (strcmp (msg->scanners[i], "tcp") == 0)
@@ -175,7 +184,7 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
         break;
     case SW_CMD_HEARTBEAT:
         for (size_t i = 0; i < msg->nleases; i++)
-            sw_jobs_renew (self->jobs, msg->leases[i].job, msg->leases[i].shard, node->id, now);
+            sw_jobs_renew (self->jobs, msg->leases[i].job, msg->leases[i].shard, node->label, now);
         break;
     case SW_CMD_FINDINGS:
         for (size_t i = 0; i < msg->nfindings; i++) {
@@ -188,14 +197,14 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
         }
         break;
     case SW_CMD_DONE:
-        if (sw_jobs_done (self->jobs, msg->job, msg->shard, node->id, msg->open, msg->closed,
+        if (sw_jobs_done (self->jobs, msg->job, msg->shard, node->label, msg->open, msg->closed,
                           msg->filtered))
             node->shards_done++;
         if (!node->draining)
             node->credit += msg->credit;
         break;
     case SW_CMD_FAILED:
-        sw_jobs_failed (self->jobs, msg->job, msg->shard, node->name, msg->reason);
+        sw_jobs_failed (self->jobs, msg->job, msg->shard, msg->attempt, node->label, msg->reason);
         if (!node->draining)
             node->credit += msg->credit;
         break;
@@ -272,17 +281,19 @@ static void s_dispatch (broker_t *self, int64_t now)
             if (!node->credit || node->draining || !node->has_tcp)
                 continue;
             sw_grant_t grant;
-            if (!sw_jobs_next (self->jobs, node->id, now, &grant))
-                return;
+            if (!sw_jobs_next (self->jobs, node->label, now, &grant)) {
+                progress = false;
+                break;
+            }
             sw_node_msg_t msg = {.cmd = SW_CMD_SHARD,
                                  .job = grant.job,
                                  .shard = grant.shard,
                                  .attempt = grant.attempt,
                                  .lease_ms = grant.lease_ms,
-                                 .scanner = (char *) grant.spec.scanner,
+                                 .scanner = (char *)grant.spec.scanner,
                                  .target = grant.spec.target,
                                  .ports = grant.spec.ports,
-                                 .timeout_ms = (uint32_t) self->scan_timeout_ms};
+                                 .timeout_ms = (uint32_t)self->scan_timeout_ms};
             if (s_send_node (self, node, &msg)) {
                 if (!gone)
                     gone = zlistx_new ();
@@ -313,35 +324,34 @@ static void s_send_acks (broker_t *self)
 static void s_tick (broker_t *self, int64_t now)
 {
     sw_jobs_expire (self->jobs, now);
-    char dir[1024];
-    snprintf (dir, sizeof dir, "%s/allow/nodes", self->keys_dir);
-    struct stat st;
-    if (stat (dir, &st) == 0
-        && (st.st_mtim.tv_sec != self->node_keys_mtime.tv_sec
-            || st.st_mtim.tv_nsec != self->node_keys_mtime.tv_nsec))
-        s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime);
+    s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime);
+    s_load_keys (self, "admins", &self->admin_keys, &self->admin_keys_mtime);
     zlistx_t *lost = zlistx_new ();
+    zlistx_t *reasons = zlistx_new ();
     for (node_t *node = zhashx_first (self->nodes); node; node = zhashx_next (self->nodes)) {
         const char *why = NULL;
-        if (!zhash_lookup (self->node_keys, node->key))
+        if (!zhash_lookup (self->node_keys, node->key)) {
             why = "key revoked";
-        else if (now - node->last_seen > (int64_t) self->heartbeat_ms * self->liveness)
+            s_disconnect (self, node->routing, why);
+        } else if (now - node->last_seen > (int64_t)self->heartbeat_ms * self->liveness)
             why = "heartbeat expired";
         else {
             sw_node_msg_t hb = {.cmd = SW_CMD_HEARTBEAT};
             if (s_send_node (self, node, &hb))
                 why = "send failed (peer gone or its queue full)";
         }
-        if (why)
+        if (why) {
             zlistx_add_end (lost, node);
-        if (why && strcmp (why, "key revoked") == 0)
-            s_disconnect (self, node->routing, "key revoked");
+            zlistx_add_end (reasons, (void *)why);
+        }
     }
-    for (node_t *node = zlistx_first (lost); node; node = zlistx_next (lost))
-        s_node_lost (self, node,
-                     zhash_lookup (self->node_keys, node->key) ? "heartbeat expired"
-                                                               : "key revoked");
+    const char *why = zlistx_first (reasons);
+    for (node_t *node = zlistx_first (lost); node; node = zlistx_next (lost)) {
+        s_node_lost (self, node, why);
+        why = zlistx_next (reasons);
+    }
     zlistx_destroy (&lost);
+    zlistx_destroy (&reasons);
 }
 
 //  ---------------------------------------------------------------------
@@ -393,10 +403,10 @@ static void s_pack_nodes (broker_t *self, msgpack_packer *pk, int64_t now)
         sw_pack_kv_str (pk, "key", node->key);
         sw_pack_kv_uint (pk, "capacity", node->capacity);
         sw_pack_kv_uint (pk, "credit", node->credit);
-        sw_pack_kv_uint (pk, "leases", sw_jobs_leases_of (self->jobs, node->id));
+        sw_pack_kv_uint (pk, "leases", sw_jobs_leases_of (self->jobs, node->label));
         sw_pack_kv_uint (pk, "shards_done", node->shards_done);
         sw_pack_kv_bool (pk, "draining", node->draining);
-        sw_pack_kv_uint (pk, "last_seen_ms", (uint64_t) (now - node->last_seen));
+        sw_pack_kv_uint (pk, "last_seen_ms", (uint64_t)(now - node->last_seen));
         sw_pack_str (pk, "labels");
         msgpack_pack_map (pk, zhash_size (node->labels));
         for (char *v = zhash_first (node->labels); v; v = zhash_next (node->labels))
@@ -410,7 +420,7 @@ static void s_pack_status (broker_t *self, msgpack_packer *pk, int64_t now)
     sw_jobs_counts (self->jobs, &running, &total);
     msgpack_pack_map (pk, 7);
     sw_pack_kv_uint (pk, "protocol", SW_PROTO_VERSION);
-    sw_pack_kv_uint (pk, "uptime_ms", (uint64_t) (now - self->started));
+    sw_pack_kv_uint (pk, "uptime_ms", (uint64_t)(now - self->started));
     sw_pack_kv_uint (pk, "nodes", zhashx_size (self->nodes));
     sw_pack_kv_uint (pk, "jobs_running", running);
     sw_pack_kv_uint (pk, "jobs_total", total);
@@ -418,8 +428,8 @@ static void s_pack_status (broker_t *self, msgpack_packer *pk, int64_t now)
     sw_pack_kv_uint (pk, "malformed_dropped", self->malformed);
 }
 
-static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd,
-                            const sw_mpv_t *body, int64_t now)
+static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, const sw_mpv_t *body,
+                            int64_t now)
 {
     reply_t r;
     char err[1024];
@@ -434,17 +444,16 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd,
     else if (strcmp (cmd, "JOB") == 0) {
         if (!id || sw_jobs_pack_progress (self->jobs, id, &r.pk))
             goto not_found;
-    }
-    else if (strcmp (cmd, "FINDINGS") == 0) {
+    } else if (strcmp (cmd, "FINDINGS") == 0) {
         uint64_t limit = 1000;
         if (sw_mpv_get (body, "limit"))
             sw_mpv_uint (sw_mpv_get (body, "limit"), 100000, &limit);
-        if (!id || sw_jobs_pack_findings (self->jobs, id, (size_t) limit, &r.pk))
+        if (!id || sw_jobs_pack_findings (self->jobs, id, (size_t)limit, &r.pk))
             goto not_found;
-    }
-    else if (strcmp (cmd, "SUBMIT") == 0) {
+    } else if (strcmp (cmd, "SUBMIT") == 0) {
         const sw_mpv_t *text = sw_mpv_get (body, "text");
         const char *source = sw_mpv_str (sw_mpv_get (body, "source"));
+        const char *token = sw_mpv_str (sw_mpv_get (body, "token"));
         char job_id[SW_JOB_ID_MAX];
         uint64_t total;
         if (!text || text->type != SW_MPV_STR) {
@@ -452,22 +461,25 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd,
             s_admin_error (self, envelope, "bad-request", "SUBMIT needs 'text' (the job file)");
             return;
         }
-        if (sw_jobs_submit (self->jobs, text->v.s, text->len, source ? source : "job", job_id,
-                            &total, err, sizeof err)
-            || sw_jobs_commit (self->jobs, err, sizeof err)) {
+        if (sw_jobs_submit (self->jobs, text->v.s, text->len, source ? source : "job", token,
+                            job_id, &total, err, sizeof err)) {
             msgpack_sbuffer_destroy (&r.sbuf);
             s_admin_error (self, envelope, "invalid-job", err);
+            return;
+        }
+        if (sw_jobs_commit (self->jobs, err, sizeof err)) {
+            msgpack_sbuffer_destroy (&r.sbuf);
+            s_admin_error (self, envelope, "internal", err);
             return;
         }
         msgpack_pack_map (&r.pk, 2);
         sw_pack_kv_str (&r.pk, "id", job_id);
         sw_pack_kv_uint (&r.pk, "total", total);
-    }
-    else if (strcmp (cmd, "REPORT") == 0) {
+    } else if (strcmp (cmd, "REPORT") == 0) {
         const char *format = sw_mpv_str (sw_mpv_get (body, "format"));
         if (format && strcmp (format, "json") != 0) {
-            snprintf (err, sizeof err, "report format '%s' is not supported (this broker writes: json)",
-                      format);
+            snprintf (err, sizeof err,
+                      "report format '%s' is not supported (this broker writes: json)", format);
             msgpack_sbuffer_destroy (&r.sbuf);
             s_admin_error (self, envelope, "bad-request", err);
             return;
@@ -482,19 +494,21 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd,
         msgpack_pack_str (&r.pk, len);
         msgpack_pack_str_body (&r.pk, report, len);
         free (report);
-    }
-    else if (strcmp (cmd, "CANCEL") == 0) {
-        if (!id || sw_jobs_cancel (self->jobs, id, err, sizeof err)
-            || sw_jobs_commit (self->jobs, err, sizeof err)) {
+    } else if (strcmp (cmd, "CANCEL") == 0) {
+        int rc = id ? sw_jobs_cancel (self->jobs, id, err, sizeof err) : -1;
+        if (rc == -1)
+            goto not_found;
+        if (rc == 0 && sw_jobs_commit (self->jobs, err, sizeof err))
+            rc = -3;
+        if (rc) {
             msgpack_sbuffer_destroy (&r.sbuf);
-            s_admin_error (self, envelope, "bad-request", id ? err : "CANCEL needs 'id'");
+            s_admin_error (self, envelope, rc == -2 ? "conflict" : "internal", err);
             return;
         }
         msgpack_pack_map (&r.pk, 2);
         sw_pack_kv_str (&r.pk, "id", id);
         sw_pack_kv_str (&r.pk, "state", "cancelled");
-    }
-    else {
+    } else {
         snprintf (err, sizeof err, "unknown command '%s'", cmd);
         msgpack_sbuffer_destroy (&r.sbuf);
         s_admin_error (self, envelope, "bad-request", err);
@@ -533,13 +547,11 @@ static void s_admin_recv (broker_t *self, int64_t now)
                       key ? key : "(none)");
         s_admin_error (self, envelope, "forbidden",
                        "this key is not an admin key (it is not in the broker's allow/admins)");
-    }
-    else if (sw_admin_msg_decode (zmsg, &cmd, &doc, err, sizeof err)) {
+    } else if (sw_admin_msg_decode (zmsg, &cmd, &doc, err, sizeof err)) {
         self->malformed++;
         zsys_warning ("admin request dropped: %s", err);
         s_admin_error (self, envelope, "bad-request", err);
-    }
-    else
+    } else
         s_admin_handle (self, envelope, cmd, doc.root, now);
     free (cmd);
     sw_mpdoc_free (&doc);
@@ -598,8 +610,8 @@ static int s_start (broker_t *self)
             return -1;
         }
     free (specs);
-    if (s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime)
-        || s_load_keys (self, "admins", &self->admin_keys, NULL))
+    if (s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime) ||
+        s_load_keys (self, "admins", &self->admin_keys, &self->admin_keys_mtime))
         return -1;
     snprintf (path, sizeof path, "%s/broker/broker.crt", self->keys_dir);
     zcert_t *cert = sw_cert_load_secret (path, err, sizeof err);
@@ -644,7 +656,7 @@ static int s_run (broker_t *self)
     int rc = 0;
     while (!zsys_interrupted) {
         int64_t now = zclock_mono ();
-        int timeout = (int) (self->next_tick > now ? self->next_tick - now : 0);
+        int timeout = (int)(self->next_tick > now ? self->next_tick - now : 0);
         zpoller_wait (poller, timeout);
         if (zpoller_terminated (poller))
             break;
@@ -691,13 +703,13 @@ static void s_stop (broker_t *self)
 
 //  Static so that strings the option parser allocates stay reachable.
 static broker_t s_broker = {.keys_dir = "keys",
-                     .state_dir = "state/broker",
-                     .admin_bind = "tcp://127.0.0.1:5700",
-                     .node_bind = "tcp://127.0.0.1:5701",
-                     .scope_spec = "127.0.0.0/8",
-                     .heartbeat_ms = 1000,
-                     .liveness = 3,
-                     .scan_timeout_ms = 1000};
+                            .state_dir = "state/broker",
+                            .admin_bind = "tcp://127.0.0.1:5700",
+                            .node_bind = "tcp://127.0.0.1:5701",
+                            .scope_spec = "127.0.0.0/8",
+                            .heartbeat_ms = 1000,
+                            .liveness = 3,
+                            .scan_timeout_ms = 1000};
 
 int main (int argc, char **argv)
 {
@@ -730,6 +742,8 @@ int main (int argc, char **argv)
     }
     if (sodium_init () < 0)
         return 1;
+    //  Log lines go to stdout; a supervisor or a test reads them as they come.
+    setvbuf (stdout, NULL, _IOLBF, 0);
     zsys_init ();
     zsys_set_logident ("sweep-broker");
     zsys_set_linger (0);

@@ -47,8 +47,8 @@ static int s_connect (ctl_t *ctl)
     const char *keys = ctl->keys ? ctl->keys : (getenv ("SWEEP_KEYS") ?: "keys");
     snprintf (path_key, sizeof path_key, "%s/broker/broker.crt", keys);
     snprintf (path_cert, sizeof path_cert, "%s/id/admin.crt", keys);
-    const char *endpoint = ctl->broker ? ctl->broker
-                                       : (getenv ("SWEEP_BROKER") ?: "tcp://127.0.0.1:5700");
+    const char *endpoint =
+        ctl->broker ? ctl->broker : (getenv ("SWEEP_BROKER") ?: "tcp://127.0.0.1:5700");
     ctl->client = sw_client_new (endpoint, ctl->broker_key ? ctl->broker_key : path_key,
                                  ctl->cert ? ctl->cert : path_cert, ctl->timeout_ms, ctl->retries,
                                  err, sizeof err);
@@ -121,8 +121,8 @@ static void s_print_json (const sw_mpv_t *root)
 
 static int s_cmd_status (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argv;
-    (void) argc;
+    (void)argv;
+    (void)argc;
     sw_mpdoc_t doc;
     int rc = s_simple (ctl, "STATUS", NULL, &doc);
     if (rc)
@@ -133,7 +133,7 @@ static int s_cmd_status (ctl_t *ctl, char **argv, int argc)
         printf ("broker up %.1fs, protocol %" PRIu64 ", scope %s\nnodes %" PRIu64
                 ", jobs running %" PRIu64 " of %" PRIu64 ", malformed messages dropped %" PRIu64
                 "\n",
-                (double) s_u (doc.root, "uptime_ms") / 1000, s_u (doc.root, "protocol"),
+                (double)s_u (doc.root, "uptime_ms") / 1000, s_u (doc.root, "protocol"),
                 s_s (doc.root, "scope"), s_u (doc.root, "nodes"), s_u (doc.root, "jobs_running"),
                 s_u (doc.root, "jobs_total"), s_u (doc.root, "malformed_dropped"));
     sw_mpdoc_free (&doc);
@@ -142,8 +142,8 @@ static int s_cmd_status (ctl_t *ctl, char **argv, int argc)
 
 static int s_cmd_nodes (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argv;
-    (void) argc;
+    (void)argv;
+    (void)argc;
     sw_mpdoc_t doc;
     int rc = s_simple (ctl, "NODES", NULL, &doc);
     if (rc)
@@ -152,16 +152,16 @@ static int s_cmd_nodes (ctl_t *ctl, char **argv, int argc)
     if (ctl->json)
         s_print_json (doc.root);
     else {
-        printf ("%-16s %-10s %8s %6s %6s %10s %9s\n", "NAME", "KEY", "CAPACITY", "CREDIT",
-                "LEASES", "DONE", "SEEN");
+        printf ("%-16s %-10s %8s %6s %6s %10s %9s\n", "NAME", "KEY", "CAPACITY", "CREDIT", "LEASES",
+                "DONE", "SEEN");
         for (uint32_t i = 0; nodes && nodes->type == SW_MPV_ARRAY && i < nodes->len; i++) {
             const sw_mpv_t *n = &nodes->v.items[i];
-            printf ("%-16s %-10.8s %8" PRIu64 " %6" PRIu64 " %6" PRIu64 " %10" PRIu64
-                    " %7" PRIu64 "ms%s\n",
+            printf ("%-16s %-10.8s %8" PRIu64 " %6" PRIu64 " %6" PRIu64 " %10" PRIu64 " %7" PRIu64
+                    "ms%s\n",
                     s_s (n, "name"), s_s (n, "key"), s_u (n, "capacity"), s_u (n, "credit"),
                     s_u (n, "leases"), s_u (n, "shards_done"), s_u (n, "last_seen_ms"),
                     sw_mpv_get (n, "draining") && sw_mpv_get (n, "draining")->v.b ? " draining"
-                                                                                 : "");
+                                                                                  : "");
         }
     }
     sw_mpdoc_free (&doc);
@@ -170,8 +170,8 @@ static int s_cmd_nodes (ctl_t *ctl, char **argv, int argc)
 
 static int s_cmd_jobs (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argv;
-    (void) argc;
+    (void)argv;
+    (void)argc;
     sw_mpdoc_t doc;
     int rc = s_simple (ctl, "JOBS", NULL, &doc);
     if (rc)
@@ -201,7 +201,7 @@ static void s_progress_line (const sw_mpv_t *job, uint64_t nodes, bool tty)
     uint64_t total = s_u (job, "total"), done = s_u (job, "done"), failed = s_u (job, "failed");
     const sw_mpv_t *sev = sw_mpv_get (job, "by_severity");
     int width = 30;
-    int filled = total ? (int) ((done + failed) * (uint64_t) width / total) : 0;
+    int filled = total ? (int)((done + failed) * (uint64_t)width / total) : 0;
     char bar[64];
     for (int i = 0; i < width; i++)
         bar[i] = i < filled ? '#' : '.';
@@ -211,7 +211,7 @@ static void s_progress_line (const sw_mpv_t *job, uint64_t nodes, bool tty)
             " info | nodes %" PRIu64 " | %.1fs%s",
             tty ? "\r" : "", bar, done, total, failed, s_u (sev, "critical"), s_u (sev, "high"),
             s_u (sev, "medium"), s_u (sev, "low"), s_u (sev, "info"), nodes,
-            (double) s_u (job, "elapsed_ms") / 1000, tty ? "\033[K" : "\n");
+            (double)s_u (job, "elapsed_ms") / 1000, tty ? "\033[K" : "\n");
     fflush (stdout);
 }
 
@@ -255,12 +255,12 @@ static void s_summary (const sw_mpv_t *job)
     printf ("\njob %s '%s' %s in %.1fs: %" PRIu64 "/%" PRIu64 " shards done, %" PRIu64
             " failed\n\n",
             s_s (job, "id"), s_s (job, "name"), s_s (job, "state"),
-            (double) s_u (job, "elapsed_ms") / 1000, s_u (job, "done"), s_u (job, "total"),
+            (double)s_u (job, "elapsed_ms") / 1000, s_u (job, "done"), s_u (job, "total"),
             s_u (job, "failed"));
     const sw_mpv_t *sev = sw_mpv_get (job, "by_severity");
     printf ("  %-10s %8s\n", "SEVERITY", "FINDINGS");
     for (int i = SW_SEV_COUNT - 1; i >= 0; i--) {
-        const char *name = sw_severity_name ((sw_severity_t) i);
+        const char *name = sw_severity_name ((sw_severity_t)i);
         printf ("  %-10s %8" PRIu64 "\n", name, s_u (sev, name));
     }
     printf ("  %-10s %8" PRIu64 "\n\n", "total", s_u (job, "findings"));
@@ -274,14 +274,15 @@ static int s_verdict (ctl_t *ctl, const sw_mpv_t *job)
         sw_severity_parse (ctl->fail_on, &floor);
         const sw_mpv_t *sev = sw_mpv_get (job, "by_severity");
         for (int i = floor; i < SW_SEV_COUNT; i++)
-            if (s_u (sev, sw_severity_name ((sw_severity_t) i))) {
+            if (s_u (sev, sw_severity_name ((sw_severity_t)i))) {
                 fprintf (stderr, "sweepctl: findings at or above %s: failing\n", ctl->fail_on);
                 return EXIT_GATE;
             }
     }
     if (strcmp (s_s (job, "state"), "done") != 0) {
-        fprintf (stderr, "sweepctl: job %s ended %s: coverage is incomplete (see the report's "
-                         "coverage.failed_shards)\n",
+        fprintf (stderr,
+                 "sweepctl: job %s ended %s: coverage is incomplete (see the report's "
+                 "coverage.failed_shards)\n",
                  s_s (job, "id"), s_s (job, "state"));
         return EXIT_INCOMPLETE;
     }
@@ -326,12 +327,12 @@ static int s_write_report (ctl_t *ctl, const char *id)
 
 static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argc;
+    (void)argc;
     size_t size;
     char *text = NULL;
     zfile_t *file = zfile_new (NULL, argv[0]);
-    if (!file || !zfile_is_regular (file) || zfile_cursize (file) > 1024 * 1024
-        || zfile_input (file)) {
+    if (!file || !zfile_is_regular (file) || zfile_cursize (file) > 1024 * 1024 ||
+        zfile_input (file)) {
         fprintf (stderr, "sweepctl: cannot read job file %s (missing, not a file, or over 1 MiB)\n",
                  argv[0]);
         zfile_destroy (&file);
@@ -339,16 +340,23 @@ static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
     }
     zchunk_t *chunk = zfile_read (file, zfile_cursize (file), 0);
     size = chunk ? zchunk_size (chunk) : 0;
-    text = chunk ? (char *) zchunk_data (chunk) : "";
+    text = chunk ? (char *)zchunk_data (chunk) : "";
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init (&sbuf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
+    //  The token makes the submit idempotent across Lazy Pirate retries: a
+    //  retry after a lost reply gets the job the first attempt created.
+    unsigned char raw[16];
+    char token[33];
+    randombytes_buf (raw, sizeof raw);
+    sodium_bin2hex (token, sizeof token, raw, sizeof raw);
+    msgpack_pack_map (&pk, 3);
     sw_pack_str (&pk, "text");
     msgpack_pack_str (&pk, size);
     msgpack_pack_str_body (&pk, text, size);
     sw_pack_kv_str (&pk, "source", zfile_filename (file, NULL));
+    sw_pack_kv_str (&pk, "token", token);
     zchunk_destroy (&chunk);
     zfile_destroy (&file);
     sw_mpdoc_t doc;
@@ -383,7 +391,7 @@ static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
 
 static int s_cmd_watch (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argc;
+    (void)argc;
     sw_mpdoc_t final;
     int rc = s_watch (ctl, argv[0], &final);
     if (rc)
@@ -399,20 +407,20 @@ static int s_cmd_watch (ctl_t *ctl, char **argv, int argc)
 
 static int s_cmd_report (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argc;
+    (void)argc;
     return s_write_report (ctl, argv[0]);
 }
 
 static int s_cmd_findings (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argc;
+    (void)argc;
     msgpack_sbuffer sbuf;
     msgpack_sbuffer_init (&sbuf);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
     msgpack_pack_map (&pk, 2);
     sw_pack_kv_str (&pk, "id", argv[0]);
-    sw_pack_kv_uint (&pk, "limit", (uint64_t) ctl->limit);
+    sw_pack_kv_uint (&pk, "limit", (uint64_t)ctl->limit);
     sw_mpdoc_t doc;
     int rc = s_call (ctl, "FINDINGS", &sbuf, &doc);
     msgpack_sbuffer_destroy (&sbuf);
@@ -422,8 +430,7 @@ static int s_cmd_findings (ctl_t *ctl, char **argv, int argc)
     if (ctl->json)
         s_print_json (doc.root);
     else {
-        printf ("%-9s %-16s %-10s %-26s %s\n", "SEVERITY", "RESOURCE", "LOCATION", "RULE",
-                "TITLE");
+        printf ("%-9s %-16s %-10s %-26s %s\n", "SEVERITY", "RESOURCE", "LOCATION", "RULE", "TITLE");
         for (uint32_t i = 0; list && list->type == SW_MPV_ARRAY && i < list->len; i++) {
             const sw_mpv_t *f = &list->v.items[i];
             printf ("%-9s %-16s %-10s %-26s %s\n", s_s (f, "severity"), s_s (f, "resource"),
@@ -439,7 +446,7 @@ static int s_cmd_findings (ctl_t *ctl, char **argv, int argc)
 
 static int s_cmd_cancel (ctl_t *ctl, char **argv, int argc)
 {
-    (void) argc;
+    (void)argc;
     sw_mpdoc_t doc;
     int rc = s_simple (ctl, "CANCEL", argv[0], &doc);
     if (rc)
@@ -487,12 +494,12 @@ static int s_cmd_keys (ctl_t *ctl, char **argv, int argc)
         return rc ? EXIT_USAGE : 0;
     }
     if ((strcmp (sub, "add-node") == 0 || strcmp (sub, "add-admin") == 0) && argc == 2)
-        return s_keys_result (
-            ctl, sw_keys_add (s_keys_dir (ctl), sub + 4, argv[1], err, sizeof err), err,
-            "added", argv[1]);
+        return s_keys_result (ctl,
+                              sw_keys_add (s_keys_dir (ctl), sub + 4, argv[1], err, sizeof err),
+                              err, "added", argv[1]);
     if (strcmp (sub, "revoke") == 0 && argc == 2)
-        return s_keys_result (ctl, sw_keys_revoke (s_keys_dir (ctl), argv[1], err, sizeof err),
-                              err, "revoked", argv[1]);
+        return s_keys_result (ctl, sw_keys_revoke (s_keys_dir (ctl), argv[1], err, sizeof err), err,
+                              "revoked", argv[1]);
     fprintf (stderr, "sweepctl: usage: sweepctl keys init DIR [--nodes N] | add-node NAME | "
                      "add-admin NAME | revoke NAME  [--keys DIR]\n");
     return EXIT_USAGE;
@@ -502,8 +509,9 @@ static const command_t s_commands[] = {
     {"status", "", "broker uptime, node and job counts", s_cmd_status, 0},
     {"nodes", "", "the live nodes: capacity, credit, leases, last heartbeat", s_cmd_nodes, 0},
     {"jobs", "", "every job with its state and progress", s_cmd_jobs, 0},
-    {"submit", "JOBFILE", "submit a job file (YAML or JSON); --wait shows progress, then the "
-                          "summary; -o/--output FILE writes the report; --fail-on SEVERITY",
+    {"submit", "JOBFILE",
+     "submit a job file (YAML or JSON); --wait shows progress, then the "
+     "summary; -o/--output FILE writes the report; --fail-on SEVERITY",
      s_cmd_submit, 1},
     {"watch", "JOB", "live progress of a job until it ends, then its summary", s_cmd_watch, 1},
     {"report", "JOB", "write a job's report (--format json; -o/--output FILE, default stdout)",

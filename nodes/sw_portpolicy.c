@@ -137,7 +137,7 @@ static const sw_port_policy_t s_unknown = {
     0, "unknown", "other", SW_SEV_LOW,
     "An unrecognised service is listening; confirm it is meant to be reachable."};
 
-const sw_port_policy_t *sw_port_policy_lookup(uint16_t port)
+const sw_port_policy_t *sw_port_policy_lookup (uint16_t port)
 {
     size_t lo = 0, hi = sizeof s_table / sizeof s_table[0];
     while (lo < hi) {
@@ -152,7 +152,7 @@ const sw_port_policy_t *sw_port_policy_lookup(uint16_t port)
     return &s_unknown;
 }
 
-const sw_port_policy_t *sw_port_policy_table(size_t *n)
+const sw_port_policy_t *sw_port_policy_table (size_t *n)
 {
     if (n)
         *n = sizeof s_table / sizeof s_table[0];

@@ -21,9 +21,9 @@ typedef struct {
 
 //  Returns the policy entry for a port (never NULL: a default entry for unknown ports, with port
 //  set 0, service "unknown", category "other", severity low).
-const sw_port_policy_t *sw_port_policy_lookup(uint16_t port);
+const sw_port_policy_t *sw_port_policy_lookup (uint16_t port);
 
 //  The whole table for documentation, sorted by ascending port (count in *n).
-const sw_port_policy_t *sw_port_policy_table(size_t *n);
+const sw_port_policy_t *sw_port_policy_table (size_t *n);
 
 #endif

@@ -72,11 +72,10 @@ static int s_run_tcp (const sw_shard_work_t *work, volatile int *cancel, sw_shar
         return -1;
     }
     sw_tcpscan_opts_t opts = {.max_inflight = work->max_inflight,
-                              .timeout_ms = (int) work->timeout_ms};
+                              .timeout_ms = (int)work->timeout_ms};
     sw_tcpscan_stats_t stats = {0};
     open_ctx_t ctx = {work, r, zclock_time ()};
-    int rc = sw_tcpscan_run (addr, ports, &opts, cancel, s_on_open, &ctx, &stats, err,
-                             sizeof err);
+    int rc = sw_tcpscan_run (addr, ports, &opts, cancel, s_on_open, &ctx, &stats, err, sizeof err);
     sw_portlist_destroy (&ports);
     if (rc) {
         snprintf (r->error, sizeof r->error, "tcp scan of %s: %s", work->target,

@@ -24,21 +24,21 @@ typedef struct {
 } sw_tcpscan_stats_t;
 
 //  Called once per OPEN port, in any order. Return nonzero to abort the scan.
-typedef int(sw_tcpscan_open_fn)(void *arg, uint32_t addr, uint16_t port);
+typedef int (sw_tcpscan_open_fn) (void *arg, uint32_t addr, uint16_t port);
 
 //  Scans addr (host order) on every port of ports. Returns 0 when every port was classified
 //  (stats filled), -1 on cancel/abort or an unrecoverable error (message in err; stats then hold
 //  the ports classified so far). opts may be NULL for defaults.
-int sw_tcpscan_run(uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_opts_t *opts,
-                   volatile int *cancel, sw_tcpscan_open_fn *on_open, void *arg,
-                   sw_tcpscan_stats_t *stats, char *err, size_t errlen);
+int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_opts_t *opts,
+                    volatile int *cancel, sw_tcpscan_open_fn *on_open, void *arg,
+                    sw_tcpscan_stats_t *stats, char *err, size_t errlen);
 
 //  Lower-case name of a port state ("open", "closed", "filtered"), "?" if out of range.
-const char *sw_port_state_name(sw_port_state_t s);
+const char *sw_port_state_name (sw_port_state_t s);
 
 //  Returns 1 if connected socket fd is connected to itself (a TCP simultaneous open, which is
 //  what a connect to a free local port in the ephemeral range can turn into), 0 if not, -1 on
 //  error.
-int sw_tcpscan_is_self_connect(int fd);
+int sw_tcpscan_is_self_connect (int fd);
 
 #endif

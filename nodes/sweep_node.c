@@ -4,7 +4,12 @@
 
     The main thread owns the DEALER socket and does only quick work
     (messages, heartbeats, journal commits), so no scan can delay a
-    heartbeat. Each worker is a CZMQ actor that runs one shard at a time. */
+    heartbeat. Each worker is a CZMQ actor that runs one shard at a time.
+
+    Results are grouped: whatever the workers finished during one turn of
+    the loop is journaled in one batch, made durable with one fsync, and
+    only then sent. The node takes up to two shards per worker so that a
+    worker never waits a round trip for its next shard. */
 #include <czmq.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -18,6 +23,7 @@
 #include "sw_store.h"
 
 #define MAX_WORKERS 256
+#define PREFETCH    2 //  shards held per worker: one running, one waiting
 
 typedef struct {
     zactor_t *actor;
@@ -28,18 +34,22 @@ typedef struct {
 typedef struct {
     //  settings
     char *broker, *broker_key, *cert_path, *state_dir, *name, *labels;
-    int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms, verbose;
+    int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms;
     //  runtime
     zcert_t *cert;
     char broker_pub[41];
     zsock_t *dealer;
+    uint64_t generation; //  bumped whenever dealer is replaced
     sw_store_t *journal;
-    uint64_t next_seq;
+    zlistx_t *outbox; //  encoded messages waiting for the journal commit
+    uint64_t next_seq; //  seq of the next journal record
+    uint64_t acked;    //  every seq up to this one is acknowledged (and deleted)
     worker_t worker[MAX_WORKERS];
     zlistx_t *backlog; //  SHARDs received while every worker was busy
     int64_t broker_seen;
     int64_t next_heartbeat;
     int64_t reconnect_at; //  0 when connected
+    int64_t ready_at;     //  when the last READY went out
     int backoff_ms;
     bool draining;
     int64_t drain_deadline;
@@ -49,7 +59,7 @@ static volatile sig_atomic_t s_signals = 0;
 
 static void s_on_signal (int sig)
 {
-    (void) sig;
+    (void)sig;
     s_signals++;
 }
 
@@ -58,7 +68,7 @@ static void s_on_signal (int sig)
 
 static void s_worker (zsock_t *pipe, void *arg)
 {
-    (void) arg;
+    (void)arg;
     zsock_signal (pipe, 0);
     volatile int cancel = 0;
     while (true) {
@@ -98,13 +108,20 @@ static void s_seq_key (char *buf, size_t len, uint64_t seq)
 
 static int s_last_seq (void *arg, const char *key, size_t keylen, const char *value, size_t size)
 {
-    (void) value;
-    (void) size;
+    (void)value;
+    (void)size;
     char hex[17] = {0};
     if (keylen == 18)
         memcpy (hex, key + 2, 16);
-    *(uint64_t *) arg = strtoull (hex, NULL, 16);
+    *(uint64_t *)arg = strtoull (hex, NULL, 16);
     return 0;
+}
+
+static int s_first_seq (void *arg, const char *key, size_t keylen, const char *value,
+                        size_t size)
+{
+    s_last_seq (arg, key, keylen, value, size);
+    return 1; //  the first key is all we need
 }
 
 static void s_send (node_t *self, sw_node_msg_t *msg)
@@ -120,16 +137,29 @@ static void s_send (node_t *self, sw_node_msg_t *msg)
         zmsg_destroy (&zmsg);
 }
 
+//  Queues msg to be sent once the journal batch it belongs to is durable.
+static void s_send_after_commit (node_t *self, sw_node_msg_t *msg)
+{
+    zmsg_t *zmsg = sw_node_msg_encode (msg);
+    if (zmsg)
+        zlistx_add_end (self->outbox, zmsg);
+    else
+        zsys_error ("cannot encode %s (a field exceeds a protocol limit)", sw_cmd_name (msg->cmd));
+}
+
 //  Stages msg in the journal with a new seq; the caller commits.
 static void s_journal (node_t *self, sw_node_msg_t *msg)
 {
     msg->seq = self->next_seq++;
     char *body;
     size_t size;
-    if (sw_node_msg_encode_body (msg, &body, &size))
+    if (sw_node_msg_encode_body (msg, &body, &size)) {
+        zsys_error ("cannot journal %s: a field exceeds a protocol limit; dropped",
+                    sw_cmd_name (msg->cmd));
         return;
+    }
     char *record = malloc (size + 1);
-    record[0] = (char) msg->cmd;
+    record[0] = (char)msg->cmd;
     memcpy (record + 1, body, size);
     char key[32];
     s_seq_key (key, sizeof key, msg->seq);
@@ -143,10 +173,9 @@ static int s_replay_one (void *arg, const char *key, size_t keylen, const char *
     node_t *self = arg;
     sw_node_msg_t msg;
     char err[256];
-    if (size < 2
-        || sw_node_msg_decode_body ((sw_cmd_t) value[0], value + 1, size - 1, &msg, err,
-                                    sizeof err)) {
-        zsys_error ("journal record %.*s unreadable, skipped", (int) keylen, key);
+    if (size < 2 ||
+        sw_node_msg_decode_body ((sw_cmd_t)value[0], value + 1, size - 1, &msg, err, sizeof err)) {
+        zsys_error ("journal record %.*s unreadable, skipped", (int)keylen, key);
         return 0;
     }
     s_send (self, &msg);
@@ -154,38 +183,57 @@ static int s_replay_one (void *arg, const char *key, size_t keylen, const char *
     return 0;
 }
 
-typedef struct {
-    node_t *self;
-    uint64_t upto;
-    size_t deleted;
-} ack_ctx_t;
-
-static int s_ack_one (void *arg, const char *key, size_t keylen, const char *value, size_t size)
+//  Deletes the records the broker acknowledged. Records are dense from
+//  acked + 1 to next_seq - 1, so no scan is needed (scanning a LevelDB
+//  queue from its head walks every tombstone and is quadratic).
+static void s_on_ack (node_t *self, uint64_t seq)
 {
-    (void) value;
-    (void) size;
-    ack_ctx_t *ctx = arg;
-    uint64_t seq = 0;
-    s_last_seq (&seq, key, keylen, NULL, 0);
-    if (seq > ctx->upto)
-        return 1;
-    char copy[32];
-    snprintf (copy, sizeof copy, "%.*s", (int) keylen, key);
-    sw_store_del (ctx->self->journal, copy);
-    ctx->deleted++;
-    return 0;
+    if (seq >= self->next_seq)
+        seq = self->next_seq - 1;
+    for (uint64_t s = self->acked + 1; s <= seq; s++) {
+        char key[32];
+        s_seq_key (key, sizeof key, s);
+        sw_store_del (self->journal, key);
+    }
+    if (seq > self->acked)
+        self->acked = seq;
 }
 
-static size_t s_journal_count (node_t *self)
+static uint64_t s_journal_count (node_t *self)
 {
-    return sw_store_scan (self->journal, "o/", NULL, NULL, NULL);
+    return self->next_seq - 1 - self->acked;
 }
 
-static void s_commit (node_t *self)
+//  Makes the staged journal batch durable, then sends what waited for it.
+//  Deletions alone (acknowledged records) need no fsync: losing one only
+//  means a harmless replay.
+static void s_flush (node_t *self, bool durable)
 {
     char err[512];
-    if (sw_store_commit (self->journal, err, sizeof err))
+    if (sw_store_pending (self->journal) &&
+        sw_store_commit (self->journal, durable, err, sizeof err)) {
+        //  Not durable, so not sent: the broker will requeue the shards.
         zsys_error ("journal: %s", err);
+        return;
+    }
+    zmsg_t *zmsg;
+    while ((zmsg = zlistx_detach (self->outbox, NULL))) {
+        if (!self->dealer || zmsg_send (&zmsg, self->dealer))
+            zmsg_destroy (&zmsg);
+    }
+}
+
+//  Shards this node can take now: PREFETCH per worker, less what it holds.
+static uint32_t s_free_credit (node_t *self)
+{
+    if (self->draining)
+        return 0;
+    int held = 0;
+    for (int i = 0; i < self->workers; i++)
+        held += self->worker[i].busy;
+    held += (int)zlistx_size (self->backlog);
+    int free_slots = self->workers * PREFETCH - held;
+    return free_slots > 0 ? (uint32_t)free_slots : 0;
 }
 
 //  ---------------------------------------------------------------------
@@ -196,18 +244,15 @@ static void s_send_ready (node_t *self)
     sw_node_msg_t msg = {.cmd = SW_CMD_READY,
                          .version = SW_PROTO_VERSION,
                          .name = self->name,
-                         .scanners = (char **) sw_shard_scanners,
-                         .capacity = (uint32_t) self->workers,
-                         .credit = self->draining ? 0
-                                                  : (uint32_t) (self->workers
-                                                                - (int) s_busy_workers (self)
-                                                                - (int) zlistx_size (self->backlog))};
+                         .scanners = (char **)sw_shard_scanners,
+                         .capacity = (uint32_t)self->workers,
+                         .credit = s_free_credit (self)};
     while (sw_shard_scanners[msg.nscanners])
         msg.nscanners++;
     char *keys[SW_MAX_LABELS], *values[SW_MAX_LABELS];
     char *labels = strdup (self->labels ? self->labels : "");
-    for (char *save = NULL, *kv = strtok_r (labels, ",", &save);
-         kv && msg.nlabels < SW_MAX_LABELS; kv = strtok_r (NULL, ",", &save)) {
+    for (char *save = NULL, *kv = strtok_r (labels, ",", &save); kv && msg.nlabels < SW_MAX_LABELS;
+         kv = strtok_r (NULL, ",", &save)) {
         char *eq = strchr (kv, '=');
         if (!eq)
             continue;
@@ -219,13 +264,22 @@ static void s_send_ready (node_t *self)
     msg.label_values = values;
     s_send (self, &msg);
     free (labels);
+    self->ready_at = zclock_mono ();
     //  Whatever the broker has not acknowledged goes again, in order.
-    sw_store_scan (self->journal, "o/", NULL, s_replay_one, self);
+    char from[32];
+    s_seq_key (from, sizeof from, self->acked + 1);
+    sw_store_scan (self->journal, "o/", from, s_replay_one, self);
+}
+
+static void s_close (node_t *self)
+{
+    zsock_destroy (&self->dealer);
+    self->generation++;
 }
 
 static int s_connect (node_t *self)
 {
-    zsock_destroy (&self->dealer);
+    s_close (self);
     self->dealer = zsock_new (ZMQ_DEALER);
     zcert_apply (self->cert, self->dealer);
     zsock_set_curve_serverkey (self->dealer, self->broker_pub);
@@ -250,15 +304,15 @@ static int s_connect (node_t *self)
 
 static void s_heartbeat (node_t *self)
 {
-    sw_lease_ref_t leases[MAX_WORKERS + 64];
+    sw_lease_ref_t leases[MAX_WORKERS * (PREFETCH + 1)];
     size_t n = 0;
     for (int i = 0; i < self->workers; i++)
         if (self->worker[i].busy) {
             leases[n].job = self->worker[i].work.job;
             leases[n++].shard = self->worker[i].work.shard;
         }
-    for (sw_shard_work_t *w = zlistx_first (self->backlog); w && n < MAX_WORKERS + 64;
-         w = zlistx_next (self->backlog)) {
+    for (sw_shard_work_t *w = zlistx_first (self->backlog);
+         w && n < sizeof leases / sizeof leases[0]; w = zlistx_next (self->backlog)) {
         leases[n].job = w->job;
         leases[n++].shard = w->shard;
     }
@@ -286,7 +340,7 @@ static void s_start_work (node_t *self)
 
 static void s_on_shard (node_t *self, sw_node_msg_t *msg)
 {
-    if (zlistx_size (self->backlog) >= (size_t) self->workers * 2) {
+    if (zlistx_size (self->backlog) >= (size_t)self->workers * PREFETCH) {
         //  The broker sent more than our credit: refuse, it will requeue.
         zsys_warning ("shard %s/%" PRIu64 " beyond credit ignored", msg->job, msg->shard);
         return;
@@ -315,8 +369,8 @@ static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
     for (size_t i = 0; i < result->nfindings; i += SW_FINDINGS_BATCH, m++) {
         msgs[m].cmd = SW_CMD_FINDINGS;
         msgs[m].findings = result->findings + i;
-        msgs[m].nfindings = result->nfindings - i < SW_FINDINGS_BATCH ? result->nfindings - i
-                                                                       : SW_FINDINGS_BATCH;
+        msgs[m].nfindings =
+            result->nfindings - i < SW_FINDINGS_BATCH ? result->nfindings - i : SW_FINDINGS_BATCH;
     }
     sw_node_msg_t *last = &msgs[m++];
     last->cmd = result->error[0] ? SW_CMD_FAILED : SW_CMD_DONE;
@@ -330,13 +384,11 @@ static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
     //  The journal copy carries no credit: a replay must not grant any.
     for (size_t i = 0; i < m; i++)
         s_journal (self, &msgs[i]);
-    s_commit (self);
     last->credit = self->draining ? 0 : 1;
     for (size_t i = 0; i < m; i++)
-        s_send (self, &msgs[i]);
+        s_send_after_commit (self, &msgs[i]);
     if (result->error[0])
-        zsys_warning ("shard %s/%" PRIu64 " failed: %s", w->work.job, w->work.shard,
-                      result->error);
+        zsys_warning ("shard %s/%" PRIu64 " failed: %s", w->work.job, w->work.shard, result->error);
     free (msgs);
     sw_shard_result_clear (result);
     free (result);
@@ -368,25 +420,26 @@ static void s_on_broker (node_t *self, int64_t now)
         s_on_shard (self, &msg);
         break;
     case SW_CMD_ACK: {
-        ack_ctx_t ctx = {self, msg.seq, 0};
-        sw_store_scan (self->journal, "o/", NULL, s_ack_one, &ctx);
-        s_commit (self);
+        s_on_ack (self, msg.seq);
         break;
     }
     case SW_CMD_HEARTBEAT:
         break;
     case SW_CMD_DISCONNECT:
         if (msg.reason && strcmp (msg.reason, "unknown session; send READY") == 0) {
-            zsys_info ("broker does not know this session (restarted?): sending READY");
-            s_send_ready (self);
-        }
-        else {
+            //  Every message in flight when the broker restarted earns one
+            //  of these; one READY (and one replay) per heartbeat will do.
+            if (now - self->ready_at > self->heartbeat_ms) {
+                zsys_info ("broker does not know this session (restarted?): sending READY");
+                s_send_ready (self);
+            }
+        } else {
             //  Stop talking on this connection; try again later, slower
             //  each time, in case an operator restores our key.
             s_schedule_reconnect (self, now);
             zsys_error ("broker closed the session: %s; retrying in %d ms",
                         msg.reason ? msg.reason : "", self->backoff_ms);
-            zsock_destroy (&self->dealer);
+            s_close (self);
         }
         break;
     default:
@@ -408,15 +461,15 @@ static void s_on_timer (node_t *self, int64_t now)
     if (self->reconnect_at && now >= self->reconnect_at) {
         zsys_info ("reconnecting to %s", self->broker);
         s_connect (self);
-    }
-    else if (!self->reconnect_at
-             && now - self->broker_seen > (int64_t) self->heartbeat_ms * self->liveness) {
+    } else if (!self->reconnect_at &&
+               now - self->broker_seen > (int64_t)self->heartbeat_ms * self->liveness) {
         s_schedule_reconnect (self, now);
         zsys_warning ("broker silent for %" PRId64 " ms; reconnecting in %d ms",
                       now - self->broker_seen, self->backoff_ms);
     }
-    if (now >= self->next_heartbeat && self->dealer) {
-        s_heartbeat (self);
+    if (now >= self->next_heartbeat) {
+        if (self->dealer)
+            s_heartbeat (self);
         self->next_heartbeat = now + self->heartbeat_ms;
     }
 }
@@ -455,17 +508,22 @@ static int s_start (node_t *self)
     //  Acks are per session and cumulative, so seqs need only grow within
     //  this process, past whatever an earlier one left in the journal.
     uint64_t last = 0;
+    uint64_t first = 0;
+    sw_store_scan (self->journal, "o/", NULL, s_first_seq, &first);
     sw_store_scan (self->journal, "o/", NULL, s_last_seq, &last);
     self->next_seq = last + 1;
-    size_t pending = s_journal_count (self);
+    self->acked = first ? first - 1 : last;
+    uint64_t pending = s_journal_count (self);
     if (pending)
-        zsys_info ("journal holds %zu unacknowledged messages; they will be replayed", pending);
+        zsys_info ("journal holds %" PRIu64 " unacknowledged messages; they will be replayed",
+                   pending);
     struct rlimit rl;
     if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit (RLIMIT_NOFILE, &rl);
     }
     self->backlog = zlistx_new ();
+    self->outbox = zlistx_new ();
     for (int i = 0; i < self->workers; i++)
         self->worker[i].actor = zactor_new (s_worker, NULL);
     zsys_info ("node %s: %d workers, broker %s", self->name, self->workers, self->broker);
@@ -482,12 +540,40 @@ static void s_begin_drain (node_t *self, int64_t now)
     s_send (self, &msg);
 }
 
+//  Receives every result the workers have ready, without waiting.
+static void s_collect_results (node_t *self)
+{
+    for (int i = 0; i < self->workers; i++) {
+        zactor_t *actor = self->worker[i].actor;
+        while (zsock_events (actor) & ZMQ_POLLIN) {
+            char *cmd = NULL;
+            void *ptr = NULL;
+            if (zsock_recv (actor, "sp", &cmd, &ptr) == 0 && cmd && strcmp (cmd, "RESULT") == 0)
+                s_on_result (self, &self->worker[i], ptr);
+            free (cmd);
+        }
+    }
+}
+
+static bool s_drained (node_t *self, int64_t now)
+{
+    if (!self->draining || s_busy_workers (self) || zlistx_size (self->backlog))
+        return false;
+    if (s_journal_count (self) == 0)
+        return true;
+    if (now > self->drain_deadline) {
+        zsys_warning ("drain: the broker did not acknowledge everything in time; the journal "
+                      "keeps it for the next start");
+        return true;
+    }
+    return false;
+}
+
 static int s_run (node_t *self)
 {
-    zpoller_t *poller = zpoller_new (NULL);
+    zpoller_t *poller = NULL;
+    uint64_t polled = UINT64_MAX;
     self->next_heartbeat = zclock_mono ();
-    zsock_t *polled = NULL;
-    int rc = 0;
     while (true) {
         int64_t now = zclock_mono ();
         if (s_signals && !self->draining)
@@ -496,58 +582,40 @@ static int s_run (node_t *self)
             zsys_warning ("second signal: stopping without waiting");
             break;
         }
-        if (self->draining && s_busy_workers (self) == 0 && zlistx_size (self->backlog) == 0) {
-            if (s_journal_count (self) == 0)
-                break;
-            if (now > self->drain_deadline) {
-                zsys_warning ("drain: broker did not acknowledge everything in time; the "
-                              "journal keeps it for the next start");
-                break;
-            }
-        }
-        if (polled != self->dealer) {
+        if (s_drained (self, now))
+            break;
+        if (polled != self->generation) {
             //  The dealer is replaced on reconnect: poll the current one.
             zpoller_destroy (&poller);
-            poller = zpoller_new (self->dealer, NULL);
+            poller = zpoller_new (NULL);
+            if (self->dealer)
+                zpoller_add (poller, self->dealer);
             for (int i = 0; i < self->workers; i++)
                 zpoller_add (poller, self->worker[i].actor);
-            polled = self->dealer;
+            polled = self->generation;
         }
         int64_t wake = self->next_heartbeat;
         if (self->reconnect_at && self->reconnect_at < wake)
             wake = self->reconnect_at;
-        int timeout = wake > now ? (int) (wake - now) : 0;
+        int timeout = wake > now ? (int)(wake - now) : 0;
         if (timeout > 100)
             timeout = 100; //  notice signals promptly
-        void *which = zpoller_wait (poller, timeout);
+        zpoller_wait (poller, timeout);
         now = zclock_mono ();
-        if (which && which == self->dealer) {
-            while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN))
-                s_on_broker (self, now);
-        }
-        else if (which) {
-            for (int i = 0; i < self->workers; i++)
-                if (which == self->worker[i].actor) {
-                    char *cmd = NULL;
-                    void *ptr = NULL;
-                    if (zsock_recv (which, "sp", &cmd, &ptr) == 0 && cmd
-                        && strcmp (cmd, "RESULT") == 0)
-                        s_on_result (self, &self->worker[i], ptr);
-                    free (cmd);
-                }
-        }
+        while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN))
+            s_on_broker (self, now);
+        s_collect_results (self);
+        s_flush (self, zlistx_size (self->outbox) > 0);
         s_on_timer (self, now);
     }
     zpoller_destroy (&poller);
-    if (self->dealer && !s_signals) {
-        sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT, .reason = "node stopping"};
+    if (self->dealer) {
+        sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT,
+                             .reason = s_signals > 1 ? "stopped" : "drained"};
         s_send (self, &bye);
+        zsock_set_linger (self->dealer, 500); //  let the goodbye leave
     }
-    else if (self->dealer) {
-        sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT, .reason = "drained"};
-        s_send (self, &bye);
-    }
-    return rc;
+    return 0;
 }
 
 static void s_stop (node_t *self)
@@ -557,14 +625,21 @@ static void s_stop (node_t *self)
         sw_shard_work_clear (&self->worker[i].work);
     }
     if (self->backlog) {
-        for (sw_shard_work_t *w = zlistx_first (self->backlog); w; w = zlistx_next (self->backlog)) {
+        for (sw_shard_work_t *w = zlistx_first (self->backlog); w;
+             w = zlistx_next (self->backlog)) {
             sw_shard_work_clear (w);
             free (w);
         }
         zlistx_destroy (&self->backlog);
     }
+    if (self->outbox) {
+        zmsg_t *zmsg;
+        while ((zmsg = zlistx_detach (self->outbox, NULL)))
+            zmsg_destroy (&zmsg);
+        zlistx_destroy (&self->outbox);
+    }
     sw_store_destroy (&self->journal);
-    zsock_destroy (&self->dealer);
+    s_close (self);
     sw_cert_destroy (&self->cert);
 }
 
@@ -613,6 +688,8 @@ int main (int argc, char **argv)
     }
     if (sodium_init () < 0)
         return 1;
+    //  Log lines go to stdout; a supervisor or a test reads them as they come.
+    setvbuf (stdout, NULL, _IOLBF, 0);
     zsys_handler_set (NULL);
     zsys_init ();
     zsys_set_logident ("sweep-node");

@@ -17,7 +17,7 @@ int sw_severity_parse (const char *name, sw_severity_t *sev)
 {
     for (int i = 0; i < SW_SEV_COUNT; i++)
         if (strcasecmp (name, s_sev_names[i]) == 0) {
-            *sev = (sw_severity_t) i;
+            *sev = (sw_severity_t)i;
             return 0;
         }
     return -1;
@@ -31,10 +31,10 @@ void sw_finding_fingerprint (sw_finding_t *self)
     crypto_generichash_init (&state, NULL, 0, 16);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         const char *p = parts[i] ? parts[i] : "";
-        uint32_t len = (uint32_t) strlen (p);
+        uint32_t len = (uint32_t)strlen (p);
         unsigned char prefix[4] = {len >> 24, len >> 16, len >> 8, len};
         crypto_generichash_update (&state, prefix, sizeof prefix);
-        crypto_generichash_update (&state, (const unsigned char *) p, len);
+        crypto_generichash_update (&state, (const unsigned char *)p, len);
     }
     unsigned char hash[16];
     crypto_generichash_final (&state, hash, sizeof hash);
@@ -67,10 +67,10 @@ int sw_finding_copy (sw_finding_t *dst, const sw_finding_t *src)
     dst->shard = src->shard;
     dst->severity = src->severity;
     dst->first_seen = src->first_seen;
-    if (s_dup (&dst->job, src->job) || s_dup (&dst->scanner, src->scanner)
-        || s_dup (&dst->rule, src->rule) || s_dup (&dst->resource, src->resource)
-        || s_dup (&dst->location, src->location) || s_dup (&dst->title, src->title)
-        || s_dup (&dst->evidence, src->evidence) || s_dup (&dst->remediation, src->remediation)) {
+    if (s_dup (&dst->job, src->job) || s_dup (&dst->scanner, src->scanner) ||
+        s_dup (&dst->rule, src->rule) || s_dup (&dst->resource, src->resource) ||
+        s_dup (&dst->location, src->location) || s_dup (&dst->title, src->title) ||
+        s_dup (&dst->evidence, src->evidence) || s_dup (&dst->remediation, src->remediation)) {
         sw_finding_clear (dst);
         return -1;
     }

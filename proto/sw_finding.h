@@ -28,15 +28,15 @@ int sw_severity_parse (const char *name, sw_severity_t *sev);
 
 typedef struct {
     char fingerprint[SW_FP_HEX_LEN + 1];
-    char *job;          //  job id
-    uint64_t shard;     //  shard index that produced it
-    char *scanner;      //  "tcp"
-    char *rule;         //  rule id, e.g. "tcp.exposed.database"
+    char *job;      //  job id
+    uint64_t shard; //  shard index that produced it
+    char *scanner;  //  "tcp"
+    char *rule;     //  rule id, e.g. "tcp.exposed.database"
     sw_severity_t severity;
-    char *resource;     //  what is affected, e.g. "127.0.0.2"
-    char *location;     //  where in the resource, e.g. "tcp/5432"
+    char *resource; //  what is affected, e.g. "127.0.0.2"
+    char *location; //  where in the resource, e.g. "tcp/5432"
     char *title;
-    char *evidence;     //  redacted evidence
+    char *evidence; //  redacted evidence
     char *remediation;
     int64_t first_seen; //  unix ms when a node first observed it
 } sw_finding_t;

@@ -29,41 +29,41 @@
 #define KEY_LEN       32
 #define REVOKED_LOG   "revoked.log"
 
-static int s_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int s_fail (char *err, size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
-static int s_fail(char *err, size_t errlen, const char *fmt, ...)
+static int s_fail (char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen > 0) {
         va_list args;
-        va_start(args, fmt);
-        vsnprintf(err, errlen, fmt, args);
-        va_end(args);
+        va_start (args, fmt);
+        vsnprintf (err, errlen, fmt, args);
+        va_end (args);
     }
     return -1;
 }
 
 //  Formats a path into buf (PATH_LEN + 1 bytes); -1 if it would not fit.
-static int s_path(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int s_path (char *buf, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
-static int s_path(char *buf, const char *fmt, ...)
+static int s_path (char *buf, const char *fmt, ...)
 {
     va_list args;
-    va_start(args, fmt);
-    int n = vsnprintf(buf, PATH_LEN + 1, fmt, args);
-    va_end(args);
+    va_start (args, fmt);
+    int n = vsnprintf (buf, PATH_LEN + 1, fmt, args);
+    va_end (args);
     return (n < 0 || n > PATH_LEN) ? -1 : 0;
 }
 
-static bool s_exists(const char *path)
+static bool s_exists (const char *path)
 {
     struct stat st;
-    return lstat(path, &st) == 0;
+    return lstat (path, &st) == 0;
 }
 
-bool sw_keys_name_valid(const char *name)
+bool sw_keys_name_valid (const char *name)
 {
-    if (!name || !isalnum((unsigned char)name[0]))
+    if (!name || !isalnum ((unsigned char)name[0]))
         return false;
     size_t len = 0;
     for (const char *p = name; *p; p++, len++) {
@@ -78,11 +78,11 @@ bool sw_keys_name_valid(const char *name)
     return true;
 }
 
-static const char *s_role_dir(const char *role)
+static const char *s_role_dir (const char *role)
 {
-    if (role && streq(role, "node"))
+    if (role && streq (role, "node"))
         return "nodes";
-    if (role && streq(role, "admin"))
+    if (role && streq (role, "admin"))
         return "admins";
     return NULL;
 }
@@ -94,12 +94,12 @@ static const char *s_role_dir(const char *role)
 static const char s_z85_chars[] = "0123456789abcdefghijklmnopqrstuvwxyz"
                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
-static int s_z85_decode(byte *dest, const char *text)
+static int s_z85_decode (byte *dest, const char *text)
 {
     for (size_t group = 0; group < KEY_LEN / 4; group++) {
         uint64_t value = 0;
         for (size_t i = 0; i < 5; i++) {
-            const char *hit = memchr(s_z85_chars, text[group * 5 + i], 85);
+            const char *hit = memchr (s_z85_chars, text[group * 5 + i], 85);
             if (!hit || text[group * 5 + i] == 0)
                 return -1;
             value = value * 85 + (uint64_t)(hit - s_z85_chars);
@@ -124,28 +124,28 @@ typedef struct {
     zhash_t *meta;
 } s_certfile_t;
 
-static void s_certfile_clear(s_certfile_t *self)
+static void s_certfile_clear (s_certfile_t *self)
 {
-    sodium_memzero(self->secret_txt, sizeof self->secret_txt);
-    zhash_destroy(&self->meta);
+    sodium_memzero (self->secret_txt, sizeof self->secret_txt);
+    zhash_destroy (&self->meta);
 }
 
 //  Parses the NUL-terminated text of a certificate file into self.
-static int s_certfile_parse(s_certfile_t *self, char *text, const char *path, char *err,
-                            size_t errlen)
+static int s_certfile_parse (s_certfile_t *self, char *text, const char *path, char *err,
+                             size_t errlen)
 {
-    memset(self, 0, sizeof *self);
-    self->meta = zhash_new();
+    memset (self, 0, sizeof *self);
+    self->meta = zhash_new ();
     if (!self->meta)
-        return s_fail(err, errlen, "%s: out of memory", path);
-    zhash_autofree(self->meta);
+        return s_fail (err, errlen, "%s: out of memory", path);
+    zhash_autofree (self->meta);
 
     char section[32] = "";
     int lineno = 0;
     char *line = text;
     while (line && *line) {
         lineno++;
-        char *eol = strchr(line, '\n');
+        char *eol = strchr (line, '\n');
         char *next = eol ? eol + 1 : NULL;
         if (eol) {
             *eol = 0;
@@ -163,14 +163,14 @@ static int s_certfile_parse(s_certfile_t *self, char *text, const char *path, ch
             continue;
         }
         if (indent % 4 != 0 || indent > 4 || *p == '\t')
-            return s_fail(err, errlen, "%s:%d: bad indentation", path, lineno);
+            return s_fail (err, errlen, "%s:%d: bad indentation", path, lineno);
 
         char *name = p;
-        while (*p && (isalnum((unsigned char)*p) || strchr("$-_@.&+/", *p)))
+        while (*p && (isalnum ((unsigned char)*p) || strchr ("$-_@.&+/", *p)))
             p++;
         size_t name_len = (size_t)(p - name);
         if (name_len == 0 || name_len > 64)
-            return s_fail(err, errlen, "%s:%d: expected a name", path, lineno);
+            return s_fail (err, errlen, "%s:%d: expected a name", path, lineno);
         while (*p == ' ' || *p == '\t')
             *p++ = 0;
         char *value = NULL;
@@ -184,7 +184,7 @@ static int s_certfile_parse(s_certfile_t *self, char *text, const char *path, ch
                 while (*p && *p != quote)
                     p++;
                 if (*p != quote)
-                    return s_fail(err, errlen, "%s:%d: unterminated quote", path, lineno);
+                    return s_fail (err, errlen, "%s:%d: unterminated quote", path, lineno);
                 *p++ = 0;
             } else {
                 value = p;
@@ -202,93 +202,93 @@ static int s_certfile_parse(s_certfile_t *self, char *text, const char *path, ch
                 p++;
         }
         if (*p && *p != '#')
-            return s_fail(err, errlen, "%s:%d: unexpected text after value", path, lineno);
+            return s_fail (err, errlen, "%s:%d: unexpected text after value", path, lineno);
         name[name_len] = 0;
 
         if (indent == 0) {
             if (value || name_len >= sizeof section)
-                return s_fail(err, errlen, "%s:%d: expected a section name", path, lineno);
-            memcpy(section, name, name_len + 1);
+                return s_fail (err, errlen, "%s:%d: expected a section name", path, lineno);
+            memcpy (section, name, name_len + 1);
         } else if (!value)
-            return s_fail(err, errlen, "%s:%d: expected 'name = value'", path, lineno);
-        else if (streq(section, "curve")) {
-            bool is_public = streq(name, "public-key");
-            bool is_secret = streq(name, "secret-key");
-            if ((is_public || is_secret) && strlen(value) != Z85_KEY_LEN)
-                return s_fail(err, errlen, "%s:%d: %s is not a 40-character Z85 key", path, lineno,
-                              name);
+            return s_fail (err, errlen, "%s:%d: expected 'name = value'", path, lineno);
+        else if (streq (section, "curve")) {
+            bool is_public = streq (name, "public-key");
+            bool is_secret = streq (name, "secret-key");
+            if ((is_public || is_secret) && strlen (value) != Z85_KEY_LEN)
+                return s_fail (err, errlen, "%s:%d: %s is not a 40-character Z85 key", path, lineno,
+                               name);
             if (is_public) {
-                memcpy(self->public_txt, value, Z85_KEY_LEN + 1);
+                memcpy (self->public_txt, value, Z85_KEY_LEN + 1);
                 self->has_public = true;
             } else if (is_secret) {
-                memcpy(self->secret_txt, value, Z85_KEY_LEN + 1);
+                memcpy (self->secret_txt, value, Z85_KEY_LEN + 1);
                 self->has_secret = true;
             }
-        } else if (streq(section, "metadata")) {
-            if (strlen(value) > 1024)
-                return s_fail(err, errlen, "%s:%d: metadata value too long", path, lineno);
-            zhash_update(self->meta, name, value);
+        } else if (streq (section, "metadata")) {
+            if (strlen (value) > 1024)
+                return s_fail (err, errlen, "%s:%d: metadata value too long", path, lineno);
+            zhash_update (self->meta, name, value);
         }
         line = next;
     }
     if (!self->has_public)
-        return s_fail(err, errlen, "%s: no curve public-key", path);
+        return s_fail (err, errlen, "%s: no curve public-key", path);
     return 0;
 }
 
 //  Reads a certificate file. With secret set, the file must be private to us.
-static int s_certfile_read(s_certfile_t *self, const char *path, bool secret, char *err,
-                           size_t errlen)
+static int s_certfile_read (s_certfile_t *self, const char *path, bool secret, char *err,
+                            size_t errlen)
 {
     int rc = -1;
     char *text = NULL;
     size_t size = 0;
-    memset(self, 0, sizeof *self);
+    memset (self, 0, sizeof *self);
 
     //  O_NONBLOCK so that a FIFO planted at the path cannot hang us before fstat
     int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (secret ? O_NOFOLLOW : 0);
-    int fd = open(path, flags);
+    int fd = open (path, flags);
     if (fd < 0) {
         if (errno == ELOOP)
-            return s_fail(err, errlen, "%s: is a symbolic link; refusing a secret file", path);
-        return s_fail(err, errlen, "%s: %s", path, strerror(errno));
+            return s_fail (err, errlen, "%s: is a symbolic link; refusing a secret file", path);
+        return s_fail (err, errlen, "%s: %s", path, strerror (errno));
     }
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        s_fail(err, errlen, "%s: %s", path, strerror(errno));
+    if (fstat (fd, &st) != 0) {
+        s_fail (err, errlen, "%s: %s", path, strerror (errno));
         goto cleanup;
     }
-    if (!S_ISREG(st.st_mode)) {
-        s_fail(err, errlen, "%s: not a regular file", path);
+    if (!S_ISREG (st.st_mode)) {
+        s_fail (err, errlen, "%s: not a regular file", path);
         goto cleanup;
     }
-    if (secret && st.st_uid != geteuid()) {
-        s_fail(err, errlen, "%s: owned by uid %u, not by the current user (uid %u)", path,
-               (unsigned)st.st_uid, (unsigned)geteuid());
+    if (secret && st.st_uid != geteuid ()) {
+        s_fail (err, errlen, "%s: owned by uid %u, not by the current user (uid %u)", path,
+                (unsigned)st.st_uid, (unsigned)geteuid ());
         goto cleanup;
     }
     if (secret && (st.st_mode & 077)) {
-        s_fail(err, errlen, "%s: mode 0%03o is %s; run chmod 600", path,
-               (unsigned)(st.st_mode & 0777),
-               (st.st_mode & 044) ? "group/world-readable" : "group/world-accessible");
+        s_fail (err, errlen, "%s: mode 0%03o is %s; run chmod 600", path,
+                (unsigned)(st.st_mode & 0777),
+                (st.st_mode & 044) ? "group/world-readable" : "group/world-accessible");
         goto cleanup;
     }
     if (st.st_size <= 0 || st.st_size > CERT_FILE_MAX) {
-        s_fail(err, errlen, "%s: size %lld is not that of a certificate", path,
-               (long long)st.st_size);
+        s_fail (err, errlen, "%s: size %lld is not that of a certificate", path,
+                (long long)st.st_size);
         goto cleanup;
     }
-    text = malloc((size_t)st.st_size + 1);
+    text = malloc ((size_t)st.st_size + 1);
     if (!text) {
-        s_fail(err, errlen, "%s: out of memory", path);
+        s_fail (err, errlen, "%s: out of memory", path);
         goto cleanup;
     }
     while (size < (size_t)st.st_size) {
-        ssize_t n = read(fd, text + size, (size_t)st.st_size - size);
+        ssize_t n = read (fd, text + size, (size_t)st.st_size - size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            s_fail(err, errlen, "%s: %s", path, strerror(errno));
+            s_fail (err, errlen, "%s: %s", path, strerror (errno));
             goto cleanup;
         }
         if (n == 0)
@@ -296,34 +296,34 @@ static int s_certfile_read(s_certfile_t *self, const char *path, bool secret, ch
         size += (size_t)n;
     }
     text[size] = 0;
-    if (memchr(text, 0, size)) {
-        s_fail(err, errlen, "%s: contains NUL bytes; not a certificate", path);
+    if (memchr (text, 0, size)) {
+        s_fail (err, errlen, "%s: contains NUL bytes; not a certificate", path);
         goto cleanup;
     }
-    if (s_certfile_parse(self, text, path, err, errlen) != 0)
+    if (s_certfile_parse (self, text, path, err, errlen) != 0)
         goto cleanup;
     if (secret && !self->has_secret) {
-        s_fail(err, errlen, "%s: no curve secret-key", path);
+        s_fail (err, errlen, "%s: no curve secret-key", path);
         goto cleanup;
     }
     if (!secret && self->has_secret) {
-        s_fail(err, errlen, "%s: holds a secret key; expected a public certificate", path);
+        s_fail (err, errlen, "%s: holds a secret key; expected a public certificate", path);
         goto cleanup;
     }
     rc = 0;
 cleanup:
     if (text) {
-        sodium_memzero(text, size);
-        free(text);
+        sodium_memzero (text, size);
+        free (text);
     }
-    close(fd);
+    close (fd);
     if (rc != 0)
-        s_certfile_clear(self);
+        s_certfile_clear (self);
     return rc;
 }
 
 //  Builds a zcert from a parsed file; verifies the keys decode and match.
-static zcert_t *s_certfile_to_cert(s_certfile_t *self, const char *path, char *err, size_t errlen)
+static zcert_t *s_certfile_to_cert (s_certfile_t *self, const char *path, char *err, size_t errlen)
 {
     zcert_t *cert = NULL;
     byte public_key[KEY_LEN] = {0};
@@ -331,75 +331,76 @@ static zcert_t *s_certfile_to_cert(s_certfile_t *self, const char *path, char *e
     byte derived[KEY_LEN];
     static const byte zero[KEY_LEN];
 
-    if (s_z85_decode(public_key, self->public_txt) != 0 || memcmp(public_key, zero, KEY_LEN) == 0) {
-        s_fail(err, errlen, "%s: invalid public-key", path);
+    if (s_z85_decode (public_key, self->public_txt) != 0 ||
+        memcmp (public_key, zero, KEY_LEN) == 0) {
+        s_fail (err, errlen, "%s: invalid public-key", path);
         goto cleanup;
     }
     if (self->has_secret) {
         //  A mismatched pair would pass loading and fail every handshake later
-        if (s_z85_decode(secret_key, self->secret_txt) != 0 ||
-            crypto_scalarmult_base(derived, secret_key) != 0 ||
-            sodium_memcmp(derived, public_key, KEY_LEN) != 0) {
-            s_fail(err, errlen, "%s: secret-key is invalid or does not match public-key", path);
+        if (s_z85_decode (secret_key, self->secret_txt) != 0 ||
+            crypto_scalarmult_base (derived, secret_key) != 0 ||
+            sodium_memcmp (derived, public_key, KEY_LEN) != 0) {
+            s_fail (err, errlen, "%s: secret-key is invalid or does not match public-key", path);
             goto cleanup;
         }
     }
-    cert = zcert_new_from(public_key, secret_key);
+    cert = zcert_new_from (public_key, secret_key);
     if (!cert) {
-        s_fail(err, errlen, "%s: out of memory", path);
+        s_fail (err, errlen, "%s: out of memory", path);
         goto cleanup;
     }
-    for (const char *value = zhash_first(self->meta); value; value = zhash_next(self->meta))
-        zcert_set_meta(cert, zhash_cursor(self->meta), "%s", value);
+    for (const char *value = zhash_first (self->meta); value; value = zhash_next (self->meta))
+        zcert_set_meta (cert, zhash_cursor (self->meta), "%s", value);
 cleanup:
-    sodium_memzero(secret_key, sizeof secret_key);
-    sodium_memzero(derived, sizeof derived);
+    sodium_memzero (secret_key, sizeof secret_key);
+    sodium_memzero (derived, sizeof derived);
     return cert;
 }
 
-zcert_t *sw_cert_load_secret(const char *path, char *err, size_t errlen)
+zcert_t *sw_cert_load_secret (const char *path, char *err, size_t errlen)
 {
     char secret_path[PATH_LEN + 1];
-    size_t len = path ? strlen(path) : 0;
-    bool has_suffix = len >= 7 && streq(path + len - 7, "_secret");
-    if (!path || s_path(secret_path, has_suffix ? "%s" : "%s_secret", path) != 0) {
-        s_fail(err, errlen, "%s: path too long", path ? path : "(null)");
+    size_t len = path ? strlen (path) : 0;
+    bool has_suffix = len >= 7 && streq (path + len - 7, "_secret");
+    if (!path || s_path (secret_path, has_suffix ? "%s" : "%s_secret", path) != 0) {
+        s_fail (err, errlen, "%s: path too long", path ? path : "(null)");
         return NULL;
     }
-    if (sodium_init() < 0) {
-        s_fail(err, errlen, "libsodium failed to initialise");
+    if (sodium_init () < 0) {
+        s_fail (err, errlen, "libsodium failed to initialise");
         return NULL;
     }
     s_certfile_t file;
-    if (s_certfile_read(&file, secret_path, true, err, errlen) != 0)
+    if (s_certfile_read (&file, secret_path, true, err, errlen) != 0)
         return NULL;
-    zcert_t *cert = s_certfile_to_cert(&file, secret_path, err, errlen);
-    s_certfile_clear(&file);
+    zcert_t *cert = s_certfile_to_cert (&file, secret_path, err, errlen);
+    s_certfile_clear (&file);
     return cert;
 }
 
-zcert_t *sw_cert_load_public(const char *path, char *err, size_t errlen)
+zcert_t *sw_cert_load_public (const char *path, char *err, size_t errlen)
 {
     if (!path) {
-        s_fail(err, errlen, "(null): no path");
+        s_fail (err, errlen, "(null): no path");
         return NULL;
     }
     s_certfile_t file;
-    if (s_certfile_read(&file, path, false, err, errlen) != 0)
+    if (s_certfile_read (&file, path, false, err, errlen) != 0)
         return NULL;
-    zcert_t *cert = s_certfile_to_cert(&file, path, err, errlen);
-    s_certfile_clear(&file);
+    zcert_t *cert = s_certfile_to_cert (&file, path, err, errlen);
+    s_certfile_clear (&file);
     return cert;
 }
 
-void sw_cert_destroy(zcert_t **cert_p)
+void sw_cert_destroy (zcert_t **cert_p)
 {
     if (!cert_p || !*cert_p)
         return;
     //  Both are arrays inside struct _zcert_t; the API only hands them out const
-    sodium_memzero((void *)zcert_secret_key(*cert_p), KEY_LEN);
-    sodium_memzero((void *)zcert_secret_txt(*cert_p), Z85_KEY_LEN);
-    zcert_destroy(cert_p);
+    sodium_memzero ((void *)zcert_secret_key (*cert_p), KEY_LEN);
+    sodium_memzero ((void *)zcert_secret_txt (*cert_p), Z85_KEY_LEN);
+    zcert_destroy (cert_p);
 }
 
 //  --------------------------------------------------------------------------
@@ -407,238 +408,238 @@ void sw_cert_destroy(zcert_t **cert_p)
 
 //  Creates a directory with exactly MODE; an existing directory is fine.
 //  Records what it created in `created` (may be NULL).
-static int s_mkdir(const char *path, mode_t mode, zlist_t *created, char *err, size_t errlen)
+static int s_mkdir (const char *path, mode_t mode, zlist_t *created, char *err, size_t errlen)
 {
-    if (mkdir(path, mode) == 0) {
-        if (chmod(path, mode) != 0)
-            return s_fail(err, errlen, "%s: chmod: %s", path, strerror(errno));
+    if (mkdir (path, mode) == 0) {
+        if (chmod (path, mode) != 0)
+            return s_fail (err, errlen, "%s: chmod: %s", path, strerror (errno));
         if (created)
-            zlist_push(created, (void *)path);
+            zlist_push (created, (void *)path);
         return 0;
     }
     struct stat st;
-    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    if (errno == EEXIST && stat (path, &st) == 0 && S_ISDIR (st.st_mode))
         return 0;
-    return s_fail(err, errlen, "%s: cannot create directory: %s", path, strerror(errno));
+    return s_fail (err, errlen, "%s: cannot create directory: %s", path, strerror (errno));
 }
 
-static zcert_t *s_cert_new(const char *name, const char *role, char *err, size_t errlen)
+static zcert_t *s_cert_new (const char *name, const char *role, char *err, size_t errlen)
 {
     static const byte zero[KEY_LEN];
-    zcert_t *cert = zcert_new();
+    zcert_t *cert = zcert_new ();
     if (!cert) {
-        s_fail(err, errlen, "cannot generate a key pair");
+        s_fail (err, errlen, "cannot generate a key pair");
         return NULL;
     }
     //  Without CURVE support zcert_new hands out all-zero keys
-    if (memcmp(zcert_public_key(cert), zero, KEY_LEN) == 0) {
-        sw_cert_destroy(&cert);
-        s_fail(err, errlen, "libzmq has no CURVE support");
+    if (memcmp (zcert_public_key (cert), zero, KEY_LEN) == 0) {
+        sw_cert_destroy (&cert);
+        s_fail (err, errlen, "libzmq has no CURVE support");
         return NULL;
     }
     char created[32];
-    time_t now = time(NULL);
+    time_t now = time (NULL);
     struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    zcert_set_meta(cert, "name", "%s", name);
-    zcert_set_meta(cert, "role", "%s", role);
-    zcert_set_meta(cert, "created", "%s", created);
+    gmtime_r (&now, &tm);
+    strftime (created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "%s", role);
+    zcert_set_meta (cert, "created", "%s", created);
     return cert;
 }
 
 //  Writes the public (secret false) or secret file of cert to PATH; never
 //  replaces an existing file. The secret file exists only with mode 0600.
-static int s_cert_write(zcert_t *cert, const char *path, bool secret, zlist_t *created, char *err,
-                        size_t errlen)
+static int s_cert_write (zcert_t *cert, const char *path, bool secret, zlist_t *created, char *err,
+                         size_t errlen)
 {
     int rc = -1;
     mode_t mode = secret ? 0600 : 0644;
     char tmp[PATH_LEN + 1];
-    const char *slash = strrchr(path, '/');
+    const char *slash = strrchr (path, '/');
     int dir_len = slash ? (int)(slash - path + 1) : 0;
-    if (s_path(tmp, "%.*s.%s.tmp%ld", dir_len, path, path + dir_len, (long)getpid()) != 0)
-        return s_fail(err, errlen, "%s: path too long", path);
-    if (s_exists(path))
-        return s_fail(err, errlen, "%s: already exists; refusing to overwrite", path);
+    if (s_path (tmp, "%.*s.%s.tmp%ld", dir_len, path, path + dir_len, (long)getpid ()) != 0)
+        return s_fail (err, errlen, "%s: path too long", path);
+    if (s_exists (path))
+        return s_fail (err, errlen, "%s: already exists; refusing to overwrite", path);
 
     //  Pre-create the file so its mode is right before any byte is written
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST && unlink (tmp) == 0)
+        fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return s_fail(err, errlen, "%s: %s", tmp, strerror(errno));
-    int chmod_rc = fchmod(fd, mode);
-    close(fd);
+        return s_fail (err, errlen, "%s: %s", tmp, strerror (errno));
+    int chmod_rc = fchmod (fd, mode);
+    close (fd);
     if (chmod_rc != 0) {
-        s_fail(err, errlen, "%s: chmod: %s", tmp, strerror(errno));
+        s_fail (err, errlen, "%s: chmod: %s", tmp, strerror (errno));
         goto cleanup;
     }
     //  zconfig_save opens with fopen ("w"): if anything ever re-creates the
     //  file, the umask still keeps it private
-    mode_t old_umask = umask(077);
-    int save_rc = secret ? zcert_save_secret(cert, tmp) : zcert_save_public(cert, tmp);
-    umask(old_umask);
+    mode_t old_umask = umask (077);
+    int save_rc = secret ? zcert_save_secret (cert, tmp) : zcert_save_public (cert, tmp);
+    umask (old_umask);
     if (save_rc != 0) {
-        s_fail(err, errlen, "%s: cannot write certificate", tmp);
+        s_fail (err, errlen, "%s: cannot write certificate", tmp);
         goto cleanup;
     }
     struct stat st;
-    if (lstat(tmp, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode ||
+    if (lstat (tmp, &st) != 0 || !S_ISREG (st.st_mode) || (st.st_mode & 07777) != mode ||
         st.st_size == 0) {
-        s_fail(err, errlen, "%s: written file is not a 0%03o regular file", tmp, (unsigned)mode);
+        s_fail (err, errlen, "%s: written file is not a 0%03o regular file", tmp, (unsigned)mode);
         goto cleanup;
     }
     //  zconfig_save does not check write errors; read it back to be sure
     s_certfile_t check;
-    if (s_certfile_read(&check, tmp, secret, err, errlen) != 0)
+    if (s_certfile_read (&check, tmp, secret, err, errlen) != 0)
         goto cleanup;
     bool same =
-        streq(check.public_txt, zcert_public_txt(cert)) &&
-        (!secret || sodium_memcmp(check.secret_txt, zcert_secret_txt(cert), Z85_KEY_LEN) == 0);
-    s_certfile_clear(&check);
+        streq (check.public_txt, zcert_public_txt (cert)) &&
+        (!secret || sodium_memcmp (check.secret_txt, zcert_secret_txt (cert), Z85_KEY_LEN) == 0);
+    s_certfile_clear (&check);
     if (!same) {
-        s_fail(err, errlen, "%s: certificate did not read back intact", tmp);
+        s_fail (err, errlen, "%s: certificate did not read back intact", tmp);
         goto cleanup;
     }
-    if (link(tmp, path) != 0) {
+    if (link (tmp, path) != 0) {
         if (errno == EEXIST)
-            s_fail(err, errlen, "%s: already exists; refusing to overwrite", path);
+            s_fail (err, errlen, "%s: already exists; refusing to overwrite", path);
         else
-            s_fail(err, errlen, "%s: %s", path, strerror(errno));
+            s_fail (err, errlen, "%s: %s", path, strerror (errno));
         goto cleanup;
     }
     if (created)
-        zlist_push(created, (void *)path);
+        zlist_push (created, (void *)path);
     rc = 0;
 cleanup:
-    unlink(tmp);
+    unlink (tmp);
     return rc;
 }
 
 //  Removes what an operation created, newest first, after a failure.
-static void s_rollback(zlist_t *created)
+static void s_rollback (zlist_t *created)
 {
-    for (char *path = zlist_first(created); path; path = zlist_next(created))
-        remove(path);
+    for (char *path = zlist_first (created); path; path = zlist_next (created))
+        remove (path);
 }
 
-static int s_add(const char *dir, const char *role, const char *name, zlist_t *created, char *err,
-                 size_t errlen)
+static int s_add (const char *dir, const char *role, const char *name, zlist_t *created, char *err,
+                  size_t errlen)
 {
-    const char *role_dir = s_role_dir(role);
+    const char *role_dir = s_role_dir (role);
     if (!role_dir)
-        return s_fail(err, errlen, "role must be \"node\" or \"admin\", not \"%s\"",
-                      role ? role : "(null)");
-    if (!sw_keys_name_valid(name))
-        return s_fail(err, errlen,
-                      "invalid name \"%.80s\": use 1-64 of [A-Za-z0-9._-], "
-                      "starting with a letter or digit",
-                      name ? name : "(null)");
+        return s_fail (err, errlen, "role must be \"node\" or \"admin\", not \"%s\"",
+                       role ? role : "(null)");
+    if (!sw_keys_name_valid (name))
+        return s_fail (err, errlen,
+                       "invalid name \"%.80s\": use 1-64 of [A-Za-z0-9._-], "
+                       "starting with a letter or digit",
+                       name ? name : "(null)");
 
     char id_dir[PATH_LEN + 1], allow_dir[PATH_LEN + 1], revoked[PATH_LEN + 1];
     char id_public[PATH_LEN + 1], id_secret[PATH_LEN + 1], allowed[PATH_LEN + 1];
     char other[PATH_LEN + 1];
-    if (s_path(id_dir, "%s/id", dir) || s_path(allow_dir, "%s/allow/%s", dir, role_dir) ||
-        s_path(revoked, "%s/id/%s.crt.revoked", dir, name) ||
-        s_path(id_public, "%s/id/%s.crt", dir, name) ||
-        s_path(id_secret, "%s/id/%s.crt_secret", dir, name) ||
-        s_path(allowed, "%s/%s.crt", allow_dir, name) ||
-        s_path(other, "%s/allow/%s/%s.crt", dir, streq(role_dir, "nodes") ? "admins" : "nodes",
-               name))
-        return s_fail(err, errlen, "%s: path too long", dir);
+    if (s_path (id_dir, "%s/id", dir) || s_path (allow_dir, "%s/allow/%s", dir, role_dir) ||
+        s_path (revoked, "%s/id/%s.crt.revoked", dir, name) ||
+        s_path (id_public, "%s/id/%s.crt", dir, name) ||
+        s_path (id_secret, "%s/id/%s.crt_secret", dir, name) ||
+        s_path (allowed, "%s/%s.crt", allow_dir, name) ||
+        s_path (other, "%s/allow/%s/%s.crt", dir, streq (role_dir, "nodes") ? "admins" : "nodes",
+                name))
+        return s_fail (err, errlen, "%s: path too long", dir);
 
-    if (s_exists(revoked))
-        return s_fail(err, errlen, "name \"%s\" was revoked (%s); choose another name", name,
-                      revoked);
+    if (s_exists (revoked))
+        return s_fail (err, errlen, "name \"%s\" was revoked (%s); choose another name", name,
+                       revoked);
     const char *taken[] = {id_public, id_secret, allowed, other};
     for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
-        if (s_exists(taken[i]))
-            return s_fail(err, errlen, "name \"%s\" already exists (%s)", name, taken[i]);
+        if (s_exists (taken[i]))
+            return s_fail (err, errlen, "name \"%s\" already exists (%s)", name, taken[i]);
 
-    if (s_mkdir(id_dir, 0700, created, err, errlen) ||
-        s_mkdir(allow_dir, 0755, created, err, errlen))
+    if (s_mkdir (id_dir, 0700, created, err, errlen) ||
+        s_mkdir (allow_dir, 0755, created, err, errlen))
         return -1;
-    zcert_t *cert = s_cert_new(name, role, err, errlen);
+    zcert_t *cert = s_cert_new (name, role, err, errlen);
     if (!cert)
         return -1;
     //  The allow-list entry goes last: the broker accepts the name only once
     //  its identity files are complete
     int rc = -1;
-    if (s_cert_write(cert, id_secret, true, created, err, errlen) == 0 &&
-        s_cert_write(cert, id_public, false, created, err, errlen) == 0 &&
-        s_cert_write(cert, allowed, false, created, err, errlen) == 0)
+    if (s_cert_write (cert, id_secret, true, created, err, errlen) == 0 &&
+        s_cert_write (cert, id_public, false, created, err, errlen) == 0 &&
+        s_cert_write (cert, allowed, false, created, err, errlen) == 0)
         rc = 0;
-    sw_cert_destroy(&cert);
+    sw_cert_destroy (&cert);
     return rc;
 }
 
-int sw_keys_init(const char *dir, int nodes, char *err, size_t errlen)
+int sw_keys_init (const char *dir, int nodes, char *err, size_t errlen)
 {
     if (!dir || !*dir)
-        return s_fail(err, errlen, "no key directory given");
+        return s_fail (err, errlen, "no key directory given");
     if (nodes < 0 || nodes > 9999)
-        return s_fail(err, errlen, "node count %d out of range 0..9999", nodes);
+        return s_fail (err, errlen, "node count %d out of range 0..9999", nodes);
 
     char broker_dir[PATH_LEN + 1], broker_public[PATH_LEN + 1], broker_secret[PATH_LEN + 1];
     char allow_dir[PATH_LEN + 1];
-    if (s_path(broker_dir, "%s/broker", dir) ||
-        s_path(broker_public, "%s/broker/broker.crt", dir) ||
-        s_path(broker_secret, "%s/broker/broker.crt_secret", dir) ||
-        s_path(allow_dir, "%s/allow", dir))
-        return s_fail(err, errlen, "%s: path too long", dir);
-    if (s_exists(broker_public) || s_exists(broker_secret))
-        return s_fail(err, errlen, "%s: already exists; refusing to overwrite a key directory",
-                      s_exists(broker_public) ? broker_public : broker_secret);
+    if (s_path (broker_dir, "%s/broker", dir) ||
+        s_path (broker_public, "%s/broker/broker.crt", dir) ||
+        s_path (broker_secret, "%s/broker/broker.crt_secret", dir) ||
+        s_path (allow_dir, "%s/allow", dir))
+        return s_fail (err, errlen, "%s: path too long", dir);
+    if (s_exists (broker_public) || s_exists (broker_secret))
+        return s_fail (err, errlen, "%s: already exists; refusing to overwrite a key directory",
+                       s_exists (broker_public) ? broker_public : broker_secret);
 
     int rc = -1;
     zcert_t *cert = NULL;
-    zlist_t *created = zlist_new();
+    zlist_t *created = zlist_new ();
     if (!created)
-        return s_fail(err, errlen, "out of memory");
-    zlist_autofree(created);
+        return s_fail (err, errlen, "out of memory");
+    zlist_autofree (created);
 
-    if (s_mkdir(dir, 0700, created, err, errlen) ||
-        s_mkdir(broker_dir, 0700, created, err, errlen) ||
-        s_mkdir(allow_dir, 0755, created, err, errlen))
+    if (s_mkdir (dir, 0700, created, err, errlen) ||
+        s_mkdir (broker_dir, 0700, created, err, errlen) ||
+        s_mkdir (allow_dir, 0755, created, err, errlen))
         goto cleanup;
-    cert = s_cert_new("broker", "broker", err, errlen);
-    if (!cert || s_cert_write(cert, broker_secret, true, created, err, errlen) ||
-        s_cert_write(cert, broker_public, false, created, err, errlen))
+    cert = s_cert_new ("broker", "broker", err, errlen);
+    if (!cert || s_cert_write (cert, broker_secret, true, created, err, errlen) ||
+        s_cert_write (cert, broker_public, false, created, err, errlen))
         goto cleanup;
     //  Both allow dirs exist even when empty, so the layout is predictable
-    if (s_add(dir, "admin", "admin", created, err, errlen))
+    if (s_add (dir, "admin", "admin", created, err, errlen))
         goto cleanup;
     for (int i = 1; i <= nodes; i++) {
         char name[16];
-        snprintf(name, sizeof name, "node%d", i);
-        if (s_add(dir, "node", name, created, err, errlen))
+        snprintf (name, sizeof name, "node%d", i);
+        if (s_add (dir, "node", name, created, err, errlen))
             goto cleanup;
     }
     rc = 0;
 cleanup:
-    sw_cert_destroy(&cert);
+    sw_cert_destroy (&cert);
     if (rc != 0)
-        s_rollback(created);
-    zlist_destroy(&created);
+        s_rollback (created);
+    zlist_destroy (&created);
     return rc;
 }
 
-int sw_keys_add(const char *dir, const char *role, const char *name, char *err, size_t errlen)
+int sw_keys_add (const char *dir, const char *role, const char *name, char *err, size_t errlen)
 {
     if (!dir || !*dir)
-        return s_fail(err, errlen, "no key directory given");
+        return s_fail (err, errlen, "no key directory given");
     struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return s_fail(err, errlen, "%s: not a key directory (run init first)", dir);
-    zlist_t *created = zlist_new();
+    if (stat (dir, &st) != 0 || !S_ISDIR (st.st_mode))
+        return s_fail (err, errlen, "%s: not a key directory (run init first)", dir);
+    zlist_t *created = zlist_new ();
     if (!created)
-        return s_fail(err, errlen, "out of memory");
-    zlist_autofree(created);
-    int rc = s_add(dir, role, name, created, err, errlen);
+        return s_fail (err, errlen, "out of memory");
+    zlist_autofree (created);
+    int rc = s_add (dir, role, name, created, err, errlen);
     if (rc != 0)
-        s_rollback(created);
-    zlist_destroy(&created);
+        s_rollback (created);
+    zlist_destroy (&created);
     return rc;
 }
 
@@ -656,188 +657,188 @@ int sw_keys_add(const char *dir, const char *role, const char *name, char *err, 
 //  ignores it). Adds need no such care: they always raise the count.
 
 //  Newest mtime under path, counting what zdir counts (non-hidden entries).
-static time_t s_newest_mtime(const char *path, int depth)
+static time_t s_newest_mtime (const char *path, int depth)
 {
     time_t newest = 0;
-    DIR *handle = depth < 8 ? opendir(path) : NULL;
+    DIR *handle = depth < 8 ? opendir (path) : NULL;
     if (!handle)
         return 0;
     struct dirent *entry;
-    while ((entry = readdir(handle))) {
+    while ((entry = readdir (handle))) {
         char child[PATH_LEN + 1];
         struct stat st;
-        if (entry->d_name[0] == '.' || s_path(child, "%s/%s", path, entry->d_name) ||
-            stat(child, &st) != 0)
+        if (entry->d_name[0] == '.' || s_path (child, "%s/%s", path, entry->d_name) ||
+            stat (child, &st) != 0)
             continue;
-        time_t mtime = S_ISDIR(st.st_mode) ? s_newest_mtime(child, depth + 1) : st.st_mtime;
+        time_t mtime = S_ISDIR (st.st_mode) ? s_newest_mtime (child, depth + 1) : st.st_mtime;
         if (mtime > newest)
             newest = mtime;
     }
-    closedir(handle);
+    closedir (handle);
     return newest;
 }
 
-static int s_log_revocation(const char *log_path, const char *name, const char *role,
-                            const char *public_txt, time_t after, char *err, size_t errlen)
+static int s_log_revocation (const char *log_path, const char *name, const char *role,
+                             const char *public_txt, time_t after, char *err, size_t errlen)
 {
-    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = open (log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
-        return s_fail(err, errlen, "%s: %s", log_path, strerror(errno));
+        return s_fail (err, errlen, "%s: %s", log_path, strerror (errno));
     int rc = -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        s_fail(err, errlen, "%s: not a regular file", log_path);
+    if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+        s_fail (err, errlen, "%s: not a regular file", log_path);
         goto cleanup;
     }
     char when[32];
-    time_t now = time(NULL);
+    time_t now = time (NULL);
     struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    char *text = zsys_sprintf("%s    %s = \"%s %s %s\"\n",
-                              st.st_size == 0
-                                  ? "#   cloudsweep revocation log: certificates removed from this "
-                                    "allow-list.\n#   Not a certificate; it exists so that every "
-                                    "revocation changes what zauth sees.\nrevoked\n"
-                                  : "",
-                              name, role, when, public_txt);
+    gmtime_r (&now, &tm);
+    strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char *text = zsys_sprintf (
+        "%s    %s = \"%s %s %s\"\n",
+        st.st_size == 0 ? "#   cloudsweep revocation log: certificates removed from this "
+                          "allow-list.\n#   Not a certificate; it exists so that every "
+                          "revocation changes what zauth sees.\nrevoked\n"
+                        : "",
+        name, role, when, public_txt);
     if (!text) {
-        s_fail(err, errlen, "out of memory");
+        s_fail (err, errlen, "out of memory");
         goto cleanup;
     }
-    size_t len = strlen(text);
-    ssize_t n = write(fd, text, len);
-    zstr_free(&text);
+    size_t len = strlen (text);
+    ssize_t n = write (fd, text, len);
+    zstr_free (&text);
     if (n < 0 || (size_t)n != len) {
-        s_fail(err, errlen, "%s: write failed", log_path);
+        s_fail (err, errlen, "%s: write failed", log_path);
         goto cleanup;
     }
     //  Normally the caller waited for the clock to pass `after`; on clock skew
     //  (a newest mtime in the future) push this file's mtime past it instead
-    if (fstat(fd, &st) == 0 && st.st_mtime <= after) {
+    if (fstat (fd, &st) == 0 && st.st_mtime <= after) {
         struct timespec times[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_sec = after + 1}};
-        if (futimens(fd, times) != 0) {
-            s_fail(err, errlen, "%s: cannot set mtime: %s", log_path, strerror(errno));
+        if (futimens (fd, times) != 0) {
+            s_fail (err, errlen, "%s: cannot set mtime: %s", log_path, strerror (errno));
             goto cleanup;
         }
     }
     rc = 0;
 cleanup:
-    close(fd);
+    close (fd);
     return rc;
 }
 
-int sw_keys_revoke(const char *dir, const char *name, char *err, size_t errlen)
+int sw_keys_revoke (const char *dir, const char *name, char *err, size_t errlen)
 {
     if (!dir || !*dir)
-        return s_fail(err, errlen, "no key directory given");
-    if (!sw_keys_name_valid(name))
-        return s_fail(err, errlen, "invalid name \"%.80s\"", name ? name : "(null)");
+        return s_fail (err, errlen, "no key directory given");
+    if (!sw_keys_name_valid (name))
+        return s_fail (err, errlen, "invalid name \"%.80s\"", name ? name : "(null)");
 
     char allow_dir[PATH_LEN + 1], log_path[PATH_LEN + 1], revoked[PATH_LEN + 1];
     char id_public[PATH_LEN + 1], id_secret[PATH_LEN + 1];
     char allowed[2][PATH_LEN + 1];
     const char *roles[2] = {"node", "admin"};
-    if (s_path(allow_dir, "%s/allow", dir) || s_path(log_path, "%s/%s", allow_dir, REVOKED_LOG) ||
-        s_path(revoked, "%s/id/%s.crt.revoked", dir, name) ||
-        s_path(id_public, "%s/id/%s.crt", dir, name) ||
-        s_path(id_secret, "%s/id/%s.crt_secret", dir, name) ||
-        s_path(allowed[0], "%s/nodes/%s.crt", allow_dir, name) ||
-        s_path(allowed[1], "%s/admins/%s.crt", allow_dir, name))
-        return s_fail(err, errlen, "%s: path too long", dir);
+    if (s_path (allow_dir, "%s/allow", dir) || s_path (log_path, "%s/%s", allow_dir, REVOKED_LOG) ||
+        s_path (revoked, "%s/id/%s.crt.revoked", dir, name) ||
+        s_path (id_public, "%s/id/%s.crt", dir, name) ||
+        s_path (id_secret, "%s/id/%s.crt_secret", dir, name) ||
+        s_path (allowed[0], "%s/nodes/%s.crt", allow_dir, name) ||
+        s_path (allowed[1], "%s/admins/%s.crt", allow_dir, name))
+        return s_fail (err, errlen, "%s: path too long", dir);
 
-    bool found[2] = {s_exists(allowed[0]), s_exists(allowed[1])};
+    bool found[2] = {s_exists (allowed[0]), s_exists (allowed[1])};
     if (!found[0] && !found[1]) {
-        if (s_exists(revoked))
-            return s_fail(err, errlen, "\"%s\" is already revoked", name);
-        return s_fail(err, errlen, "no node or admin named \"%s\" in %s", name, allow_dir);
+        if (s_exists (revoked))
+            return s_fail (err, errlen, "\"%s\" is already revoked", name);
+        return s_fail (err, errlen, "no node or admin named \"%s\" in %s", name, allow_dir);
     }
 
-    time_t newest = s_newest_mtime(allow_dir, 0);
+    time_t newest = s_newest_mtime (allow_dir, 0);
     //  Usually newest is this very second: wait for the next one (bounded, in
     //  case the clock is behind a file's mtime)
-    for (int waited = 0; time(NULL) <= newest && waited < 1500; waited += 20)
-        zclock_sleep(20);
+    for (int waited = 0; time (NULL) <= newest && waited < 1500; waited += 20)
+        zclock_sleep (20);
 
     for (int i = 0; i < 2; i++) {
         if (!found[i])
             continue;
         //  The public key goes to the log for audit; a damaged file is still revoked
-        zcert_t *cert = sw_cert_load_public(allowed[i], NULL, 0);
+        zcert_t *cert = sw_cert_load_public (allowed[i], NULL, 0);
         char public_txt[Z85_KEY_LEN + 1] = "?";
         if (cert)
-            snprintf(public_txt, sizeof public_txt, "%s", zcert_public_txt(cert));
-        zcert_destroy(&cert);
-        if (unlink(allowed[i]) != 0)
-            return s_fail(err, errlen, "%s: cannot remove: %s", allowed[i], strerror(errno));
-        if (s_log_revocation(log_path, name, roles[i], public_txt, newest, err, errlen) != 0)
+            snprintf (public_txt, sizeof public_txt, "%s", zcert_public_txt (cert));
+        zcert_destroy (&cert);
+        if (unlink (allowed[i]) != 0)
+            return s_fail (err, errlen, "%s: cannot remove: %s", allowed[i], strerror (errno));
+        if (s_log_revocation (log_path, name, roles[i], public_txt, newest, err, errlen) != 0)
             return -1;
     }
     //  The public cert stays for audit; the secret is of no use any more and
     //  only a liability. Both may be absent: in production they live on the node.
-    if (s_exists(id_public) && rename(id_public, revoked) != 0)
-        return s_fail(err, errlen, "%s: cannot rename: %s", id_public, strerror(errno));
-    if (unlink(id_secret) != 0 && errno != ENOENT)
-        return s_fail(err, errlen, "%s: cannot remove: %s", id_secret, strerror(errno));
+    if (s_exists (id_public) && rename (id_public, revoked) != 0)
+        return s_fail (err, errlen, "%s: cannot rename: %s", id_public, strerror (errno));
+    if (unlink (id_secret) != 0 && errno != ENOENT)
+        return s_fail (err, errlen, "%s: cannot remove: %s", id_secret, strerror (errno));
     return 0;
 }
 
 //  --------------------------------------------------------------------------
 //  Allow-list loading
 
-zhash_t *sw_keys_load_dir(const char *dir, char *err, size_t errlen)
+zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen)
 {
-    DIR *handle = dir ? opendir(dir) : NULL;
+    DIR *handle = dir ? opendir (dir) : NULL;
     if (!handle) {
-        s_fail(err, errlen, "%s: %s", dir ? dir : "(null)", dir ? strerror(errno) : "no path");
+        s_fail (err, errlen, "%s: %s", dir ? dir : "(null)", dir ? strerror (errno) : "no path");
         return NULL;
     }
-    zhash_t *keys = zhash_new();
+    zhash_t *keys = zhash_new ();
     if (!keys) {
-        s_fail(err, errlen, "out of memory");
+        s_fail (err, errlen, "out of memory");
         goto failed;
     }
-    zhash_autofree(keys);
+    zhash_autofree (keys);
     struct dirent *entry;
-    while ((entry = readdir(handle))) {
-        size_t len = strlen(entry->d_name);
+    while ((entry = readdir (handle))) {
+        size_t len = strlen (entry->d_name);
         char path[PATH_LEN + 1];
         struct stat st;
         //  Hidden files are skipped because zauth skips them too
-        if (entry->d_name[0] == '.' || len <= 4 || !streq(entry->d_name + len - 4, ".crt"))
+        if (entry->d_name[0] == '.' || len <= 4 || !streq (entry->d_name + len - 4, ".crt"))
             continue;
-        if (s_path(path, "%s/%s", dir, entry->d_name)) {
-            s_fail(err, errlen, "%s/%s: path too long", dir, entry->d_name);
+        if (s_path (path, "%s/%s", dir, entry->d_name)) {
+            s_fail (err, errlen, "%s/%s: path too long", dir, entry->d_name);
             goto failed;
         }
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
             continue;
-        zcert_t *cert = sw_cert_load_public(path, err, errlen);
+        zcert_t *cert = sw_cert_load_public (path, err, errlen);
         if (!cert)
             goto failed;
         char stem[SW_KEYS_NAME_MAX + 1] = "";
-        snprintf(stem, sizeof stem, "%.*s", (int)(len - 4), entry->d_name);
-        const char *name = zcert_meta(cert, "name") ? zcert_meta(cert, "name") : stem;
-        const char *key = zcert_public_txt(cert);
+        snprintf (stem, sizeof stem, "%.*s", (int)(len - 4), entry->d_name);
+        const char *name = zcert_meta (cert, "name") ? zcert_meta (cert, "name") : stem;
+        const char *key = zcert_public_txt (cert);
         int rc = -1;
         //  Names end up in logs and reports, so they must be tame
-        if (!sw_keys_name_valid(name))
-            s_fail(err, errlen, "%s: invalid certificate name \"%.80s\"", path, name);
-        else if (zhash_lookup(keys, key))
-            s_fail(err, errlen, "%s: public key already used by \"%s\"", path,
-                   (char *)zhash_lookup(keys, key));
-        else if (zhash_insert(keys, key, (void *)name) != 0)
-            s_fail(err, errlen, "out of memory");
+        if (!sw_keys_name_valid (name))
+            s_fail (err, errlen, "%s: invalid certificate name \"%.80s\"", path, name);
+        else if (zhash_lookup (keys, key))
+            s_fail (err, errlen, "%s: public key already used by \"%s\"", path,
+                    (char *)zhash_lookup (keys, key));
+        else if (zhash_insert (keys, key, (void *)name) != 0)
+            s_fail (err, errlen, "out of memory");
         else
             rc = 0;
-        zcert_destroy(&cert);
+        zcert_destroy (&cert);
         if (rc != 0)
             goto failed;
     }
-    closedir(handle);
+    closedir (handle);
     return keys;
 failed:
-    zhash_destroy(&keys);
-    closedir(handle);
+    zhash_destroy (&keys);
+    closedir (handle);
     return NULL;
 }

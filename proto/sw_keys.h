@@ -29,39 +29,39 @@
 //  certs named node1..nodeN and one admin cert named "admin". Refuses (-1,
 //  message) if DIR/broker/broker.crt already exists; on failure removes what
 //  it created. Returns 0 or -1.
-int sw_keys_init(const char *dir, int nodes, char *err, size_t errlen);
+int sw_keys_init (const char *dir, int nodes, char *err, size_t errlen);
 
 //  Creates a cert for NAME with role "node" or "admin": DIR/id/NAME.crt(+_secret)
 //  and DIR/allow/<role>s/NAME.crt. Refuses an invalid name, an existing name
 //  and a revoked name. Returns 0 or -1.
-int sw_keys_add(const char *dir, const char *role, const char *name, char *err, size_t errlen);
+int sw_keys_add (const char *dir, const char *role, const char *name, char *err, size_t errlen);
 
 //  Revokes NAME: removes DIR/allow/nodes/NAME.crt or DIR/allow/admins/NAME.crt,
 //  appends NAME to DIR/allow/revoked.log, renames DIR/id/NAME.crt to
 //  NAME.crt.revoked and deletes DIR/id/NAME.crt_secret. May sleep up to ~1 s so
 //  that a running zauth is guaranteed to notice. Returns 0 or -1.
-int sw_keys_revoke(const char *dir, const char *name, char *err, size_t errlen);
+int sw_keys_revoke (const char *dir, const char *name, char *err, size_t errlen);
 
 //  Returns true if NAME is a valid certificate name.
-bool sw_keys_name_valid(const char *name);
+bool sw_keys_name_valid (const char *name);
 
 //  Loads a full certificate from PATH_secret (PATH itself if it already ends in
 //  "_secret"). Refuses a secret file that grants any group/other permission, is
 //  not a regular file (symlinks included), is not owned by the effective uid, or
 //  whose secret key does not match its public key. Returns NULL on error.
-zcert_t *sw_cert_load_secret(const char *path, char *err, size_t errlen);
+zcert_t *sw_cert_load_secret (const char *path, char *err, size_t errlen);
 
 //  Loads a public certificate from PATH; refuses a file that holds a secret key.
 //  Returns NULL on error.
-zcert_t *sw_cert_load_public(const char *path, char *err, size_t errlen);
+zcert_t *sw_cert_load_public (const char *path, char *err, size_t errlen);
 
 //  Wipes the secret key bytes held by the cert and destroys it; NULLs *cert_p.
-void sw_cert_destroy(zcert_t **cert_p);
+void sw_cert_destroy (zcert_t **cert_p);
 
 //  Loads every *.crt public cert directly in DIR into a zhash keyed by Z85
 //  public key whose values are names (metadata "name", else the file name
 //  without .crt; zhash_autofree is set). Returns NULL with a message if DIR
 //  cannot be read or any cert is invalid or duplicated.
-zhash_t *sw_keys_load_dir(const char *dir, char *err, size_t errlen);
+zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen);
 
 #endif

@@ -15,11 +15,11 @@ typedef struct {
     const uint8_t *data;
     size_t size;
     size_t pos;
-    size_t values;     //  values seen (pass 1) or placed (pass 2)
-    size_t str_bytes;  //  string bytes including NULs
-    sw_mpv_t *slots;   //  pass 2: value slots
-    size_t next_slot;  //  pass 2: next free slot for container items
-    char *strings;     //  pass 2: string arena
+    size_t values;    //  values seen (pass 1) or placed (pass 2)
+    size_t str_bytes; //  string bytes including NULs
+    sw_mpv_t *slots;  //  pass 2: value slots
+    size_t next_slot; //  pass 2: next free slot for container items
+    char *strings;    //  pass 2: string arena
     size_t next_str;
     char *err;
     size_t errlen;
@@ -56,10 +56,10 @@ static uint64_t s_be (const uint8_t *p, int n)
 //  Reads an n-byte big-endian length or count that follows the type byte.
 static int s_read_len (walker_t *w, int n, uint64_t *len)
 {
-    if (s_need (w, (size_t) n))
+    if (s_need (w, (size_t)n))
         return -1;
     *len = s_be (w->data + w->pos, n);
-    w->pos += (size_t) n;
+    w->pos += (size_t)n;
     return 0;
 }
 
@@ -74,11 +74,10 @@ static int s_string (walker_t *w, sw_mpv_t *out, sw_mpv_type_t type, uint64_t le
         memcpy (copy, w->data + w->pos, len);
         copy[len] = 0;
         out->type = type;
-        out->len = (uint32_t) len;
+        out->len = (uint32_t)len;
         out->v.s = copy;
         w->next_str += len + 1;
-    }
-    else
+    } else
         w->str_bytes += len + 1;
     w->pos += len;
     return 0;
@@ -93,13 +92,13 @@ static int s_container (walker_t *w, sw_mpv_t *out, sw_mpv_type_t type, uint64_t
     //  left is a lie and is rejected before anything is sized from it.
     if (items > w->size - w->pos)
         return s_fail (w, "container declares %llu items but only %zu bytes remain",
-                       (unsigned long long) items, w->size - w->pos);
+                       (unsigned long long)items, w->size - w->pos);
     sw_mpv_t *children = NULL;
     if (out) {
         children = w->slots + w->next_slot;
         w->next_slot += items;
         out->type = type;
-        out->len = (uint32_t) count;
+        out->len = (uint32_t)count;
         out->v.items = children;
     }
     for (uint64_t i = 0; i < items; i++)
@@ -110,14 +109,14 @@ static int s_container (walker_t *w, sw_mpv_t *out, sw_mpv_type_t type, uint64_t
 
 static int s_scalar (walker_t *w, sw_mpv_t *out, sw_mpv_type_t type, uint64_t bits)
 {
-    (void) w;
+    (void)w;
     if (out) {
         out->type = type;
         out->len = 0;
         if (type == SW_MPV_UINT)
             out->v.u = bits;
         else if (type == SW_MPV_INT)
-            out->v.i = (int64_t) bits;
+            out->v.i = (int64_t)bits;
         else if (type == SW_MPV_BOOL)
             out->v.b = bits != 0;
         else
@@ -133,16 +132,16 @@ static int s_signed (walker_t *w, sw_mpv_t *out, int n)
         return -1;
     int64_t value;
     if (n == 1)
-        value = (int8_t) raw;
+        value = (int8_t)raw;
     else if (n == 2)
-        value = (int16_t) raw;
+        value = (int16_t)raw;
     else if (n == 4)
-        value = (int32_t) raw;
+        value = (int32_t)raw;
     else
-        value = (int64_t) raw;
+        value = (int64_t)raw;
     if (value >= 0)
-        return s_scalar (w, out, SW_MPV_UINT, (uint64_t) value);
-    return s_scalar (w, out, SW_MPV_INT, (uint64_t) value);
+        return s_scalar (w, out, SW_MPV_UINT, (uint64_t)value);
+    return s_scalar (w, out, SW_MPV_INT, (uint64_t)value);
 }
 
 static int s_float (walker_t *w, sw_mpv_t *out, int n)
@@ -154,12 +153,11 @@ static int s_float (walker_t *w, sw_mpv_t *out, int n)
         out->type = SW_MPV_FLOAT;
         out->len = 0;
         if (n == 4) {
-            uint32_t r32 = (uint32_t) raw;
+            uint32_t r32 = (uint32_t)raw;
             float f;
             memcpy (&f, &r32, sizeof f);
             out->v.f = f;
-        }
-        else
+        } else
             memcpy (&out->v.f, &raw, sizeof out->v.f);
     }
     return 0;
@@ -177,7 +175,7 @@ static int s_walk (walker_t *w, sw_mpv_t *out, int depth)
     if (tag <= 0x7f)
         return s_scalar (w, out, SW_MPV_UINT, tag);
     if (tag >= 0xe0)
-        return s_scalar (w, out, SW_MPV_INT, (uint64_t) (int64_t) (int8_t) tag);
+        return s_scalar (w, out, SW_MPV_INT, (uint64_t)(int64_t)(int8_t)tag);
     if ((tag & 0xf0) == 0x80)
         return s_container (w, out, SW_MPV_MAP, tag & 0x0f, depth);
     if ((tag & 0xf0) == 0x90)
@@ -258,7 +256,7 @@ int sw_mpdoc_decode (const void *data, size_t size, sw_mpdoc_t *doc, char *err, 
     }
     walker_t fill = {.data = data,
                      .size = size,
-                     .slots = (sw_mpv_t *) mem,
+                     .slots = (sw_mpv_t *)mem,
                      .next_slot = 1,
                      .strings = mem + slot_bytes,
                      .err = err,

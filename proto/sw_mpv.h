@@ -20,8 +20,8 @@
 typedef enum {
     SW_MPV_NIL = 0,
     SW_MPV_BOOL,
-    SW_MPV_INT,   //  negative integer
-    SW_MPV_UINT,  //  non-negative integer
+    SW_MPV_INT,  //  negative integer
+    SW_MPV_UINT, //  non-negative integer
     SW_MPV_FLOAT,
     SW_MPV_STR,
     SW_MPV_BIN,

@@ -17,16 +17,16 @@ static sw_opt_t *s_find (sw_opt_t *opts, const char *name, size_t len)
 static int s_set (sw_opt_t *o, const char *value, const char *where)
 {
     if (o->type == SW_OPT_STR) {
-        *(char **) o->value = strdup (value);
+        *(char **)o->value = strdup (value);
         return 0;
     }
     if (o->type == SW_OPT_FLAG) {
-        if (strcmp (value, "true") && strcmp (value, "false") && strcmp (value, "1")
-            && strcmp (value, "0")) {
+        if (strcmp (value, "true") && strcmp (value, "false") && strcmp (value, "1") &&
+            strcmp (value, "0")) {
             fprintf (stderr, "%s: --%s expects true or false, got '%s'\n", where, o->name, value);
             return -1;
         }
-        *(bool *) o->value = !strcmp (value, "true") || !strcmp (value, "1");
+        *(bool *)o->value = !strcmp (value, "true") || !strcmp (value, "1");
         return 0;
     }
     char *end;
@@ -37,7 +37,7 @@ static int s_set (sw_opt_t *o, const char *value, const char *where)
                  o->min, o->max, value);
         return -1;
     }
-    *(int *) o->value = (int) v;
+    *(int *)o->value = (int)v;
     return 0;
 }
 
@@ -80,8 +80,7 @@ static int s_load_config (sw_opt_t *opts, const char *path)
         if (!o) {
             fprintf (stderr, "%s: unknown setting '%s'\n", where, name);
             rc = -1;
-        }
-        else
+        } else
             rc = s_set (o, value, where);
     }
     fclose (file);
@@ -109,19 +108,19 @@ int sw_opts_parse (sw_opt_t *opts, int argc, char **argv, int first, char **posi
                 fprintf (stderr, "unexpected argument '%s'\n", arg);
                 return -1;
             }
-            positional[(*npositional)++] = (char *) arg;
+            positional[(*npositional)++] = (char *)arg;
             continue;
         }
         const char *name = arg + 2;
         const char *eq = strchr (name, '=');
-        size_t len = eq ? (size_t) (eq - name) : strlen (name);
+        size_t len = eq ? (size_t)(eq - name) : strlen (name);
         if (len == 6 && strncmp (name, "config", 6) == 0) {
             i += eq ? 0 : 1;
             continue;
         }
         sw_opt_t *o = s_find (opts, name, len);
         if (!o) {
-            fprintf (stderr, "unknown option '--%.*s' (see --help)\n", (int) len, name);
+            fprintf (stderr, "unknown option '--%.*s' (see --help)\n", (int)len, name);
             return -1;
         }
         const char *value;
@@ -147,7 +146,9 @@ void sw_opts_usage (const sw_opt_t *opts)
     for (const sw_opt_t *o = opts; o->name; o++) {
         char left[64];
         snprintf (left, sizeof left, "--%s%s", o->name,
-                  o->type == SW_OPT_STR ? " TEXT" : o->type == SW_OPT_INT ? " N" : "");
+                  o->type == SW_OPT_STR   ? " TEXT"
+                  : o->type == SW_OPT_INT ? " N"
+                                          : "");
         printf ("  %-26s %s\n", left, o->help);
     }
     printf ("  %-26s %s\n  %-26s %s\n", "--config FILE", "read settings from FILE", "--help",

@@ -13,10 +13,10 @@
 typedef enum { SW_OPT_STR, SW_OPT_INT, SW_OPT_FLAG } sw_opt_type_t;
 
 typedef struct {
-    const char *name;  //  long name without dashes
+    const char *name; //  long name without dashes
     sw_opt_type_t type;
-    void *value;       //  char ** (SW_OPT_STR), int * (SW_OPT_INT), bool * (SW_OPT_FLAG)
-    int min, max;      //  range for SW_OPT_INT
+    void *value;  //  char ** (SW_OPT_STR), int * (SW_OPT_INT), bool * (SW_OPT_FLAG)
+    int min, max; //  range for SW_OPT_INT
     const char *help;
 } sw_opt_t;
 

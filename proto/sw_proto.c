@@ -11,9 +11,11 @@
 #define BIT(c) (1u << (c))
 
 static const char *s_cmd_names[SW_CMD_COUNT] = {
-    [SW_CMD_READY] = "READY",         [SW_CMD_CREDIT] = "CREDIT", [SW_CMD_SHARD] = "SHARD",
-    [SW_CMD_HEARTBEAT] = "HEARTBEAT", [SW_CMD_FINDINGS] = "FINDINGS", [SW_CMD_DONE] = "DONE",
-    [SW_CMD_FAILED] = "FAILED",       [SW_CMD_ACK] = "ACK",       [SW_CMD_DISCONNECT] = "DISCONNECT",
+    [SW_CMD_READY] = "READY",           [SW_CMD_CREDIT] = "CREDIT",
+    [SW_CMD_SHARD] = "SHARD",           [SW_CMD_HEARTBEAT] = "HEARTBEAT",
+    [SW_CMD_FINDINGS] = "FINDINGS",     [SW_CMD_DONE] = "DONE",
+    [SW_CMD_FAILED] = "FAILED",         [SW_CMD_ACK] = "ACK",
+    [SW_CMD_DISCONNECT] = "DISCONNECT",
 };
 
 const char *sw_cmd_name (sw_cmd_t cmd)
@@ -58,7 +60,7 @@ static const field_t s_fields[] = {
 };
 #define NFIELDS (sizeof s_fields / sizeof s_fields[0])
 
-#define FIELD(msg, f, type) ((type *) ((char *) (msg) + (f)->offset))
+#define FIELD(msg, f, type) ((type *)((char *)(msg) + (f)->offset))
 
 static void s_free_strv (char **v, size_t n)
 {
@@ -176,8 +178,7 @@ static void s_pack_extras (msgpack_packer *pk, const sw_node_msg_t *msg)
         msgpack_pack_map (pk, msg->nlabels);
         for (size_t i = 0; i < msg->nlabels; i++)
             sw_pack_kv_str (pk, msg->label_keys[i], msg->label_values[i]);
-    }
-    else if (msg->cmd == SW_CMD_HEARTBEAT) {
+    } else if (msg->cmd == SW_CMD_HEARTBEAT) {
         sw_pack_str (pk, "leases");
         msgpack_pack_array (pk, msg->nleases);
         for (size_t i = 0; i < msg->nleases; i++) {
@@ -185,8 +186,7 @@ static void s_pack_extras (msgpack_packer *pk, const sw_node_msg_t *msg)
             sw_pack_str (pk, msg->leases[i].job);
             msgpack_pack_uint64 (pk, msg->leases[i].shard);
         }
-    }
-    else if (msg->cmd == SW_CMD_FINDINGS) {
+    } else if (msg->cmd == SW_CMD_FINDINGS) {
         sw_pack_str (pk, "findings");
         msgpack_pack_array (pk, msg->nfindings);
         for (size_t i = 0; i < msg->nfindings; i++)
@@ -196,9 +196,9 @@ static void s_pack_extras (msgpack_packer *pk, const sw_node_msg_t *msg)
 
 int sw_node_msg_encode_body (const sw_node_msg_t *msg, char **data, size_t *size)
 {
-    if (!sw_cmd_name (msg->cmd) || msg->nscanners > SW_MAX_SCANNERS
-        || msg->nlabels > SW_MAX_LABELS || msg->nleases > SW_MAX_LEASES
-        || msg->nfindings > SW_FINDINGS_BATCH)
+    if (!sw_cmd_name (msg->cmd) || msg->nscanners > SW_MAX_SCANNERS ||
+        msg->nlabels > SW_MAX_LABELS || msg->nleases > SW_MAX_LEASES ||
+        msg->nfindings > SW_FINDINGS_BATCH)
         return -1;
     uint32_t bit = BIT (msg->cmd);
     size_t pairs = s_extra_pairs (msg);
@@ -218,8 +218,8 @@ int sw_node_msg_encode_body (const sw_node_msg_t *msg, char **data, size_t *size
     msgpack_pack_map (&pk, pairs);
     for (size_t i = 0; i < NFIELDS; i++) {
         const field_t *f = &s_fields[i];
-        bool present = (f->required & bit)
-                       || ((f->optional & bit) && (f->type != F_STR || *FIELD (msg, f, char *)));
+        bool present = (f->required & bit) ||
+                       ((f->optional & bit) && (f->type != F_STR || *FIELD (msg, f, char *)));
         if (!present)
             continue;
         switch (f->type) {
@@ -306,8 +306,8 @@ static int s_decode_leases (const sw_mpv_t *v, sw_node_msg_t *msg)
         const sw_mpv_t *pair = &v->v.items[i];
         if (pair->type != SW_MPV_ARRAY || pair->len != 2)
             return -1;
-        if (!(msg->leases[i].job = s_dup_text (&pair->v.items[0]))
-            || sw_mpv_uint (&pair->v.items[1], UINT64_MAX, &msg->leases[i].shard))
+        if (!(msg->leases[i].job = s_dup_text (&pair->v.items[0])) ||
+            sw_mpv_uint (&pair->v.items[1], UINT64_MAX, &msg->leases[i].shard))
             return -1;
     }
     return 0;
@@ -348,14 +348,14 @@ int sw_finding_unpack (const sw_mpv_t *map, sw_finding_t *f, char *err, size_t e
     }
     if (seen && (seen->type == SW_MPV_UINT || seen->type == SW_MPV_INT))
         f->first_seen = seen->v.i;
-    if (s_req_text (map, "job", &f->job, err, errlen)
-        || s_req_text (map, "scanner", &f->scanner, err, errlen)
-        || s_req_text (map, "rule", &f->rule, err, errlen)
-        || s_req_text (map, "resource", &f->resource, err, errlen)
-        || s_req_text (map, "location", &f->location, err, errlen)
-        || s_req_text (map, "title", &f->title, err, errlen)
-        || s_req_text (map, "evidence", &f->evidence, err, errlen)
-        || s_req_text (map, "remediation", &f->remediation, err, errlen)) {
+    if (s_req_text (map, "job", &f->job, err, errlen) ||
+        s_req_text (map, "scanner", &f->scanner, err, errlen) ||
+        s_req_text (map, "rule", &f->rule, err, errlen) ||
+        s_req_text (map, "resource", &f->resource, err, errlen) ||
+        s_req_text (map, "location", &f->location, err, errlen) ||
+        s_req_text (map, "title", &f->title, err, errlen) ||
+        s_req_text (map, "evidence", &f->evidence, err, errlen) ||
+        s_req_text (map, "remediation", &f->remediation, err, errlen)) {
         sw_finding_clear (f);
         return -1;
     }
@@ -387,7 +387,7 @@ static int s_decode_field (const field_t *f, const sw_mpv_t *v, sw_node_msg_t *m
     case F_U32:
         if (sw_mpv_uint (v, UINT32_MAX, &u))
             return -1;
-        *FIELD (msg, f, uint32_t) = (uint32_t) u;
+        *FIELD (msg, f, uint32_t) = (uint32_t)u;
         return 0;
     case F_U64:
         return sw_mpv_uint (v, UINT64_MAX, FIELD (msg, f, uint64_t));
@@ -415,15 +415,13 @@ static int s_decode_extras (const sw_mpv_t *root, sw_node_msg_t *msg, char *err,
                       SW_MAX_LABELS);
             return -1;
         }
-    }
-    else if (msg->cmd == SW_CMD_HEARTBEAT && sw_mpv_get (root, "leases")) {
+    } else if (msg->cmd == SW_CMD_HEARTBEAT && sw_mpv_get (root, "leases")) {
         if (s_decode_leases (sw_mpv_get (root, "leases"), msg)) {
             snprintf (err, errlen, "%s: 'leases' must be at most %d [job, shard] pairs", cmd,
                       SW_MAX_LEASES);
             return -1;
         }
-    }
-    else if (msg->cmd == SW_CMD_FINDINGS) {
+    } else if (msg->cmd == SW_CMD_FINDINGS) {
         char why[200];
         if (s_decode_findings (sw_mpv_get (root, "findings"), msg, why, sizeof why)) {
             snprintf (err, errlen, "FINDINGS: %s", why);
@@ -479,7 +477,7 @@ static sw_cmd_t s_cmd_lookup (zframe_t *frame)
 {
     for (int c = SW_CMD_NONE + 1; c < SW_CMD_COUNT; c++)
         if (zframe_streq (frame, s_cmd_names[c]))
-            return (sw_cmd_t) c;
+            return (sw_cmd_t)c;
     return SW_CMD_NONE;
 }
 
@@ -504,8 +502,7 @@ int sw_node_msg_decode (zmsg_t *zmsg, sw_node_msg_t *msg, char *err, size_t errl
         snprintf (err, errlen, "unknown command frame (%zu bytes)", zframe_size (cmdf));
         return -1;
     }
-    return sw_node_msg_decode_body (cmd, zframe_data (body), zframe_size (body), msg, err,
-                                    errlen);
+    return sw_node_msg_decode_body (cmd, zframe_data (body), zframe_size (body), msg, err, errlen);
 }
 
 //  ---------------------------------------------------------------------
@@ -568,7 +565,7 @@ int sw_admin_msg_decode (zmsg_t *zmsg, char **command, sw_mpdoc_t *doc, char *er
 void sw_json_string (FILE *out, const char *s)
 {
     fputc ('"', out);
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
             fprintf (out, "\\%c", *p);
         else if (*p == '\n')
@@ -602,10 +599,10 @@ void sw_mpv_print_json (FILE *out, const sw_mpv_t *v, int indent)
         fputs (v->v.b ? "true" : "false", out);
         break;
     case SW_MPV_INT:
-        fprintf (out, "%lld", (long long) v->v.i);
+        fprintf (out, "%lld", (long long)v->v.i);
         break;
     case SW_MPV_UINT:
-        fprintf (out, "%llu", (unsigned long long) v->v.u);
+        fprintf (out, "%llu", (unsigned long long)v->v.u);
         break;
     case SW_MPV_FLOAT:
         fprintf (out, "%.17g", v->v.f);
@@ -628,8 +625,7 @@ void sw_mpv_print_json (FILE *out, const sw_mpv_t *v, int indent)
                     fputs ("\"?\"", out);
                 fputs (": ", out);
                 sw_mpv_print_json (out, &v->v.items[2 * i + 1], indent + 1);
-            }
-            else
+            } else
                 sw_mpv_print_json (out, &v->v.items[i], indent + 1);
             if (i + 1 < v->len)
                 fputc (',', out);

@@ -15,16 +15,16 @@
 #include "sw_finding.h"
 #include "sw_mpv.h"
 
-#define SW_PROTO_VERSION   1
-#define SW_SIG_NODE        "SWN1"
-#define SW_SIG_ADMIN       "SWA1"
-#define SW_NODE_MAX_MSG    (4 * 1024 * 1024)  //  socket limit, node channel
-#define SW_ADMIN_MAX_REQ   (2 * 1024 * 1024)  //  socket limit, admin requests
-#define SW_FINDINGS_BATCH  256                //  findings per FINDINGS message
-#define SW_MAX_TEXT        32768              //  bytes in any one text field
-#define SW_MAX_LABELS      32
-#define SW_MAX_SCANNERS    32
-#define SW_MAX_LEASES      4096               //  leases listed in one HEARTBEAT
+#define SW_PROTO_VERSION  1
+#define SW_SIG_NODE       "SWN1"
+#define SW_SIG_ADMIN      "SWA1"
+#define SW_NODE_MAX_MSG   (4 * 1024 * 1024) //  socket limit, node channel
+#define SW_ADMIN_MAX_REQ  (2 * 1024 * 1024) //  socket limit, admin requests
+#define SW_FINDINGS_BATCH 256               //  findings per FINDINGS message
+#define SW_MAX_TEXT       32768             //  bytes in any one text field
+#define SW_MAX_LABELS     32
+#define SW_MAX_SCANNERS   32
+#define SW_MAX_LEASES     4096 //  leases listed in one HEARTBEAT
 
 typedef enum {
     SW_CMD_NONE = 0,

@@ -11,6 +11,7 @@ struct sw_store_t {
     leveldb_options_t *options;
     leveldb_readoptions_t *read;
     leveldb_writeoptions_t *sync_write;
+    leveldb_writeoptions_t *async_write;
     leveldb_writebatch_t *batch;
     size_t pending;
 };
@@ -38,6 +39,7 @@ sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
     leveldb_readoptions_set_verify_checksums (self->read, 1);
     self->sync_write = leveldb_writeoptions_create ();
     leveldb_writeoptions_set_sync (self->sync_write, 1);
+    self->async_write = leveldb_writeoptions_create ();
     self->batch = leveldb_writebatch_create ();
     return self;
 }
@@ -49,6 +51,7 @@ void sw_store_destroy (sw_store_t **self_p)
         return;
     leveldb_writebatch_destroy (self->batch);
     leveldb_writeoptions_destroy (self->sync_write);
+    leveldb_writeoptions_destroy (self->async_write);
     leveldb_readoptions_destroy (self->read);
     leveldb_close (self->db);
     leveldb_options_destroy (self->options);
@@ -73,12 +76,12 @@ size_t sw_store_pending (const sw_store_t *self)
     return self->pending;
 }
 
-int sw_store_commit (sw_store_t *self, char *err, size_t errlen)
+int sw_store_commit (sw_store_t *self, bool durable, char *err, size_t errlen)
 {
     if (self->pending == 0)
         return 0;
     char *lerr = NULL;
-    leveldb_write (self->db, self->sync_write, self->batch, &lerr);
+    leveldb_write (self->db, durable ? self->sync_write : self->async_write, self->batch, &lerr);
     if (lerr) {
         snprintf (err, errlen, "store write failed: %s", lerr);
         leveldb_free (lerr);

@@ -24,9 +24,10 @@ void sw_store_del (sw_store_t *self, const char *key);
 //  Number of writes staged since the last commit.
 size_t sw_store_pending (const sw_store_t *self);
 
-//  Writes the staged batch durably (fsync). Returns 0, or -1 with err; on
-//  failure the batch is kept so a later commit can retry.
-int sw_store_commit (sw_store_t *self, char *err, size_t errlen);
+//  Writes the staged batch, durably (fsync) when durable is true. Returns
+//  0, or -1 with err; on failure the batch is kept so a later commit can
+//  retry.
+int sw_store_commit (sw_store_t *self, bool durable, char *err, size_t errlen);
 
 //  Reads a committed value. Returns a malloc'd buffer (free it) and its
 //  size in *size, or NULL when absent.

@@ -40,7 +40,7 @@ cleanup() {
       tail -25 "$f"
     done
   fi
-  rm -rf "$T"
+  [ -n "${SW_KEEP:-}" ] || rm -rf "$T"
   exit $rc
 }
 trap cleanup EXIT

@@ -39,6 +39,6 @@ import json, sys
 c = json.load(open(sys.argv[1]))["coverage"]
 assert c["complete"] and c["shards_done"] == c["shards_total"] == 256, c
 PY
-grep -q "node node1 .*removed: heartbeat expired" "$T/broker.log" || fail "broker did not notice node1's death"
+grep -q "node node1 .*removed: " "$T/broker.log" || fail "broker did not notice node1's death"
 grep -q "requeued" "$T/broker.log" || fail "no shard was requeued"
 note "job complete; findings equal the clean run's"

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     char err[512];
-    sw_cmd_t cmd = (sw_cmd_t) (1 + data[0] % (SW_CMD_COUNT - 1));
+    sw_cmd_t cmd = (sw_cmd_t)(1 + data[0] % (SW_CMD_COUNT - 1));
     sw_node_msg_t msg;
     if (sw_node_msg_decode_body (cmd, data + 1, size - 1, &msg, err, sizeof err) == 0) {
         char *body;

@@ -11,8 +11,7 @@
 #include "sw_keys.h"
 #include "sw_proto.h"
 
-static void s_send3 (zsock_t *sock, const char *sig, const char *cmd, const void *body,
-                     size_t size)
+static void s_send3 (zsock_t *sock, const char *sig, const char *cmd, const void *body, size_t size)
 {
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, sig);
@@ -66,11 +65,10 @@ int main (int argc, char **argv)
     deep[100] = 0xc0;
     s_send3 (sock, SW_SIG_NODE, "HEARTBEAT", deep, sizeof deep), sent++;
     //  8. a READY whose scanners list holds a non-string
-    const unsigned char bad_ready[] = {0x85, 0xa7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0x01,
-                                       0xa4, 'n', 'a', 'm', 'e', 0xa1, 'x',
-                                       0xa8, 'c', 'a', 'p', 'a', 'c', 'i', 't', 'y', 0x01,
-                                       0xa6, 'c', 'r', 'e', 'd', 'i', 't', 0x01,
-                                       0xa8, 's', 'c', 'a', 'n', 'n', 'e', 'r', 's', 0x91, 0x07};
+    const unsigned char bad_ready[] = {
+        0x85, 0xa7, 'v',  'e',  'r', 's', 'i', 'o', 'n', 0x01, 0xa4, 'n',  'a',  'm', 'e', 0xa1,
+        'x',  0xa8, 'c',  'a',  'p', 'a', 'c', 'i', 't', 'y',  0x01, 0xa6, 'c',  'r', 'e', 'd',
+        'i',  't',  0x01, 0xa8, 's', 'c', 'a', 'n', 'n', 'e',  'r',  's',  0x91, 0x07};
     s_send3 (sock, SW_SIG_NODE, "READY", bad_ready, sizeof bad_ready), sent++;
     //  9. FINDINGS with a finding whose fingerprint is not hex
     msgpack_sbuffer sbuf;

@@ -9,63 +9,64 @@
 //  Broker scope used unless a test says otherwise.
 #define ALLOWED "127.0.0.0/8"
 
-static sw_hostlist_t *s_hosts(const char *spec)
+static sw_hostlist_t *s_hosts (const char *spec)
 {
     char err[256] = "";
-    sw_hostlist_t *list = sw_hostlist_new();
-    cr_assert_not_null(list);
-    cr_assert_eq(sw_hostlist_add(list, spec, err, sizeof err), 0, "%s: %s", spec, err);
+    sw_hostlist_t *list = sw_hostlist_new ();
+    cr_assert_not_null (list);
+    cr_assert_eq (sw_hostlist_add (list, spec, err, sizeof err), 0, "%s: %s", spec, err);
     return list;
 }
 
-static sw_jobfile_t *s_job(const char *text)
+static sw_jobfile_t *s_job (const char *text)
 {
     char err[512] = "";
-    sw_jobfile_t *job = sw_jobfile_parse(text, strlen(text), "job.yaml", err, sizeof err);
-    cr_assert_not_null(job, "job file rejected: %s\n%s", err, text);
+    sw_jobfile_t *job = sw_jobfile_parse (text, strlen (text), "job.yaml", err, sizeof err);
+    cr_assert_not_null (job, "job file rejected: %s\n%s", err, text);
     return job;
 }
 
 //  Plans text within allowed; asserts success.
-static sw_plan_t *s_plan_ok(const char *text, const char *allowed)
+static sw_plan_t *s_plan_ok (const char *text, const char *allowed)
 {
-    sw_jobfile_t *job = s_job(text);
-    sw_hostlist_t *scope = s_hosts(allowed);
+    sw_jobfile_t *job = s_job (text);
+    sw_hostlist_t *scope = s_hosts (allowed);
     char err[1024] = "";
-    sw_plan_t *plan = sw_plan_new(job, scope, err, sizeof err);
-    cr_assert_not_null(plan, "plan failed: %s", err);
-    sw_hostlist_destroy(&scope);
-    sw_jobfile_destroy(&job);
+    sw_plan_t *plan = sw_plan_new (job, scope, err, sizeof err);
+    cr_assert_not_null (plan, "plan failed: %s", err);
+    sw_hostlist_destroy (&scope);
+    sw_jobfile_destroy (&job);
     return plan;
 }
 
 //  Plans text within allowed expecting refusal; returns the message.
-static void s_plan_fails(const char *text, const char *allowed, char *err, size_t errlen)
+static void s_plan_fails (const char *text, const char *allowed, char *err, size_t errlen)
 {
-    sw_jobfile_t *job = s_job(text);
-    sw_hostlist_t *scope = s_hosts(allowed);
+    sw_jobfile_t *job = s_job (text);
+    sw_hostlist_t *scope = s_hosts (allowed);
     err[0] = 0;
-    sw_plan_t *plan = sw_plan_new(job, scope, err, errlen);
-    cr_assert_null(plan, "plan should have been refused:\n%s", text);
-    cr_assert_neq(err[0], 0, "a refusal must say why");
-    sw_hostlist_destroy(&scope);
-    sw_jobfile_destroy(&job);
+    sw_plan_t *plan = sw_plan_new (job, scope, err, errlen);
+    cr_assert_null (plan, "plan should have been refused:\n%s", text);
+    cr_assert_neq (err[0], 0, "a refusal must say why");
+    sw_hostlist_destroy (&scope);
+    sw_jobfile_destroy (&job);
 }
 
-static void s_assert_contains(const char *text, const char *want)
+static void s_assert_contains (const char *text, const char *want)
 {
-    cr_assert(strstr(text, want), "message '%s' lacks '%s'", text, want);
+    cr_assert (strstr (text, want), "message '%s' lacks '%s'", text, want);
 }
 
-static void s_shard_eq(const sw_plan_t *plan, uint64_t index, const char *target, const char *ports)
+static void s_shard_eq (const sw_plan_t *plan, uint64_t index, const char *target,
+                        const char *ports)
 {
     sw_shard_spec_t spec;
-    memset(&spec, 0x55, sizeof spec);
-    cr_assert_eq(sw_plan_shard(plan, index, &spec), 0, "shard %lu", (unsigned long)index);
-    cr_assert_not_null(spec.scanner);
-    cr_assert_str_eq(spec.scanner, "tcp");
-    cr_assert_str_eq(spec.target, target, "shard %lu target", (unsigned long)index);
-    cr_assert_str_eq(spec.ports, ports, "shard %lu ports", (unsigned long)index);
+    memset (&spec, 0x55, sizeof spec);
+    cr_assert_eq (sw_plan_shard (plan, index, &spec), 0, "shard %lu", (unsigned long)index);
+    cr_assert_not_null (spec.scanner);
+    cr_assert_str_eq (spec.scanner, "tcp");
+    cr_assert_str_eq (spec.target, target, "shard %lu target", (unsigned long)index);
+    cr_assert_str_eq (spec.ports, ports, "shard %lu ports", (unsigned long)index);
 }
 
 //  Three targets:
@@ -87,52 +88,52 @@ static const char *s_three_targets = "name: three\n"
                                      "    ports: \"1-512\"\n"
                                      "    shard_ports: 256\n";
 
-Test(planner, total_is_hosts_times_port_chunks_summed_over_targets)
+Test (planner, total_is_hosts_times_port_chunks_summed_over_targets)
 {
-    sw_plan_t *plan = s_plan_ok(s_three_targets, ALLOWED);
-    cr_assert_eq(sw_plan_total(plan), 5 * 4 + 1 * 2 + 2 * 2);
-    sw_plan_destroy(&plan);
-    cr_assert_null(plan);
+    sw_plan_t *plan = s_plan_ok (s_three_targets, ALLOWED);
+    cr_assert_eq (sw_plan_total (plan), 5 * 4 + 1 * 2 + 2 * 2);
+    sw_plan_destroy (&plan);
+    cr_assert_null (plan);
 }
 
-Test(planner, shards_are_host_major_with_port_chunks)
+Test (planner, shards_are_host_major_with_port_chunks)
 {
-    sw_plan_t *plan = s_plan_ok(s_three_targets, ALLOWED);
+    sw_plan_t *plan = s_plan_ok (s_three_targets, ALLOWED);
     //  Target 0: first host, its chunks in order, the last one partial.
-    s_shard_eq(plan, 0, "127.0.0.1", "1-256");
-    s_shard_eq(plan, 1, "127.0.0.1", "257-512");
-    s_shard_eq(plan, 2, "127.0.0.1", "513-768");
-    s_shard_eq(plan, 3, "127.0.0.1", "769-1000");
+    s_shard_eq (plan, 0, "127.0.0.1", "1-256");
+    s_shard_eq (plan, 1, "127.0.0.1", "257-512");
+    s_shard_eq (plan, 2, "127.0.0.1", "513-768");
+    s_shard_eq (plan, 3, "127.0.0.1", "769-1000");
     //  Then the next host (from the CIDR) starts again at the first chunk.
-    s_shard_eq(plan, 4, "127.0.1.0", "1-256");
-    s_shard_eq(plan, 6, "127.0.1.0", "513-768");
-    s_shard_eq(plan, 9, "127.0.1.1", "257-512");
-    s_shard_eq(plan, 19, "127.0.1.3", "769-1000");
+    s_shard_eq (plan, 4, "127.0.1.0", "1-256");
+    s_shard_eq (plan, 6, "127.0.1.0", "513-768");
+    s_shard_eq (plan, 9, "127.0.1.1", "257-512");
+    s_shard_eq (plan, 19, "127.0.1.3", "769-1000");
     //  Target 1 starts right after target 0; ports are sorted.
-    s_shard_eq(plan, 20, "127.0.0.9", "22,80");
-    s_shard_eq(plan, 21, "127.0.0.9", "443");
+    s_shard_eq (plan, 20, "127.0.0.9", "22,80");
+    s_shard_eq (plan, 21, "127.0.0.9", "443");
     //  Target 2: chunks divide the ports exactly.
-    s_shard_eq(plan, 22, "127.0.2.0", "1-256");
-    s_shard_eq(plan, 23, "127.0.2.0", "257-512");
-    s_shard_eq(plan, 24, "127.0.2.1", "1-256");
-    s_shard_eq(plan, 25, "127.0.2.1", "257-512");
-    sw_plan_destroy(&plan);
+    s_shard_eq (plan, 22, "127.0.2.0", "1-256");
+    s_shard_eq (plan, 23, "127.0.2.0", "257-512");
+    s_shard_eq (plan, 24, "127.0.2.1", "1-256");
+    s_shard_eq (plan, 25, "127.0.2.1", "257-512");
+    sw_plan_destroy (&plan);
 }
 
-Test(planner, out_of_range_index_returns_minus_one)
+Test (planner, out_of_range_index_returns_minus_one)
 {
-    sw_plan_t *plan = s_plan_ok(s_three_targets, ALLOWED);
+    sw_plan_t *plan = s_plan_ok (s_three_targets, ALLOWED);
     sw_shard_spec_t spec;
-    cr_assert_eq(sw_plan_shard(plan, 26, &spec), -1);
-    cr_assert_eq(sw_plan_shard(plan, 27, &spec), -1);
-    cr_assert_eq(sw_plan_shard(plan, UINT64_MAX, &spec), -1);
-    cr_assert_eq(sw_plan_shard(plan, 25, &spec), 0, "the last shard is in range");
-    sw_plan_destroy(&plan);
+    cr_assert_eq (sw_plan_shard (plan, 26, &spec), -1);
+    cr_assert_eq (sw_plan_shard (plan, 27, &spec), -1);
+    cr_assert_eq (sw_plan_shard (plan, UINT64_MAX, &spec), -1);
+    cr_assert_eq (sw_plan_shard (plan, 25, &spec), 0, "the last shard is in range");
+    sw_plan_destroy (&plan);
 }
 
 //  Every (host, port) pair of a target is in exactly one shard, and each
 //  shard holds at most shard_ports ports.
-Test(planner, shards_cover_every_host_port_pair_exactly_once)
+Test (planner, shards_cover_every_host_port_pair_exactly_once)
 {
     const char *text = "name: cover\n"
                        "targets:\n"
@@ -140,56 +141,56 @@ Test(planner, shards_cover_every_host_port_pair_exactly_once)
                        "    hosts: [127.0.0.4/30, 127.0.0.200]\n"
                        "    ports: \"7,20-29,100,1000-1010,65535\"\n"
                        "    shard_ports: 6\n";
-    sw_plan_t *plan = s_plan_ok(text, ALLOWED);
+    sw_plan_t *plan = s_plan_ok (text, ALLOWED);
     const uint32_t nports = 1 + 10 + 1 + 11 + 1; //  24 ports -> 4 chunks of 6
-    cr_assert_eq(sw_plan_total(plan), 5 * 4);
+    cr_assert_eq (sw_plan_total (plan), 5 * 4);
     static unsigned char seen[5][65536];
-    memset(seen, 0, sizeof seen);
+    memset (seen, 0, sizeof seen);
     uint64_t pairs = 0;
-    for (uint64_t i = 0; i < sw_plan_total(plan); i++) {
+    for (uint64_t i = 0; i < sw_plan_total (plan); i++) {
         sw_shard_spec_t spec;
-        cr_assert_eq(sw_plan_shard(plan, i, &spec), 0);
+        cr_assert_eq (sw_plan_shard (plan, i, &spec), 0);
         uint32_t addr;
-        cr_assert_eq(sw_ipv4_parse(spec.target, &addr), 0, "target '%s'", spec.target);
+        cr_assert_eq (sw_ipv4_parse (spec.target, &addr), 0, "target '%s'", spec.target);
         int host = addr == 0x7f0000c8 ? 4 : (int)(addr - 0x7f000004);
-        cr_assert(host >= 0 && host < 5, "unexpected host %s", spec.target);
-        cr_assert_eq((uint64_t)host, i / 4, "host-major: shard %lu", (unsigned long)i);
+        cr_assert (host >= 0 && host < 5, "unexpected host %s", spec.target);
+        cr_assert_eq ((uint64_t)host, i / 4, "host-major: shard %lu", (unsigned long)i);
         char err[256];
-        sw_portlist_t *ports = sw_portlist_parse(spec.ports, err, sizeof err);
-        cr_assert_not_null(ports, "shard ports '%s': %s", spec.ports, err);
-        cr_assert_leq(sw_portlist_count(ports), 6);
-        for (uint32_t n = 0; n < sw_portlist_count(ports); n++) {
-            uint16_t port = sw_portlist_nth(ports, n);
-            cr_assert_eq(seen[host][port], 0, "%s:%u in two shards", spec.target, port);
+        sw_portlist_t *ports = sw_portlist_parse (spec.ports, err, sizeof err);
+        cr_assert_not_null (ports, "shard ports '%s': %s", spec.ports, err);
+        cr_assert_leq (sw_portlist_count (ports), 6);
+        for (uint32_t n = 0; n < sw_portlist_count (ports); n++) {
+            uint16_t port = sw_portlist_nth (ports, n);
+            cr_assert_eq (seen[host][port], 0, "%s:%u in two shards", spec.target, port);
             seen[host][port] = 1;
             pairs++;
         }
-        sw_portlist_destroy(&ports);
+        sw_portlist_destroy (&ports);
     }
-    cr_assert_eq(pairs, 5 * nports);
-    sw_plan_destroy(&plan);
+    cr_assert_eq (pairs, 5 * nports);
+    sw_plan_destroy (&plan);
 }
 
-Test(planner, default_shard_ports_is_256)
+Test (planner, default_shard_ports_is_256)
 {
     sw_job_target_t target = {
         .scanner = "tcp", .hosts = (char *[]){"127.0.0.1"}, .nhosts = 1, .ports = "1-600"};
     sw_jobfile_t job = {.name = "d", .targets = &target, .ntargets = 1};
-    sw_hostlist_t *scope = s_hosts(ALLOWED);
+    sw_hostlist_t *scope = s_hosts (ALLOWED);
     char err[256] = "";
-    sw_plan_t *plan = sw_plan_new(&job, scope, err, sizeof err);
-    cr_assert_not_null(plan, "%s", err);
-    cr_assert_eq(sw_plan_total(plan), 3);
-    s_shard_eq(plan, 0, "127.0.0.1", "1-256");
-    s_shard_eq(plan, 2, "127.0.0.1", "513-600");
-    sw_plan_destroy(&plan);
-    sw_hostlist_destroy(&scope);
+    sw_plan_t *plan = sw_plan_new (&job, scope, err, sizeof err);
+    cr_assert_not_null (plan, "%s", err);
+    cr_assert_eq (sw_plan_total (plan), 3);
+    s_shard_eq (plan, 0, "127.0.0.1", "1-256");
+    s_shard_eq (plan, 2, "127.0.0.1", "513-600");
+    sw_plan_destroy (&plan);
+    sw_hostlist_destroy (&scope);
 }
 
 //  Plans one hand-built target (the job file parser caps the ports text at
 //  4 KiB, the planner itself does not). Returns NULL with err on refusal.
-static sw_plan_t *s_plan_target(const char *host, char *ports, uint32_t shard_ports, char *err,
-                                size_t errlen)
+static sw_plan_t *s_plan_target (const char *host, char *ports, uint32_t shard_ports, char *err,
+                                 size_t errlen)
 {
     char *hosts[] = {(char *)host};
     sw_job_target_t target = {.scanner = "tcp",
@@ -199,33 +200,33 @@ static sw_plan_t *s_plan_target(const char *host, char *ports, uint32_t shard_po
                               .shard_ports = shard_ports,
                               .line = 3};
     sw_jobfile_t job = {.name = "t", .targets = &target, .ntargets = 1};
-    sw_hostlist_t *scope = s_hosts(ALLOWED);
+    sw_hostlist_t *scope = s_hosts (ALLOWED);
     err[0] = 0;
-    sw_plan_t *plan = sw_plan_new(&job, scope, err, errlen);
-    sw_hostlist_destroy(&scope);
+    sw_plan_t *plan = sw_plan_new (&job, scope, err, errlen);
+    sw_hostlist_destroy (&scope);
     return plan;
 }
 
-Test(planner, max_shard_ports_is_accepted_and_fits_the_spec_buffer)
+Test (planner, max_shard_ports_is_accepted_and_fits_the_spec_buffer)
 {
     //  4096 distinct, non-adjacent ports: the longest possible ports text.
     size_t cap = 4096 * 7 + 64;
-    char *ports = malloc(cap);
+    char *ports = malloc (cap);
     size_t used = 0;
     for (int p = 2; p <= 8192; p += 2)
-        used += (size_t)snprintf(ports + used, cap - used, "%s%d", used ? "," : "", p);
+        used += (size_t)snprintf (ports + used, cap - used, "%s%d", used ? "," : "", p);
     char err[1024];
-    sw_plan_t *plan = s_plan_target("127.0.0.1", ports, 4096, err, sizeof err);
-    cr_assert_not_null(plan, "%s", err);
-    cr_assert_eq(sw_plan_total(plan), 1);
+    sw_plan_t *plan = s_plan_target ("127.0.0.1", ports, 4096, err, sizeof err);
+    cr_assert_not_null (plan, "%s", err);
+    cr_assert_eq (sw_plan_total (plan), 1);
     sw_shard_spec_t spec;
-    cr_assert_eq(sw_plan_shard(plan, 0, &spec), 0);
-    cr_assert_str_eq(spec.ports, ports);
-    sw_plan_destroy(&plan);
-    free(ports);
+    cr_assert_eq (sw_plan_shard (plan, 0, &spec), 0);
+    cr_assert_str_eq (spec.ports, ports);
+    sw_plan_destroy (&plan);
+    free (ports);
 }
 
-Test(planner, shard_ports_above_4096_is_refused)
+Test (planner, shard_ports_above_4096_is_refused)
 {
     const char *text = "name: big\n"
                        "targets:\n"
@@ -234,13 +235,13 @@ Test(planner, shard_ports_above_4096_is_refused)
                        "    ports: \"1-65535\"\n"
                        "    shard_ports: 4097\n";
     char err[1024];
-    s_plan_fails(text, ALLOWED, err, sizeof err);
-    s_assert_contains(err, "targets[0]");
-    s_assert_contains(err, "shard_ports 4097");
-    s_assert_contains(err, "4096");
+    s_plan_fails (text, ALLOWED, err, sizeof err);
+    s_assert_contains (err, "targets[0]");
+    s_assert_contains (err, "shard_ports 4097");
+    s_assert_contains (err, "4096");
 }
 
-Test(planner, target_outside_broker_scope_is_refused_naming_host_and_target)
+Test (planner, target_outside_broker_scope_is_refused_naming_host_and_target)
 {
     const char *text = "name: escape\n"           //  line 1
                        "targets:\n"               //  line 2
@@ -251,15 +252,15 @@ Test(planner, target_outside_broker_scope_is_refused_naming_host_and_target)
                        "    hosts: [127.0.0.2, 10.0.0.1]\n"
                        "    ports: \"22\"\n";
     char err[1024];
-    s_plan_fails(text, ALLOWED, err, sizeof err);
-    s_assert_contains(err, "targets[1]");
-    s_assert_contains(err, "line 6");
-    s_assert_contains(err, "10.0.0.1");
-    s_assert_contains(err, "allowed scope");
-    cr_assert_null(strstr(err, "127.0.0.2"), "'%s' blames an allowed host", err);
+    s_plan_fails (text, ALLOWED, err, sizeof err);
+    s_assert_contains (err, "targets[1]");
+    s_assert_contains (err, "line 6");
+    s_assert_contains (err, "10.0.0.1");
+    s_assert_contains (err, "allowed scope");
+    cr_assert_null (strstr (err, "127.0.0.2"), "'%s' blames an allowed host", err);
 }
 
-Test(planner, cidr_partly_outside_broker_scope_is_refused)
+Test (planner, cidr_partly_outside_broker_scope_is_refused)
 {
     const char *text = "name: wide\n"
                        "targets:\n"
@@ -267,13 +268,13 @@ Test(planner, cidr_partly_outside_broker_scope_is_refused)
                        "    hosts: [127.0.0.128/25, 127.0.0.0/23]\n"
                        "    ports: \"22\"\n";
     char err[1024];
-    s_plan_fails(text, "127.0.0.0/24", err, sizeof err);
-    s_assert_contains(err, "targets[0] (line 3)");
-    s_assert_contains(err, "127.0.0.0/23");
-    s_assert_contains(err, "allowed scope");
+    s_plan_fails (text, "127.0.0.0/24", err, sizeof err);
+    s_assert_contains (err, "targets[0] (line 3)");
+    s_assert_contains (err, "127.0.0.0/23");
+    s_assert_contains (err, "allowed scope");
 }
 
-Test(planner, target_outside_job_scope_is_refused)
+Test (planner, target_outside_job_scope_is_refused)
 {
     const char *text = "name: scoped\n"
                        "scope: [127.0.0.0/24]\n"
@@ -286,14 +287,14 @@ Test(planner, target_outside_job_scope_is_refused)
                        "    ports: \"22\"\n";
     char err[1024];
     //  127.0.1.5 is within the broker's scope but not the job's own.
-    s_plan_fails(text, ALLOWED, err, sizeof err);
-    s_assert_contains(err, "targets[1]");
-    s_assert_contains(err, "line 7");
-    s_assert_contains(err, "127.0.1.5");
-    s_assert_contains(err, "job's scope");
+    s_plan_fails (text, ALLOWED, err, sizeof err);
+    s_assert_contains (err, "targets[1]");
+    s_assert_contains (err, "line 7");
+    s_assert_contains (err, "127.0.1.5");
+    s_assert_contains (err, "job's scope");
 }
 
-Test(planner, target_inside_job_scope_is_planned)
+Test (planner, target_inside_job_scope_is_planned)
 {
     const char *text = "name: scoped\n"
                        "scope: [127.0.0.0/24, 127.0.5.0/24]\n"
@@ -301,14 +302,14 @@ Test(planner, target_inside_job_scope_is_planned)
                        "  - scanner: tcp\n"
                        "    hosts: [127.0.5.7, 127.0.0.0/30]\n"
                        "    ports: \"22\"\n";
-    sw_plan_t *plan = s_plan_ok(text, ALLOWED);
-    cr_assert_eq(sw_plan_total(plan), 5);
-    s_shard_eq(plan, 0, "127.0.5.7", "22");
-    s_shard_eq(plan, 4, "127.0.0.3", "22");
-    sw_plan_destroy(&plan);
+    sw_plan_t *plan = s_plan_ok (text, ALLOWED);
+    cr_assert_eq (sw_plan_total (plan), 5);
+    s_shard_eq (plan, 0, "127.0.5.7", "22");
+    s_shard_eq (plan, 4, "127.0.0.3", "22");
+    sw_plan_destroy (&plan);
 }
 
-Test(planner, unknown_scanner_is_refused)
+Test (planner, unknown_scanner_is_refused)
 {
     const char *text = "name: udp\n"
                        "targets:\n"
@@ -319,60 +320,56 @@ Test(planner, unknown_scanner_is_refused)
                        "    hosts: [127.0.0.1]\n"
                        "    ports: \"53\"\n";
     char err[1024];
-    s_plan_fails(text, ALLOWED, err, sizeof err);
-    s_assert_contains(err, "targets[1]");
-    s_assert_contains(err, "unknown scanner 'udp'");
-    cr_assert_eq(sw_plan_knows_scanner("tcp"), 1);
-    cr_assert_eq(sw_plan_knows_scanner("udp"), 0);
-    cr_assert_eq(sw_plan_knows_scanner(""), 0);
-    cr_assert_eq(sw_plan_knows_scanner("TCP"), 0);
+    s_plan_fails (text, ALLOWED, err, sizeof err);
+    s_assert_contains (err, "targets[1]");
+    s_assert_contains (err, "unknown scanner 'udp'");
+    cr_assert_eq (sw_plan_knows_scanner ("tcp"), 1);
+    cr_assert_eq (sw_plan_knows_scanner ("udp"), 0);
+    cr_assert_eq (sw_plan_knows_scanner (""), 0);
+    cr_assert_eq (sw_plan_knows_scanner ("TCP"), 0);
 }
 
-Test(planner, tcp_target_without_ports_is_refused)
+Test (planner, tcp_target_without_ports_is_refused)
 {
     //  The parser lets a target omit ports (other scanners need none).
     char err[1024];
-    sw_plan_t *plan = s_plan_target("127.0.0.1", NULL, 256, err, sizeof err);
-    cr_assert_null(plan);
-    s_assert_contains(err, "targets[0] (line 3)");
-    s_assert_contains(err, "ports");
+    sw_plan_t *plan = s_plan_target ("127.0.0.1", NULL, 256, err, sizeof err);
+    cr_assert_null (plan);
+    s_assert_contains (err, "targets[0] (line 3)");
+    s_assert_contains (err, "ports");
 }
 
-Test(planner, bad_host_and_port_syntax_are_refused)
+Test (planner, bad_host_and_port_syntax_are_refused)
 {
     char err[1024];
-    s_plan_fails("name: h\ntargets:\n  - scanner: tcp\n    hosts: [127.0.0.256]\n"
-                 "    ports: \"22\"\n",
-                 ALLOWED, err, sizeof err);
-    s_assert_contains(err, "targets[0]");
-    s_assert_contains(err, "hosts");
-    s_plan_fails("name: p\ntargets:\n  - scanner: tcp\n    hosts: [127.0.0.1]\n"
-                 "    ports: \"22,70000\"\n",
-                 ALLOWED, err, sizeof err);
-    s_assert_contains(err, "targets[0]");
-    s_assert_contains(err, "70000");
+    s_plan_fails ("name: h\ntargets:\n  - scanner: tcp\n    hosts: [127.0.0.256]\n"
+                  "    ports: \"22\"\n",
+                  ALLOWED, err, sizeof err);
+    s_assert_contains (err, "targets[0]");
+    s_assert_contains (err, "hosts");
+    s_plan_fails ("name: p\ntargets:\n  - scanner: tcp\n    hosts: [127.0.0.1]\n"
+                  "    ports: \"22,70000\"\n",
+                  ALLOWED, err, sizeof err);
+    s_assert_contains (err, "targets[0]");
+    s_assert_contains (err, "70000");
 }
 
-Test(planner, bad_job_scope_is_refused)
+Test (planner, bad_job_scope_is_refused)
 {
     char err[1024];
-    s_plan_fails("name: s\nscope: [127.0.0.1/24]\ntargets:\n  - scanner: tcp\n"
-                 "    hosts: [127.0.0.1]\n    ports: \"22\"\n",
-                 ALLOWED, err, sizeof err);
-    s_assert_contains(err, "scope");
-    s_assert_contains(err, "127.0.0.1/24");
+    s_plan_fails ("name: s\nscope: [127.0.0.1/24]\ntargets:\n  - scanner: tcp\n"
+                  "    hosts: [127.0.0.1]\n    ports: \"22\"\n",
+                  ALLOWED, err, sizeof err);
+    s_assert_contains (err, "scope");
+    s_assert_contains (err, "127.0.0.1/24");
 }
 
-// BUG: broker/sw_planner.c:121-122 (sw_plan_new) adds each target's shard
-// count to the uint64_t total without an overflow check. With a broad allowed
-// scope, 17 targets of 4096 x 0.0.0.0/0 hosts and 65535 one-port chunks
-// (2^60 shards each) make the total wrap to 2^60: the plan is accepted with
-// a wrong total and most shards are unreachable (16 such targets wrap to 0
-// and are refused as "no targets"). A total that does not fit must be refused.
-Test(planner, shard_count_overflow_is_refused)
+//  Shard counts are summed in 64 bits: a job whose total would not fit (or
+//  that is absurdly large) is refused rather than wrapped.
+Test (planner, shard_count_overflow_is_refused)
 {
     enum { NTARGETS = 17, NHOSTS = SW_JOBFILE_MAX_HOSTS };
-    char **hosts = malloc(NHOSTS * sizeof *hosts);
+    char **hosts = malloc (NHOSTS * sizeof *hosts);
     for (int i = 0; i < NHOSTS; i++)
         hosts[i] = "0.0.0.0/0";
     sw_job_target_t targets[NTARGETS];
@@ -384,13 +381,13 @@ Test(planner, shard_count_overflow_is_refused)
                                        .shard_ports = 1,
                                        .line = 3 + 4 * i};
     sw_jobfile_t job = {.name = "huge", .targets = targets, .ntargets = NTARGETS};
-    sw_hostlist_t *scope = s_hosts("0.0.0.0/0");
+    sw_hostlist_t *scope = s_hosts ("0.0.0.0/0");
     char err[1024] = "";
-    sw_plan_t *plan = sw_plan_new(&job, scope, err, sizeof err);
-    uint64_t total = plan ? sw_plan_total(plan) : 0;
-    sw_plan_destroy(&plan);
-    sw_hostlist_destroy(&scope);
-    free(hosts);
-    cr_assert_eq(total, 0, "accepted with a wrapped total of %lu shards", (unsigned long)total);
-    cr_assert_neq(err[0], 0);
+    sw_plan_t *plan = sw_plan_new (&job, scope, err, sizeof err);
+    uint64_t total = plan ? sw_plan_total (plan) : 0;
+    sw_plan_destroy (&plan);
+    sw_hostlist_destroy (&scope);
+    free (hosts);
+    cr_assert_eq (total, 0, "accepted with a wrapped total of %lu shards", (unsigned long)total);
+    cr_assert_neq (err[0], 0);
 }

@@ -13,53 +13,53 @@ static const char *s_categories[] = {"remote-admin",  "database",     "cache",  
 
 static const char *s_sev_names[] = {"info", "low", "medium", "high", "critical"};
 
-Test(portpolicy, table_is_strictly_ascending_so_lookup_can_bisect)
+Test (portpolicy, table_is_strictly_ascending_so_lookup_can_bisect)
 {
     size_t n = 0;
-    const sw_port_policy_t *table = sw_port_policy_table(&n);
-    cr_assert_not_null(table);
-    cr_assert_gt(n, 50);
+    const sw_port_policy_t *table = sw_port_policy_table (&n);
+    cr_assert_not_null (table);
+    cr_assert_gt (n, 50);
     for (size_t i = 1; i < n; i++)
-        cr_assert_lt(table[i - 1].port, table[i].port, "entry %zu (port %u) out of order", i,
-                     table[i].port);
+        cr_assert_lt (table[i - 1].port, table[i].port, "entry %zu (port %u) out of order", i,
+                      table[i].port);
 }
 
-Test(portpolicy, every_entry_is_complete_and_uses_a_known_category)
+Test (portpolicy, every_entry_is_complete_and_uses_a_known_category)
 {
     size_t n = 0;
-    const sw_port_policy_t *table = sw_port_policy_table(&n);
+    const sw_port_policy_t *table = sw_port_policy_table (&n);
     for (size_t i = 0; i < n; i++) {
         const sw_port_policy_t *p = &table[i];
-        cr_assert_neq(p->port, 0);
-        cr_assert(p->service && *p->service, "port %u: no service", p->port);
-        cr_assert(p->why && strlen(p->why) > 10, "port %u: no reason", p->port);
-        cr_assert_lt((int)p->severity, (int)SW_SEV_COUNT, "port %u", p->port);
+        cr_assert_neq (p->port, 0);
+        cr_assert (p->service && *p->service, "port %u: no service", p->port);
+        cr_assert (p->why && strlen (p->why) > 10, "port %u: no reason", p->port);
+        cr_assert_lt ((int)p->severity, (int)SW_SEV_COUNT, "port %u", p->port);
         int known = 0;
         for (size_t c = 0; c < sizeof s_categories / sizeof s_categories[0]; c++)
-            known |= p->category && strcmp(p->category, s_categories[c]) == 0;
-        cr_assert(known, "port %u: unknown category '%s'", p->port, p->category);
+            known |= p->category && strcmp (p->category, s_categories[c]) == 0;
+        cr_assert (known, "port %u: unknown category '%s'", p->port, p->category);
     }
 }
 
-Test(portpolicy, lookup_finds_every_table_entry)
+Test (portpolicy, lookup_finds_every_table_entry)
 {
     size_t n = 0;
-    const sw_port_policy_t *table = sw_port_policy_table(&n);
+    const sw_port_policy_t *table = sw_port_policy_table (&n);
     for (size_t i = 0; i < n; i++)
-        cr_assert_eq(sw_port_policy_lookup(table[i].port), &table[i], "port %u", table[i].port);
+        cr_assert_eq (sw_port_policy_lookup (table[i].port), &table[i], "port %u", table[i].port);
 }
 
-Test(portpolicy, unknown_ports_get_the_low_default)
+Test (portpolicy, unknown_ports_get_the_low_default)
 {
     const uint16_t ports[] = {0, 1, 7, 12345, 65535, 20, 24, 5904};
     for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
-        const sw_port_policy_t *p = sw_port_policy_lookup(ports[i]);
-        cr_assert_not_null(p);
-        cr_assert_eq(p->port, 0, "port %u", ports[i]);
-        cr_assert_str_eq(p->service, "unknown");
-        cr_assert_str_eq(p->category, "other");
-        cr_assert_eq(p->severity, SW_SEV_LOW);
-        cr_assert_not_null(p->why);
+        const sw_port_policy_t *p = sw_port_policy_lookup (ports[i]);
+        cr_assert_not_null (p);
+        cr_assert_eq (p->port, 0, "port %u", ports[i]);
+        cr_assert_str_eq (p->service, "unknown");
+        cr_assert_str_eq (p->category, "other");
+        cr_assert_eq (p->severity, SW_SEV_LOW);
+        cr_assert_not_null (p->why);
     }
 }
 
@@ -120,54 +120,54 @@ static const expect_t s_agreed[] = {
     {1883, "mqtt", "message-queue", SW_SEV_MEDIUM},
 };
 
-Test(portpolicy, agreed_ratings_hold)
+Test (portpolicy, agreed_ratings_hold)
 {
     for (size_t i = 0; i < sizeof s_agreed / sizeof s_agreed[0]; i++) {
         const expect_t *e = &s_agreed[i];
-        const sw_port_policy_t *p = sw_port_policy_lookup(e->port);
-        cr_assert_eq(p->port, e->port, "port %u missing from the table", e->port);
-        cr_assert_str_eq(p->service, e->service, "port %u", e->port);
-        cr_assert_str_eq(p->category, e->category, "port %u", e->port);
-        cr_assert_eq(p->severity, e->severity, "port %u", e->port);
+        const sw_port_policy_t *p = sw_port_policy_lookup (e->port);
+        cr_assert_eq (p->port, e->port, "port %u missing from the table", e->port);
+        cr_assert_str_eq (p->service, e->service, "port %u", e->port);
+        cr_assert_str_eq (p->category, e->category, "port %u", e->port);
+        cr_assert_eq (p->severity, e->severity, "port %u", e->port);
     }
 }
 
-Test(portpolicy, only_the_unauthenticated_docker_api_is_critical)
+Test (portpolicy, only_the_unauthenticated_docker_api_is_critical)
 {
     size_t n = 0;
-    const sw_port_policy_t *table = sw_port_policy_table(&n);
+    const sw_port_policy_t *table = sw_port_policy_table (&n);
     for (size_t i = 0; i < n; i++)
         if (table[i].severity == SW_SEV_CRITICAL)
-            cr_assert_eq(table[i].port, 2375, "port %u is critical", table[i].port);
+            cr_assert_eq (table[i].port, 2375, "port %u is critical", table[i].port);
 }
 
-Test(portpolicy, table_may_be_read_without_a_count)
+Test (portpolicy, table_may_be_read_without_a_count)
 {
-    cr_assert_eq(sw_port_policy_table(NULL), sw_port_policy_table(NULL));
+    cr_assert_eq (sw_port_policy_table (NULL), sw_port_policy_table (NULL));
 }
 
 //  docs/port-policy.md is what operators read; it must list every row as
 //  the code has it. Found relative to this source file.
-Test(portpolicy, documentation_lists_every_entry)
+Test (portpolicy, documentation_lists_every_entry)
 {
     char path[4096];
     const char *self = __FILE__;
-    const char *tail = strstr(self, "tests/unit/test_portpolicy.c");
-    cr_assert_not_null(tail);
-    snprintf(path, sizeof path, "%.*sdocs/port-policy.md", (int)(tail - self), self);
-    FILE *file = fopen(path, "r");
+    const char *tail = strstr (self, "tests/unit/test_portpolicy.c");
+    cr_assert_not_null (tail);
+    snprintf (path, sizeof path, "%.*sdocs/port-policy.md", (int)(tail - self), self);
+    FILE *file = fopen (path, "r");
     if (!file)
-        cr_skip_test("%s not found from the working directory", path);
+        cr_skip_test ("%s not found from the working directory", path);
     static char doc[1 << 17];
-    size_t len = fread(doc, 1, sizeof doc - 1, file);
-    fclose(file);
+    size_t len = fread (doc, 1, sizeof doc - 1, file);
+    fclose (file);
     doc[len] = '\0';
     size_t n = 0;
-    const sw_port_policy_t *table = sw_port_policy_table(&n);
+    const sw_port_policy_t *table = sw_port_policy_table (&n);
     for (size_t i = 0; i < n; i++) {
         char row[512];
-        snprintf(row, sizeof row, "| %u | %s | %s | %s | %s |", table[i].port, table[i].service,
-                 table[i].category, s_sev_names[table[i].severity], table[i].why);
-        cr_assert(strstr(doc, row), "docs/port-policy.md lacks the row: %s", row);
+        snprintf (row, sizeof row, "| %u | %s | %s | %s | %s |", table[i].port, table[i].service,
+                  table[i].category, s_sev_names[table[i].severity], table[i].why);
+        cr_assert (strstr (doc, row), "docs/port-policy.md lacks the row: %s", row);
     }
 }

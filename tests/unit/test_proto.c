@@ -37,9 +37,16 @@ Test (proto, ready_roundtrips_scanners_and_labels)
 {
     char *scanners[] = {"tcp", "posture"};
     char *keys[] = {"zone"}, *values[] = {"eu-1"};
-    sw_node_msg_t in = {.cmd = SW_CMD_READY, .version = 1, .name = "node7", .scanners = scanners,
-                        .nscanners = 2, .capacity = 8, .credit = 6, .label_keys = keys,
-                        .label_values = values, .nlabels = 1};
+    sw_node_msg_t in = {.cmd = SW_CMD_READY,
+                        .version = 1,
+                        .name = "node7",
+                        .scanners = scanners,
+                        .nscanners = 2,
+                        .capacity = 8,
+                        .credit = 6,
+                        .label_keys = keys,
+                        .label_values = values,
+                        .nlabels = 1};
     sw_node_msg_t out;
     s_roundtrip (&in, &out);
     cr_assert_str_eq (out.name, "node7");
@@ -56,9 +63,15 @@ Test (proto, ready_roundtrips_scanners_and_labels)
 
 Test (proto, shard_roundtrips_lease_and_work)
 {
-    sw_node_msg_t in = {.cmd = SW_CMD_SHARD, .job = "job-000001", .shard = 1ull << 40,
-                        .attempt = 2, .lease_ms = 10000, .scanner = "tcp", .target = "127.0.0.2",
-                        .ports = "1-1024,5432", .timeout_ms = 500};
+    sw_node_msg_t in = {.cmd = SW_CMD_SHARD,
+                        .job = "job-000001",
+                        .shard = 1ull << 40,
+                        .attempt = 2,
+                        .lease_ms = 10000,
+                        .scanner = "tcp",
+                        .target = "127.0.0.2",
+                        .ports = "1-1024,5432",
+                        .timeout_ms = 500};
     sw_node_msg_t out;
     s_roundtrip (&in, &out);
     cr_assert_str_eq (out.job, "job-000001");
@@ -85,10 +98,16 @@ Test (proto, heartbeat_roundtrips_leases)
 
 static sw_finding_t s_finding (const char *resource, const char *location)
 {
-    sw_finding_t f = {.job = "job-000001", .shard = 4, .scanner = "tcp",
-                      .rule = "tcp.exposed.cache", .severity = SW_SEV_HIGH,
-                      .resource = (char *) resource, .location = (char *) location,
-                      .title = "t", .evidence = "e", .remediation = "r",
+    sw_finding_t f = {.job = "job-000001",
+                      .shard = 4,
+                      .scanner = "tcp",
+                      .rule = "tcp.exposed.cache",
+                      .severity = SW_SEV_HIGH,
+                      .resource = (char *)resource,
+                      .location = (char *)location,
+                      .title = "t",
+                      .evidence = "e",
+                      .remediation = "r",
                       .first_seen = 1700000000000};
     sw_finding_fingerprint (&f);
     return f;
@@ -118,13 +137,24 @@ Test (proto, findings_roundtrip_every_field)
 Test (proto, done_failed_ack_disconnect_roundtrip)
 {
     sw_node_msg_t out;
-    sw_node_msg_t done = {.cmd = SW_CMD_DONE, .seq = 5, .job = "j", .shard = 7, .attempt = 1,
-                          .credit = 1, .open = 3, .closed = 250, .filtered = 3};
+    sw_node_msg_t done = {.cmd = SW_CMD_DONE,
+                          .seq = 5,
+                          .job = "j",
+                          .shard = 7,
+                          .attempt = 1,
+                          .credit = 1,
+                          .open = 3,
+                          .closed = 250,
+                          .filtered = 3};
     s_roundtrip (&done, &out);
-    cr_assert (out.seq == 5 && out.shard == 7 && out.open == 3 && out.closed == 250
-               && out.filtered == 3 && out.credit == 1);
+    cr_assert (out.seq == 5 && out.shard == 7 && out.open == 3 && out.closed == 250 &&
+               out.filtered == 3 && out.credit == 1);
     sw_node_msg_clear (&out);
-    sw_node_msg_t failed = {.cmd = SW_CMD_FAILED, .seq = 6, .job = "j", .shard = 8, .attempt = 3,
+    sw_node_msg_t failed = {.cmd = SW_CMD_FAILED,
+                            .seq = 6,
+                            .job = "j",
+                            .shard = 8,
+                            .attempt = 3,
                             .reason = "out of sockets"};
     s_roundtrip (&failed, &out);
     cr_assert_str_eq (out.reason, "out of sockets");
@@ -177,8 +207,7 @@ Test (proto, huge_declared_map_is_rejected)
 {
     const unsigned char body[] = {0xdf, 0x7f, 0xff, 0xff, 0xff, 0xc0};
     char err[256];
-    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err),
-                  -1);
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err), -1);
     cr_assert (strstr (err, "declares"), "%s", err);
 }
 
@@ -195,8 +224,7 @@ Test (proto, missing_required_field_is_named)
 {
     const unsigned char body[] = {0x80};
     char err[256];
-    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err),
-                  -1);
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err), -1);
     cr_assert (strstr (err, "'seq' is missing"), "%s", err);
 }
 
@@ -225,8 +253,7 @@ Test (proto, body_that_is_not_a_map_is_rejected)
 {
     const unsigned char body[] = {0x93, 1, 2, 3};
     char err[256];
-    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err),
-                  -1);
+    cr_assert_eq (s_reject (s_frames (SW_SIG_NODE, "ACK", body, sizeof body), err, sizeof err), -1);
     cr_assert (strstr (err, "not a map"), "%s", err);
 }
 
@@ -259,8 +286,7 @@ Test (mpv, nesting_beyond_the_limit_is_rejected)
     cr_assert_eq (sw_mpdoc_decode (deep, sizeof deep, &doc, err, sizeof err), -1);
     cr_assert (strstr (err, "nesting"), "%s", err);
     //  one level less is fine
-    cr_assert_eq (sw_mpdoc_decode (deep + 2, sizeof deep - 2, &doc, err, sizeof err), 0, "%s",
-                  err);
+    cr_assert_eq (sw_mpdoc_decode (deep + 2, sizeof deep - 2, &doc, err, sizeof err), 0, "%s", err);
     sw_mpdoc_free (&doc);
 }
 
@@ -280,10 +306,10 @@ Test (mpv, trailing_bytes_and_ext_types_are_rejected)
 
 Test (mpv, decodes_every_scalar_type)
 {
-    const unsigned char body[] = {0x99, 0xc0, 0xc3, 0xff, 0xd0, 0x80, 0xcf, 0x80, 0, 0, 0, 0,
-                                  0, 0, 0, 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0xc4, 0x02,
-                                  0x00, 0x01, 0xa2, 'h', 'i', 0xd3, 0xff, 0xff, 0xff, 0xff,
-                                  0xff, 0xff, 0xff, 0xfe};
+    const unsigned char body[] = {0x99, 0xc0, 0xc3, 0xff, 0xd0, 0x80, 0xcf, 0x80, 0,    0,
+                                  0,    0,    0,    0,    0,    0xcb, 0x3f, 0xf8, 0,    0,
+                                  0,    0,    0,    0,    0xc4, 0x02, 0x00, 0x01, 0xa2, 'h',
+                                  'i',  0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe};
     sw_mpdoc_t doc;
     char err[256];
     cr_assert_eq (sw_mpdoc_decode (body, sizeof body, &doc, err, sizeof err), 0, "%s", err);
