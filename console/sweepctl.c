@@ -553,7 +553,7 @@ int main (int argc, char **argv)
         {"output", SW_OPT_STR, &ctl->output, 0, 0, "report output file (also -o)"},
         {"nodes", SW_OPT_INT, &ctl->nodes, 0, 1000, "keys init: node certificates to create [2]"},
         {"limit", SW_OPT_INT, &ctl->limit, 1, 100000, "findings: how many to list [50]"},
-        {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 50, 60000, "watch: poll interval [250]"},
+        {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 10, 60000, "watch: poll interval [250]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     //  -o is the one short option: rewrite it to --output.
     for (int i = 1; i < argc; i++)

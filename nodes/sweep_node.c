@@ -23,12 +23,15 @@
 #include "sw_store.h"
 
 #define MAX_WORKERS 256
-#define PREFETCH    2 //  shards held per worker: one running, one waiting
+#define PREFETCH    4 //  shards held per worker: one running, three waiting
 
+//  A worker runs the shards queued to it in order; the next one already
+//  waits in its pipe when the current one ends, so it never idles for a
+//  round trip through the main thread.
 typedef struct {
     zactor_t *actor;
-    bool busy;
-    sw_shard_work_t work; //  what it runs now (for heartbeat lease lists)
+    sw_shard_work_t *queue[PREFETCH]; //  queue[0] runs now
+    int queued;
 } worker_t;
 
 typedef struct {
@@ -41,11 +44,10 @@ typedef struct {
     zsock_t *dealer;
     uint64_t generation; //  bumped whenever dealer is replaced
     sw_store_t *journal;
-    zlistx_t *outbox; //  encoded messages waiting for the journal commit
+    zlistx_t *outbox;  //  encoded messages waiting for the journal commit
     uint64_t next_seq; //  seq of the next journal record
     uint64_t acked;    //  every seq up to this one is acknowledged (and deleted)
     worker_t worker[MAX_WORKERS];
-    zlistx_t *backlog; //  SHARDs received while every worker was busy
     int64_t broker_seen;
     int64_t next_heartbeat;
     int64_t reconnect_at; //  0 when connected
@@ -56,6 +58,7 @@ typedef struct {
 } node_t;
 
 static volatile sig_atomic_t s_signals = 0;
+static volatile int s_cancel_scans = 0; //  set when stopping without a drain
 
 static void s_on_signal (int sig)
 {
@@ -70,7 +73,6 @@ static void s_worker (zsock_t *pipe, void *arg)
 {
     (void)arg;
     zsock_signal (pipe, 0);
-    volatile int cancel = 0;
     while (true) {
         char *cmd = NULL;
         void *ptr = NULL;
@@ -80,7 +82,7 @@ static void s_worker (zsock_t *pipe, void *arg)
         if (!term && strcmp (cmd, "RUN") == 0) {
             sw_shard_work_t *work = ptr;
             sw_shard_result_t *result = calloc (1, sizeof *result);
-            sw_shard_run (work, &cancel, result);
+            sw_shard_run (work, &s_cancel_scans, result);
             zsock_send (pipe, "sp", "RESULT", result);
         }
         free (cmd);
@@ -89,11 +91,12 @@ static void s_worker (zsock_t *pipe, void *arg)
     }
 }
 
-static size_t s_busy_workers (node_t *self)
+//  Shards this node holds: running or queued on a worker.
+static size_t s_held (node_t *self)
 {
     size_t n = 0;
     for (int i = 0; i < self->workers; i++)
-        n += self->worker[i].busy;
+        n += (size_t)self->worker[i].queued;
     return n;
 }
 
@@ -117,8 +120,7 @@ static int s_last_seq (void *arg, const char *key, size_t keylen, const char *va
     return 0;
 }
 
-static int s_first_seq (void *arg, const char *key, size_t keylen, const char *value,
-                        size_t size)
+static int s_first_seq (void *arg, const char *key, size_t keylen, const char *value, size_t size)
 {
     s_last_seq (arg, key, keylen, value, size);
     return 1; //  the first key is all we need
@@ -228,11 +230,7 @@ static uint32_t s_free_credit (node_t *self)
 {
     if (self->draining)
         return 0;
-    int held = 0;
-    for (int i = 0; i < self->workers; i++)
-        held += self->worker[i].busy;
-    held += (int)zlistx_size (self->backlog);
-    int free_slots = self->workers * PREFETCH - held;
+    int free_slots = self->workers * PREFETCH - (int)s_held (self);
     return free_slots > 0 ? (uint32_t)free_slots : 0;
 }
 
@@ -304,18 +302,13 @@ static int s_connect (node_t *self)
 
 static void s_heartbeat (node_t *self)
 {
-    sw_lease_ref_t leases[MAX_WORKERS * (PREFETCH + 1)];
+    sw_lease_ref_t leases[MAX_WORKERS * PREFETCH];
     size_t n = 0;
     for (int i = 0; i < self->workers; i++)
-        if (self->worker[i].busy) {
-            leases[n].job = self->worker[i].work.job;
-            leases[n++].shard = self->worker[i].work.shard;
+        for (int q = 0; q < self->worker[i].queued; q++) {
+            leases[n].job = self->worker[i].queue[q]->job;
+            leases[n++].shard = self->worker[i].queue[q]->shard;
         }
-    for (sw_shard_work_t *w = zlistx_first (self->backlog);
-         w && n < sizeof leases / sizeof leases[0]; w = zlistx_next (self->backlog)) {
-        leases[n].job = w->job;
-        leases[n++].shard = w->shard;
-    }
     sw_node_msg_t msg = {.cmd = SW_CMD_HEARTBEAT, .leases = leases, .nleases = n};
     s_send (self, &msg);
 }
@@ -323,24 +316,13 @@ static void s_heartbeat (node_t *self)
 //  ---------------------------------------------------------------------
 //  Shards
 
-static void s_start_work (node_t *self)
-{
-    for (int i = 0; i < self->workers && zlistx_size (self->backlog); i++) {
-        worker_t *w = &self->worker[i];
-        if (w->busy)
-            continue;
-        sw_shard_work_t *work = zlistx_first (self->backlog);
-        zlistx_detach_cur (self->backlog);
-        w->work = *work;
-        free (work);
-        w->busy = true;
-        zsock_send (w->actor, "sp", "RUN", &w->work);
-    }
-}
-
 static void s_on_shard (node_t *self, sw_node_msg_t *msg)
 {
-    if (zlistx_size (self->backlog) >= (size_t)self->workers * PREFETCH) {
+    worker_t *w = NULL;
+    for (int i = 0; i < self->workers; i++)
+        if (self->worker[i].queued < PREFETCH && (!w || self->worker[i].queued < w->queued))
+            w = &self->worker[i];
+    if (!w) {
         //  The broker sent more than our credit: refuse, it will requeue.
         zsys_warning ("shard %s/%" PRIu64 " beyond credit ignored", msg->job, msg->shard);
         return;
@@ -355,14 +337,17 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
     work->timeout_ms = msg->timeout_ms;
     work->max_inflight = self->max_inflight;
     msg->job = msg->scanner = msg->target = msg->ports = NULL; //  moved
-    zlistx_add_end (self->backlog, work);
-    s_start_work (self);
+    w->queue[w->queued++] = work;
+    zsock_send (w->actor, "sp", "RUN", work);
 }
 
 //  A worker finished: journal its findings and its result (one commit),
 //  then send them.
 static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
 {
+    assert (w->queued > 0);
+    sw_shard_work_t *work = w->queue[0];
+    memmove (w->queue, w->queue + 1, sizeof w->queue[0] * (size_t)--w->queued);
     size_t nmsgs = (result->nfindings + SW_FINDINGS_BATCH - 1) / SW_FINDINGS_BATCH + 1;
     sw_node_msg_t *msgs = calloc (nmsgs, sizeof *msgs);
     size_t m = 0;
@@ -374,9 +359,9 @@ static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
     }
     sw_node_msg_t *last = &msgs[m++];
     last->cmd = result->error[0] ? SW_CMD_FAILED : SW_CMD_DONE;
-    last->job = w->work.job;
-    last->shard = w->work.shard;
-    last->attempt = w->work.attempt;
+    last->job = work->job;
+    last->shard = work->shard;
+    last->attempt = work->attempt;
     last->open = result->open;
     last->closed = result->closed;
     last->filtered = result->filtered;
@@ -388,13 +373,12 @@ static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
     for (size_t i = 0; i < m; i++)
         s_send_after_commit (self, &msgs[i]);
     if (result->error[0])
-        zsys_warning ("shard %s/%" PRIu64 " failed: %s", w->work.job, w->work.shard, result->error);
+        zsys_warning ("shard %s/%" PRIu64 " failed: %s", work->job, work->shard, result->error);
     free (msgs);
     sw_shard_result_clear (result);
     free (result);
-    sw_shard_work_clear (&w->work);
-    w->busy = false;
-    s_start_work (self);
+    sw_shard_work_clear (work);
+    free (work);
 }
 
 static void s_schedule_reconnect (node_t *self, int64_t now);
@@ -522,7 +506,6 @@ static int s_start (node_t *self)
         rl.rlim_cur = rl.rlim_max;
         setrlimit (RLIMIT_NOFILE, &rl);
     }
-    self->backlog = zlistx_new ();
     self->outbox = zlistx_new ();
     for (int i = 0; i < self->workers; i++)
         self->worker[i].actor = zactor_new (s_worker, NULL);
@@ -534,8 +517,7 @@ static void s_begin_drain (node_t *self, int64_t now)
 {
     self->draining = true;
     self->drain_deadline = now + self->drain_timeout_ms;
-    zsys_info ("draining: finishing %zu running shards, claiming no more",
-               s_busy_workers (self) + zlistx_size (self->backlog));
+    zsys_info ("draining: finishing %zu running shards, claiming no more", s_held (self));
     sw_node_msg_t msg = {.cmd = SW_CMD_CREDIT, .credit = 0, .draining = true};
     s_send (self, &msg);
 }
@@ -557,7 +539,7 @@ static void s_collect_results (node_t *self)
 
 static bool s_drained (node_t *self, int64_t now)
 {
-    if (!self->draining || s_busy_workers (self) || zlistx_size (self->backlog))
+    if (!self->draining || s_held (self))
         return false;
     if (s_journal_count (self) == 0)
         return true;
@@ -620,17 +602,13 @@ static int s_run (node_t *self)
 
 static void s_stop (node_t *self)
 {
+    s_cancel_scans = 1; //  queued shards end at once; the broker requeues them
     for (int i = 0; i < self->workers; i++) {
         zactor_destroy (&self->worker[i].actor);
-        sw_shard_work_clear (&self->worker[i].work);
-    }
-    if (self->backlog) {
-        for (sw_shard_work_t *w = zlistx_first (self->backlog); w;
-             w = zlistx_next (self->backlog)) {
-            sw_shard_work_clear (w);
-            free (w);
+        for (int q = 0; q < self->worker[i].queued; q++) {
+            sw_shard_work_clear (self->worker[i].queue[q]);
+            free (self->worker[i].queue[q]);
         }
-        zlistx_destroy (&self->backlog);
     }
     if (self->outbox) {
         zmsg_t *zmsg;
@@ -647,7 +625,7 @@ static node_t s_node = {.broker = "tcp://127.0.0.1:5701",
                         .broker_key = "keys/broker/broker.crt",
                         .cert_path = "keys/id/node1.crt",
                         .state_dir = "state/node",
-                        .workers = 4,
+                        .workers = 8,
                         .heartbeat_ms = 1000,
                         .liveness = 3,
                         .max_inflight = 512,
@@ -666,7 +644,7 @@ int main (int argc, char **argv)
         {"name", SW_OPT_STR, &self->name, 0, 0, "node name [from the certificate]"},
         {"labels", SW_OPT_STR, &self->labels, 0, 0, "labels as k=v,k=v (e.g. zone=eu-1)"},
         {"workers", SW_OPT_INT, &self->workers, 1, MAX_WORKERS,
-         "shards run at once (the node's capacity) [4]"},
+         "shards run at once (the node's capacity) [8]"},
         {"max-inflight", SW_OPT_INT, &self->max_inflight, 1, 4096,
          "TCP connects in flight per worker [512]"},
         {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},

@@ -9,6 +9,7 @@
 struct sw_store_t {
     leveldb_t *db;
     leveldb_options_t *options;
+    leveldb_cache_t *cache;
     leveldb_readoptions_t *read;
     leveldb_writeoptions_t *sync_write;
     leveldb_writeoptions_t *async_write;
@@ -26,12 +27,18 @@ sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
     self->options = leveldb_options_create ();
     leveldb_options_set_create_if_missing (self->options, 1);
     leveldb_options_set_paranoid_checks (self->options, 1);
+    //  Bounded memory whatever the size of the store: a fixed block cache
+    //  and a cap on open table files (each holds its index in memory).
+    self->cache = leveldb_cache_create_lru (8 << 20);
+    leveldb_options_set_cache (self->options, self->cache);
+    leveldb_options_set_max_open_files (self->options, 64);
     char *lerr = NULL;
     self->db = leveldb_open (self->options, path, &lerr);
     if (!self->db) {
         snprintf (err, errlen, "cannot open store %s: %s", path, lerr ? lerr : "unknown error");
         leveldb_free (lerr);
         leveldb_options_destroy (self->options);
+        leveldb_cache_destroy (self->cache);
         free (self);
         return NULL;
     }
@@ -55,6 +62,7 @@ void sw_store_destroy (sw_store_t **self_p)
     leveldb_readoptions_destroy (self->read);
     leveldb_close (self->db);
     leveldb_options_destroy (self->options);
+    leveldb_cache_destroy (self->cache);
     free (self);
     *self_p = NULL;
 }
