@@ -641,7 +641,9 @@ int main (int argc, char **argv)
         {"cert", SW_OPT_STR, &self->cert_path, 0, 0,
          "this node's certificate; its _secret file must be mode 0600 [keys/id/node1.crt]"},
         {"state", SW_OPT_STR, &self->state_dir, 0, 0, "state directory (journal) [state/node]"},
-        {"name", SW_OPT_STR, &self->name, 0, 0, "node name [from the certificate]"},
+        {"name", SW_OPT_STR, &self->name, 0, 0,
+         "name in this node's own logs (the broker names nodes by their key) [from the "
+         "certificate]"},
         {"labels", SW_OPT_STR, &self->labels, 0, 0, "labels as k=v,k=v (e.g. zone=eu-1)"},
         {"workers", SW_OPT_INT, &self->workers, 1, MAX_WORKERS,
          "shards run at once (the node's capacity) [8]"},
