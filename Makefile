@@ -17,7 +17,7 @@ ifeq ($(SAN),1)
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
-               -Iproto -Ibroker -Inodes -Iconsole
+               -Iproto -Ibroker -Inodes -Iconsole -Itests/unit
 LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -lpthread
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 
@@ -31,9 +31,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-HEADERS  := $(wildcard proto/*.h broker/*.h nodes/*.h console/*.h)
+HEADERS  := $(wildcard proto/*.h broker/*.h nodes/*.h console/*.h tests/unit/*.h)
 
-.PHONY: all deps check check-unit check-functional check-asan fuzz fuzz-smoke demo bench \
+.PHONY: all deps check check-scripts check-unit check-functional check-asan fuzz fuzz-smoke demo bench \
         format clean
 
 all: $(PROGS) $(TOOLS)
@@ -66,9 +66,13 @@ $(BUILD)/test/%: tests/unit/%.c $(LIBA) $(HEADERS)
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBA) $(LIBS) -lcriterion -o $@
 
 check: deps
-	$(MAKE) check-unit check-functional fuzz-smoke
+	$(MAKE) check-scripts check-unit check-functional fuzz-smoke
 	$(MAKE) check-asan
 	@echo "make check: all suites passed"
+
+check-scripts:
+	@shellcheck -x -P SCRIPTDIR scripts/*.sh tests/functional/*.sh bench/*.sh .ci/run
+	@echo "shellcheck: clean"
 
 check-unit: $(UNITS)
 	@scripts/run-unit.sh $(UNITS)

@@ -4,7 +4,7 @@
 # broker with CURVE, over 1, 2 and 4 nodes. Reports shards per second (the
 # broker's own job timer, created -> finished) and the broker's peak RSS;
 # then one job of 1,048,576 shards to show the broker's memory stays flat.
-# shellcheck source=../tests/functional/lib.sh
+# shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/../tests/functional/lib.sh"
 RUNS=${RUNS:-3}
 

@@ -3,7 +3,7 @@
 # a cloudsweep cluster (broker + 2 nodes, CURVE) against nmap -sT -p- on the
 # same target in the same run. Reports the median of several runs, the
 # ratio, and whether both found the same open ports.
-# shellcheck source=../tests/functional/lib.sh
+# shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/../tests/functional/lib.sh"
 RUNS=${RUNS:-5}
 

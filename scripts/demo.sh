@@ -55,15 +55,15 @@ done
 if [ -n "${SW_IN_NETNS:-}" ]; then
   # The demo's own "deployment": ssh, http, https, postgres, redis, docker API.
   target=127.0.0.2
-  want="22 80 443 5432 6379 2375"
+  want=(22 80 443 5432 6379 2375)
 else
   # No namespace: only ports we open now are scanned (plus free ones).
   target=127.0.0.1
-  want="0 0 0 0"
+  want=(0 0 0 0)
 fi
 fifo=$(mktemp -u)
 mkfifo "$fifo"
-"$bin/sw-listen" "$target" $want >"$fifo" 2>"$out/listen.log" &
+"$bin/sw-listen" "$target" "${want[@]}" >"$fifo" 2>"$out/listen.log" &
 pids+=("$!")
 read -r line <"$fifo"
 rm -f "$fifo"

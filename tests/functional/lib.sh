@@ -8,7 +8,8 @@ BIN=$1
 T=$(mktemp -d /tmp/sweep-test.XXXXXX)
 K=$T/keys
 PIDS=()
-HB=200            # heartbeat interval used by the tests (ms)
+declare -A NODE_PID   # node name -> pid, set by start_node
+HB=200                # heartbeat interval used by the tests (ms)
 
 # Stops what the test started: SIGTERM first (nodes drain, the broker
 # closes its store, sanitizers get to report), SIGKILL after 15 s.
@@ -69,7 +70,7 @@ start_broker() {
   if [ $# -ge 2 ] && [[ $1 == tcp://* ]]; then admin=$1; node=$2; shift 2; fi
   rm -f "$T/broker/endpoints"
   "$BIN/sweep-broker" --keys "$K" --state "$T/broker" --admin-bind "$admin" \
-    --node-bind "$node" --heartbeat-ms $HB "$@" >>"$T/broker.log" 2>&1 &
+    --node-bind "$node" --heartbeat-ms "$HB" "$@" >>"$T/broker.log" 2>&1 &
   BROKER_PID=$!
   PIDS+=("$BROKER_PID")
   wait_until 20 test -s "$T/broker/endpoints"
@@ -81,11 +82,11 @@ start_broker() {
 start_node() {
   local name=$1; shift
   "$BIN/sweep-node" --broker "$NODE_EP" --broker-key "$K/broker/broker.crt" \
-    --cert "$K/id/$name.crt" --state "$T/$name" --heartbeat-ms $HB "$@" \
+    --cert "$K/id/$name.crt" --state "$T/$name" --heartbeat-ms "$HB" "$@" \
     >>"$T/$name.log" 2>&1 &
-  local pid=$!
-  PIDS+=("$pid")
-  eval "PID_${name//[^a-zA-Z0-9]/_}=$pid"
+  PIDS+=("$!")
+  # shellcheck disable=SC2034  # read by the scripts that source this file
+  NODE_PID[$name]=$!
 }
 
 ctl() {
@@ -105,6 +106,7 @@ listen() {
   read -r line <"$fifo" || fail "sw-listen did not start"
   rm -f "$fifo"
   [[ $line == ready* ]] || fail "sw-listen: $line"
+  # shellcheck disable=SC2034  # read by the scripts that source this file
   LISTEN_PORTS=${line#ready }
 }
 
@@ -144,5 +146,15 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 for f in sorted(r["findings"], key=lambda f: f["fingerprint"]):
     print(f["fingerprint"], f["rule"], f["severity"], f["resource"], f["location"])
+PY
+}
+
+# assert_complete REPORT TOTAL: all TOTAL shards done, none failed.
+assert_complete() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["coverage"]
+n = int(sys.argv[2])
+assert c["complete"] and c["shards_failed"] == 0 and c["shards_done"] == c["shards_total"] == n, c
 PY
 }

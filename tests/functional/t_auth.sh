@@ -3,6 +3,7 @@
 # revoked key get no shards, a revoked node is dropped within one heartbeat
 # expiry, a node key cannot issue admin commands, an admin key cannot claim
 # shards, and a group-readable secret key is refused.
+# shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 keys_init 3
@@ -43,14 +44,14 @@ grep -q "node3 .*removed: key revoked" "$T/broker.log" || fail "broker did not l
 
 # Restart node3 (revoked), a rogue node (unknown key), and a node that uses
 # the admin key; none of them may join or take shards.
-kill -9 "$PID_node3"
+kill -9 "${NODE_PID[node3]}"
 start_node node3 --workers 2
 "$BIN/sweep-node" --broker "$NODE_EP" --broker-key "$K/broker/broker.crt" \
-  --cert "$T/rogue/id/node1.crt" --state "$T/rogue-state" --heartbeat-ms $HB \
+  --cert "$T/rogue/id/node1.crt" --state "$T/rogue-state" --heartbeat-ms "$HB" \
   >>"$T/rogue.log" 2>&1 &
 PIDS+=("$!")
 "$BIN/sweep-node" --broker "$NODE_EP" --broker-key "$K/broker/broker.crt" \
-  --cert "$K/id/admin.crt" --name impostor --state "$T/admin-node" --heartbeat-ms $HB \
+  --cert "$K/id/admin.crt" --name impostor --state "$T/admin-node" --heartbeat-ms "$HB" \
   >>"$T/impostor.log" 2>&1 &
 PIDS+=("$!")
 wait_until 20 grep -q "is not a node key" "$T/broker.log"

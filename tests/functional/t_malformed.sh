@@ -3,6 +3,7 @@
 # (truncated MessagePack, a huge declared array, wrong types, an unknown
 # command, wrong frame counts, deep nesting, an oversized message) while a
 # job runs: the broker logs and drops each one and keeps serving the job.
+# shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 keys_init 3
@@ -21,7 +22,7 @@ enough_dropped() { [ "$(dropped)" -ge 8 ]; }
 wait_until 30 enough_dropped
 [ "$(job_state "$id")" = running ] || fail "the job ended before the malformed messages landed"
 wait_until 120 job_finished "$id"
-[ "$(job_state "$id")" = done ] || fail "job ended $(job_state "$id")"
+[ "$(job_state "$id")" = "done" ] || fail "job ended $(job_state "$id")"
 ctl report "$id" -o "$T/report.json"
 [ "$(open_ports "$T/report.json" | paste -sd' ')" = "127.0.0.2:22 127.0.0.2:6379" ] \
   || fail "unexpected findings: $(open_ports "$T/report.json")"

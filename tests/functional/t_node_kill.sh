@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A node is killed with SIGKILL while it holds leased shards: the job still
 # completes, every shard once, and the report equals a clean run's.
+# shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 keys_init 3
@@ -26,7 +27,7 @@ n = [n for n in json.load(sys.stdin)["nodes"] if n["name"] == "node1"]
 sys.exit(0 if n and n[0]["leases"] > 0 and n[0]["shards_done"] > 0 else 1)'
 }
 wait_until 60 node1_has_leases
-kill -9 "$PID_node1"
+kill -9 "${NODE_PID[node1]}"
 [ "$(job_state "$id")" = running ] || fail "the job ended before node1 was killed: the test proved nothing"
 note "node1 killed with leases held; $(job_done_count "$id") of 256 shards finished"
 
@@ -34,11 +35,7 @@ wait_until 120 job_finished "$id"
 ctl report "$id" -o "$T/killed.json"
 findings_signature "$T/killed.json" >"$T/killed.sig"
 diff "$T/clean.sig" "$T/killed.sig" || fail "report after the kill differs from the clean run"
-python3 - "$T/killed.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))["coverage"]
-assert c["complete"] and c["shards_done"] == c["shards_total"] == 256, c
-PY
+assert_complete "$T/killed.json" 256
 grep -q "node node1 .*removed: " "$T/broker.log" || fail "broker did not notice node1's death"
 grep -q "requeued" "$T/broker.log" || fail "no shard was requeued"
 note "job complete; findings equal the clean run's"

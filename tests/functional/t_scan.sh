@@ -2,6 +2,7 @@
 # A broker and three nodes scan a port range where the test opened known
 # listeners: the report holds exactly those open ports, once each, and
 # says the coverage is complete.
+# shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 keys_init 3

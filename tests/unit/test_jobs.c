@@ -1,8 +1,9 @@
 /*  Unit tests for sw_jobs: submission, leases, retries, the reducer,
     cancellation, reports, and recovery after the broker dies. */
 #include <criterion/criterion.h>
+
+#include "sw_testutil.h"
 #include <czmq.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,6 @@ static sw_jobs_t *s_jobs;
 
 //  ---------------------------------------------------------------------
 //  Fixture
-
-static int s_rm_one (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove (path);
-}
 
 //  Opens the store and the job state on it (as the broker does at start).
 static void s_open (void)
@@ -49,8 +42,7 @@ static void s_crash (void)
 static void s_setup (void)
 {
     zsys_set_logstream (NULL); //  keep test output readable
-    snprintf (s_dir, sizeof s_dir, "/tmp/sw-jobs-test-XXXXXX");
-    cr_assert_not_null (mkdtemp (s_dir));
+    cr_assert_not_null (sw_test_mkdtemp (s_dir, sizeof s_dir, "sw-jobs-test"));
     char err[256] = "";
     s_allowed = sw_hostlist_new ();
     cr_assert_eq (sw_hostlist_add (s_allowed, "127.0.0.0/8", err, sizeof err), 0, "%s", err);
@@ -62,7 +54,7 @@ static void s_teardown (void)
     sw_jobs_destroy (&s_jobs);
     sw_store_destroy (&s_store);
     sw_hostlist_destroy (&s_allowed);
-    nftw (s_dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    sw_test_rmtree (s_dir);
 }
 
 TestSuite (jobs, .init = s_setup, .fini = s_teardown);

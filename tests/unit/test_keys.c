@@ -1,8 +1,9 @@
 /*  Tests for sw_keys: key directory layout, file modes, secret-file checks,
     add/revoke and allow-list loading, plus zauth honouring a revocation. */
 #include <criterion/criterion.h>
+
+#include "sw_testutil.h"
 #include <dirent.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,25 +14,16 @@ static char s_tmp[64];
 static char s_dir[128];
 static char err[512];
 
-static int s_rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove (path);
-}
-
 static void setup (void)
 {
-    strcpy (s_tmp, "/tmp/sw_keys_test.XXXXXX");
-    cr_assert_not_null (mkdtemp (s_tmp));
+    cr_assert_not_null (sw_test_mkdtemp (s_tmp, sizeof s_tmp, "sw_keys_test"));
     snprintf (s_dir, sizeof s_dir, "%s/keys", s_tmp);
     err[0] = 0;
 }
 
 static void teardown (void)
 {
-    nftw (s_tmp, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    sw_test_rmtree (s_tmp);
 }
 
 TestSuite (keys, .init = setup, .fini = teardown);

@@ -1,6 +1,7 @@
 /*  Unit tests for sw_store: staged batch, commit, get and prefix scans. */
 #include <criterion/criterion.h>
-#include <ftw.h>
+
+#include "sw_testutil.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,6 @@
 static char s_dir[64];
 static sw_store_t *s_store;
 
-static int s_rm_one (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove (path);
-}
-
 static void s_open (void)
 {
     char err[256] = "";
@@ -28,15 +21,14 @@ static void s_open (void)
 
 static void s_setup (void)
 {
-    snprintf (s_dir, sizeof s_dir, "/tmp/sw-store-test-XXXXXX");
-    cr_assert_not_null (mkdtemp (s_dir));
+    cr_assert_not_null (sw_test_mkdtemp (s_dir, sizeof s_dir, "sw-store-test"));
     s_open ();
 }
 
 static void s_teardown (void)
 {
     sw_store_destroy (&s_store);
-    nftw (s_dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    sw_test_rmtree (s_dir);
 }
 
 static void s_commit (void)
