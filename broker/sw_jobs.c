@@ -582,6 +582,17 @@ int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, uint32_t a
     return 1;
 }
 
+size_t sw_jobs_transfer (sw_jobs_t *self, const char *from, const char *to)
+{
+    size_t moved = 0;
+    for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
+        if (!lease->queued && strcmp (lease->node, from) == 0) {
+            snprintf (lease->node, sizeof lease->node, "%s", to);
+            moved++;
+        }
+    return moved;
+}
+
 void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why)
 {
     zlistx_t *lost = zlistx_new ();

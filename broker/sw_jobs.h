@@ -76,6 +76,10 @@ int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, uint32_t a
 //  already known or its job is over, -1 if its job does not exist.
 int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f);
 
+//  Moves every lease held by node from to node to (a node's new session).
+//  Returns how many moved.
+size_t sw_jobs_transfer (sw_jobs_t *self, const char *from, const char *to);
+
 //  Requeues every shard leased to node (the node died, left or was revoked).
 void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why);
 

@@ -134,6 +134,25 @@ static int s_send_node (broker_t *self, node_t *node, sw_node_msg_t *msg)
     return -1;
 }
 
+//  One live session per key: a node that reconnected (new routing id)
+//  takes over the shards its old session held, and the old session is
+//  forgotten. This also bounds the broker's per-node state by the number of
+//  node keys.
+static void s_replace_older_sessions (broker_t *self, node_t *node)
+{
+    zlistx_t *older = zlistx_new ();
+    for (node_t *n = zhashx_first (self->nodes); n; n = zhashx_next (self->nodes))
+        if (n != node && strcmp (n->key, node->key) == 0)
+            zlistx_add_end (older, n);
+    for (node_t *n = zlistx_first (older); n; n = zlistx_next (older)) {
+        size_t moved = sw_jobs_transfer (self->jobs, n->label, node->label);
+        zsys_info ("node %s reconnected (%s -> %s); %zu leases carried over", node->name, n->id,
+                   node->id, moved);
+        zhashx_delete (self->nodes, n->id);
+    }
+    zlistx_destroy (&older);
+}
+
 static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const char *key,
                         sw_node_msg_t *msg)
 {
@@ -141,7 +160,7 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
         char why[96];
         snprintf (why, sizeof why, "protocol version %u not supported (broker speaks %d)",
                   msg->version, SW_PROTO_VERSION);
-        zsys_warning ("node %s: %s", msg->name, why);
+        zsys_warning ("node %s: %s", (char *)zhash_lookup (self->node_keys, key), why);
         s_disconnect (self, routing, why);
         return;
     }
@@ -157,6 +176,7 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
     //  The name comes from the allow-list, never from what the node says.
     snprintf (node->name, sizeof node->name, "%s", allowed_name ? allowed_name : "?");
     snprintf (node->label, sizeof node->label, "%s/%s", node->name, node->id);
+    s_replace_older_sessions (self, node);
     node->has_tcp = false;
     for (size_t i = 0; i < msg->nscanners; i++)
         if (strcmp (msg->scanners[i], "tcp") == 0)

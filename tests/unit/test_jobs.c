@@ -1221,3 +1221,19 @@ Test (jobs, finished_job_survives_restart)
     cr_assert (strstr (report, "\"complete\": true"), "%s", report);
     free (report);
 }
+
+Test (jobs, transfer_moves_a_sessions_leases_to_its_successor)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit (id, 3, 1000, 3);
+    s_next ("n1/old", 0);
+    s_next ("n1/old", 0);
+    s_next ("n2/x", 0);
+    cr_assert_eq (sw_jobs_transfer (s_jobs, "n1/old", "n1/new"), 2);
+    cr_assert_eq (sw_jobs_leases_of (s_jobs, "n1/old"), 0);
+    cr_assert_eq (sw_jobs_leases_of (s_jobs, "n1/new"), 2);
+    cr_assert_eq (sw_jobs_leases_of (s_jobs, "n2/x"), 1);
+    //  Losing the old session no longer touches the moved leases.
+    sw_jobs_node_lost (s_jobs, "n1/old", "replaced");
+    cr_assert_eq (s_progress (id).queued, 0);
+}
