@@ -32,7 +32,8 @@ typedef struct {
     uint64_t sev[SW_SEV_COUNT];
     int64_t created, finished;
     uint32_t lease_ms, max_attempts;
-    zlist_t *requeue; //  lease keys waiting to run again
+    zlist_t *requeue; //  lease keys waiting to run again (some may be stale)
+    size_t queued;    //  leases in the queue now
     size_t leased;    //  shards out on a node now
     bool dirty;
 } job_t;
@@ -42,7 +43,7 @@ typedef struct {
     job_t *job;
     uint64_t shard;
     uint32_t attempts;
-    char node[96]; //  "NAME/SESSION" of the holder; empty while queued
+    char node[160]; //  "NAME/SESSION" of the holder; empty while queued
     int64_t expires;
     bool queued;
     bool attempts_saved; //  a/ record exists
@@ -168,13 +169,23 @@ static lease_t *s_lease_new (sw_jobs_t *self, job_t *job, uint64_t shard)
     return lease;
 }
 
-static void s_queue (job_t *job, lease_t *lease)
+static void s_enqueue (job_t *job, lease_t *lease, bool front)
 {
     if (!lease->queued && lease->node[0])
         job->leased--;
+    if (!lease->queued)
+        job->queued++;
     lease->queued = true;
     lease->node[0] = 0;
-    zlist_append (job->requeue, lease->key);
+    if (front)
+        zlist_push (job->requeue, lease->key);
+    else
+        zlist_append (job->requeue, lease->key);
+}
+
+static void s_queue (job_t *job, lease_t *lease)
+{
+    s_enqueue (job, lease, false);
 }
 
 static void s_finish_if_complete (job_t *job)
@@ -254,6 +265,8 @@ static void s_shard_fail (sw_jobs_t *self, lease_t *lease, const char *reason)
                   lease->attempts, reason);
     if (!lease->queued && lease->node[0])
         job->leased--;
+    if (lease->queued)
+        job->queued--;
     job->failed++;
     job->dirty = true;
     s_attempts_forget (self, lease);
@@ -490,6 +503,8 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
 static void s_grant (lease_t *lease, const char *node, int64_t now, sw_grant_t *out)
 {
     job_t *job = lease->job;
+    if (lease->queued)
+        job->queued--;
     lease->queued = false;
     lease->attempts++;
     snprintf (lease->node, sizeof lease->node, "%s", node);
@@ -562,6 +577,8 @@ int sw_jobs_done (sw_jobs_t *self, const char *job_id, uint64_t shard, const cha
     s_shard_record (self, job, shard, "done", node, lease->attempts, open, closed, filtered);
     if (!lease->queued && lease->node[0])
         job->leased--;
+    if (lease->queued)
+        job->queued--;
     job->done++;
     job->dirty = true;
     s_attempts_forget (self, lease);
@@ -574,12 +591,22 @@ int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, uint32_t a
                     const char *node, const char *reason)
 {
     lease_t *lease = s_lease_find (self, job, shard);
-    if (!lease || lease->queued || lease->attempts != attempt || lease->job->state != JOB_RUNNING)
+    if (!lease || lease->queued || lease->attempts != attempt || !s_same_node (lease->node, node) ||
+        lease->job->state != JOB_RUNNING)
         return 0;
     char why[600];
     snprintf (why, sizeof why, "node %s: %s", node, reason);
     s_lease_lapse (self, lease, why);
     return 1;
+}
+
+void sw_jobs_release (sw_jobs_t *self, const char *job, uint64_t shard)
+{
+    lease_t *lease = s_lease_find (self, job, shard);
+    if (!lease || lease->queued)
+        return;
+    lease->attempts--;
+    s_enqueue (lease->job, lease, true);
 }
 
 size_t sw_jobs_transfer (sw_jobs_t *self, const char *from, const char *to)
@@ -644,6 +671,7 @@ int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen)
     zlistx_destroy (&mine);
     zlist_purge (job->requeue);
     job->leased = 0;
+    job->queued = 0;
     job->state = JOB_CANCELLED;
     job->finished = zclock_time ();
     job->dirty = true;
@@ -742,7 +770,7 @@ static void s_pack_job (msgpack_packer *pk, const job_t *job, bool detail)
     if (detail) {
         sw_pack_kv_str (pk, "source", job->source);
         sw_pack_kv_uint (pk, "leased", job->leased);
-        sw_pack_kv_uint (pk, "queued", zlist_size (job->requeue));
+        sw_pack_kv_uint (pk, "queued", job->queued);
         sw_pack_kv_uint (
             pk, "elapsed_ms",
             (uint64_t)((job->finished ? job->finished : zclock_time ()) - job->created));

@@ -67,14 +67,18 @@ int sw_jobs_done (sw_jobs_t *self, const char *job, uint64_t shard, const char *
 
 //  Records a shard the node could not run in the given attempt: it is
 //  retried while attempts remain, else failed with the reason. A report
-//  about an earlier attempt (whose lease already lapsed) is ignored.
-//  Returns 1 if it changed state.
+//  about another attempt, or from a node that does not hold the lease, is
+//  ignored. Returns 1 if it changed state.
 int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, uint32_t attempt,
                     const char *node, const char *reason);
 
 //  Merges a finding into its job by fingerprint. Returns 1 if new, 0 if
 //  already known or its job is over, -1 if its job does not exist.
 int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f);
+
+//  Puts a shard just granted back at the head of its queue without
+//  counting the attempt (the SHARD message could not be sent).
+void sw_jobs_release (sw_jobs_t *self, const char *job, uint64_t shard);
 
 //  Moves every lease held by node from to node to (a node's new session).
 //  Returns how many moved.

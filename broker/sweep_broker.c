@@ -20,10 +20,10 @@
 
 typedef struct {
     char id[64];     //  routing id, hex
-    char label[128]; //  "NAME/ROUTING": the node id used for leases
+    char label[160]; //  "NAME/ROUTING": the node id used for leases
     zframe_t *routing;
     char key[41]; //  Z85 public key from the ZAP User-Id
-    char name[64];
+    char name[SW_KEYS_NAME_MAX + 1];
     bool has_tcp;
     uint32_t capacity;
     uint32_t credit;
@@ -315,6 +315,8 @@ static void s_dispatch (broker_t *self, int64_t now)
                                  .ports = grant.spec.ports,
                                  .timeout_ms = (uint32_t)self->scan_timeout_ms};
             if (s_send_node (self, node, &msg)) {
+                //  Never sent, so not an attempt: back to the queue as it was.
+                sw_jobs_release (self->jobs, grant.job, grant.shard);
                 if (!gone)
                     gone = zlistx_new ();
                 zlistx_add_end (gone, node);

@@ -8,7 +8,7 @@
 
     Results are grouped: whatever the workers finished during one turn of
     the loop is journaled in one batch, made durable with one fsync, and
-    only then sent. The node takes up to two shards per worker so that a
+    only then sent. The node takes up to four shards per worker so that a
     worker never waits a round trip for its next shard. */
 #include <czmq.h>
 #include <inttypes.h>
@@ -152,7 +152,8 @@ static void s_send_after_commit (node_t *self, sw_node_msg_t *msg)
 //  Stages msg in the journal with a new seq; the caller commits.
 static void s_journal (node_t *self, sw_node_msg_t *msg)
 {
-    msg->seq = self->next_seq++;
+    //  The seq is used up only by a record that exists: records stay dense.
+    msg->seq = self->next_seq;
     char *body;
     size_t size;
     if (sw_node_msg_encode_body (msg, &body, &size)) {
@@ -160,6 +161,7 @@ static void s_journal (node_t *self, sw_node_msg_t *msg)
                     sw_cmd_name (msg->cmd));
         return;
     }
+    self->next_seq++;
     char *record = malloc (size + 1);
     record[0] = (char)msg->cmd;
     memcpy (record + 1, body, size);
@@ -206,6 +208,12 @@ static uint64_t s_journal_count (node_t *self)
     return self->next_seq - 1 - self->acked;
 }
 
+static void s_close (node_t *self)
+{
+    zsock_destroy (&self->dealer);
+    self->generation++;
+}
+
 //  Makes the staged journal batch durable, then sends what waited for it.
 //  Deletions alone (acknowledged records) need no fsync: losing one only
 //  means a harmless replay.
@@ -219,9 +227,20 @@ static void s_flush (node_t *self, bool durable)
         return;
     }
     zmsg_t *zmsg;
+    bool lost = false;
     while ((zmsg = zlistx_detach (self->outbox, NULL))) {
-        if (!self->dealer || zmsg_send (&zmsg, self->dealer))
+        if (!self->dealer || zmsg_send (&zmsg, self->dealer)) {
             zmsg_destroy (&zmsg);
+            lost = self->dealer != NULL;
+        }
+    }
+    if (lost) {
+        //  Acks are cumulative: if a later message got through, the broker
+        //  would acknowledge this one too. A new session replays the
+        //  journal in order instead.
+        zsys_warning ("send queue full; starting a new session to replay the journal");
+        s_close (self);
+        self->reconnect_at = zclock_mono ();
     }
 }
 
@@ -267,12 +286,6 @@ static void s_send_ready (node_t *self)
     char from[32];
     s_seq_key (from, sizeof from, self->acked + 1);
     sw_store_scan (self->journal, "o/", from, s_replay_one, self);
-}
-
-static void s_close (node_t *self)
-{
-    zsock_destroy (&self->dealer);
-    self->generation++;
 }
 
 static int s_connect (node_t *self)
@@ -513,10 +526,10 @@ static int s_start (node_t *self)
     return s_connect (self);
 }
 
-static void s_begin_drain (node_t *self, int64_t now)
+static void s_begin_drain (node_t *self)
 {
     self->draining = true;
-    self->drain_deadline = now + self->drain_timeout_ms;
+    self->drain_deadline = 0; //  starts when the last shard is done
     zsys_info ("draining: finishing %zu running shards, claiming no more", s_held (self));
     sw_node_msg_t msg = {.cmd = SW_CMD_CREDIT, .credit = 0, .draining = true};
     s_send (self, &msg);
@@ -543,6 +556,8 @@ static bool s_drained (node_t *self, int64_t now)
         return false;
     if (s_journal_count (self) == 0)
         return true;
+    if (!self->drain_deadline)
+        self->drain_deadline = now + self->drain_timeout_ms;
     if (now > self->drain_deadline) {
         zsys_warning ("drain: the broker did not acknowledge everything in time; the journal "
                       "keeps it for the next start");
@@ -559,7 +574,7 @@ static int s_run (node_t *self)
     while (true) {
         int64_t now = zclock_mono ();
         if (s_signals && !self->draining)
-            s_begin_drain (self, now);
+            s_begin_drain (self);
         if (s_signals > 1) {
             zsys_warning ("second signal: stopping without waiting");
             break;

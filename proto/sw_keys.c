@@ -799,6 +799,8 @@ zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen)
         goto failed;
     }
     zhash_autofree (keys);
+    //  Names must be unique too: the broker gives leases to a node by name.
+    zhash_t *names = zhash_new ();
     struct dirent *entry;
     while ((entry = readdir (handle))) {
         size_t len = strlen (entry->d_name);
@@ -827,6 +829,10 @@ zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen)
         else if (zhash_lookup (keys, key))
             s_fail (err, errlen, "%s: public key already used by \"%s\"", path,
                     (char *)zhash_lookup (keys, key));
+        else if (zhash_lookup (names, name))
+            s_fail (err, errlen, "%s: name \"%s\" already used by another certificate", path, name);
+        else if (zhash_insert (names, name, (void *)1) != 0)
+            s_fail (err, errlen, "out of memory");
         else if (zhash_insert (keys, key, (void *)name) != 0)
             s_fail (err, errlen, "out of memory");
         else
@@ -835,9 +841,11 @@ zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen)
         if (rc != 0)
             goto failed;
     }
+    zhash_destroy (&names);
     closedir (handle);
     return keys;
 failed:
+    zhash_destroy (&names);
     zhash_destroy (&keys);
     closedir (handle);
     return NULL;

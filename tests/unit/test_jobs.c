@@ -1237,3 +1237,43 @@ Test (jobs, transfer_moves_a_sessions_leases_to_its_successor)
     sw_jobs_node_lost (s_jobs, "n1/old", "replaced");
     cr_assert_eq (s_progress (id).queued, 0);
 }
+
+Test (jobs, a_released_grant_keeps_its_attempt_and_its_place)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit (id, 3, 1000, 1);
+    sw_grant_t g = s_next ("n1/a", 0);
+    cr_assert_eq (g.shard, 0);
+    sw_jobs_release (s_jobs, id, 0); //  the SHARD could not be sent
+    progress_t p = s_progress (id);
+    cr_assert_eq (p.queued, 1);
+    cr_assert_eq (p.leased, 0);
+    g = s_next ("n2/b", 0);
+    cr_assert_eq (g.shard, 0, "the released shard goes first");
+    cr_assert_eq (g.attempt, 1, "an unsent grant is not an attempt");
+}
+
+Test (jobs, queued_count_stays_exact_when_a_queued_shard_completes)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit (id, 2, 1000, 3);
+    s_next ("n1/a", 0);
+    sw_jobs_expire (s_jobs, 1000); //  shard 0 queued again
+    cr_assert_eq (s_progress (id).queued, 1);
+    //  The late DONE of the lapsed attempt still counts...
+    cr_assert_eq (s_done (id, 0, "n1/a"), 1);
+    //  ...and the queue no longer counts that shard.
+    cr_assert_eq (s_progress (id).queued, 0);
+    sw_grant_t g = s_next ("n1/a", 1000);
+    cr_assert_eq (g.shard, 1, "the finished shard must not be handed out again");
+}
+
+Test (jobs, failed_from_a_node_without_the_lease_is_ignored)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit (id, 1, 1000, 3);
+    sw_grant_t g = s_next ("n1/a", 0);
+    cr_assert_eq (sw_jobs_failed (s_jobs, id, 0, g.attempt, "n2/b", "not mine"), 0);
+    cr_assert_eq (s_progress (id).leased, 1);
+    cr_assert_eq (sw_jobs_failed (s_jobs, id, 0, g.attempt, "n1/c", "mine, new session"), 1);
+}

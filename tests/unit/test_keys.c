@@ -486,6 +486,18 @@ Test (keys, load_dir_refuses_duplicates_missing_dirs_and_secrets)
     cr_assert (strstr (err, "secret"), "%s", err);
 }
 
+Test (keys, load_dir_refuses_two_keys_with_one_name)
+{
+    //  Leases belong to a node by name, so a name must map to one key.
+    cr_assert_eq (sw_keys_init (s_dir, 1, err, sizeof err), 0, "%s", err);
+    zcert_t *twin = zcert_new ();
+    zcert_set_meta (twin, "name", "%s", "node1");
+    cr_assert_eq (zcert_save_public (twin, s_path ("allow/nodes/twin.crt")), 0);
+    zcert_destroy (&twin);
+    cr_assert_null (sw_keys_load_dir (s_path ("allow/nodes"), err, sizeof err));
+    cr_assert (strstr (err, "name \"node1\" already used"), "%s", err);
+}
+
 //  Connects a DEALER with cert to the server; true if the server got a message
 //  from it within timeout, with User-Id set to the cert's public key.
 static bool s_connects (zsock_t *server, const char *endpoint, zcert_t *server_cert, zcert_t *cert)
