@@ -44,7 +44,10 @@ typedef struct {
     zsock_t *dealer;
     uint64_t generation; //  bumped whenever dealer is replaced
     sw_store_t *journal;
-    zlistx_t *outbox;  //  encoded messages waiting for the journal commit
+    sw_batch_t *batch; //  journal writes of this loop turn
+    zlistx_t *outbox;  //  messages of this loop turn, sent once batch is durable
+    zactor_t *writer;  //  the journal writer thread
+    size_t commits;    //  batches handed to the writer, not yet written
     uint64_t next_seq; //  seq of the next journal record
     uint64_t acked;    //  every seq up to this one is acknowledged (and deleted)
     worker_t worker[MAX_WORKERS];
@@ -167,7 +170,7 @@ static void s_journal (node_t *self, sw_node_msg_t *msg)
     memcpy (record + 1, body, size);
     char key[32];
     s_seq_key (key, sizeof key, msg->seq);
-    sw_store_put (self->journal, key, record, size + 1);
+    sw_batch_put (self->batch, key, record, size + 1);
     free (record);
     free (body);
 }
@@ -197,7 +200,7 @@ static void s_on_ack (node_t *self, uint64_t seq)
     for (uint64_t s = self->acked + 1; s <= seq; s++) {
         char key[32];
         s_seq_key (key, sizeof key, s);
-        sw_store_del (self->journal, key);
+        sw_batch_del (self->batch, key);
     }
     if (seq > self->acked)
         self->acked = seq;
@@ -214,26 +217,91 @@ static void s_close (node_t *self)
     self->generation++;
 }
 
-//  Makes the staged journal batch durable, then sends what waited for it.
-//  Deletions alone (acknowledged records) need no fsync: losing one only
-//  means a harmless replay.
-static void s_flush (node_t *self, bool durable)
+//  ---------------------------------------------------------------------
+//  Journal writer: a thread of its own makes batches durable, so an fsync
+//  that takes long never delays a heartbeat. Batches are written in the
+//  order they were handed over, and their messages sent in that order.
+
+typedef struct {
+    sw_batch_t *batch;
+    zlistx_t *msgs; //  zmsg_t *, sent once the batch is written
+    bool durable;
+    int rc;
+    char err[256];
+} commit_t;
+
+static void s_writer (zsock_t *pipe, void *arg)
 {
-    char err[512];
-    if (sw_store_pending (self->journal) &&
-        sw_store_commit (self->journal, durable, err, sizeof err)) {
+    sw_store_t *journal = arg;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *cmd = NULL;
+        void *ptr = NULL;
+        if (zsock_recv (pipe, "sp", &cmd, &ptr) || !cmd)
+            break;
+        bool term = strcmp (cmd, "$TERM") == 0;
+        if (!term && strcmp (cmd, "WRITE") == 0) {
+            commit_t *commit = ptr;
+            commit->rc = sw_store_write (journal, commit->batch, commit->durable, commit->err,
+                                         sizeof commit->err);
+            zsock_send (pipe, "sp", "WRITTEN", commit);
+        }
+        free (cmd);
+        if (term)
+            break;
+    }
+}
+
+static void s_commit_destroy (commit_t **commit_p)
+{
+    commit_t *commit = *commit_p;
+    if (!commit)
+        return;
+    zmsg_t *zmsg;
+    while ((zmsg = zlistx_detach (commit->msgs, NULL)))
+        zmsg_destroy (&zmsg);
+    zlistx_destroy (&commit->msgs);
+    sw_batch_destroy (&commit->batch);
+    free (commit);
+    *commit_p = NULL;
+}
+
+//  Hands this turn's journal writes and the messages that wait for them
+//  to the writer. Deletions alone (acknowledged records) need no fsync:
+//  losing one only means a harmless replay.
+static void s_flush (node_t *self)
+{
+    if (sw_batch_size (self->batch) == 0 && zlistx_size (self->outbox) == 0)
+        return;
+    commit_t *commit = calloc (1, sizeof *commit);
+    commit->batch = self->batch;
+    commit->msgs = self->outbox;
+    commit->durable = zlistx_size (self->outbox) > 0;
+    self->batch = sw_batch_new ();
+    self->outbox = zlistx_new ();
+    self->commits++;
+    zsock_send (self->writer, "sp", "WRITE", commit);
+}
+
+//  A batch is durable: send what waited for it.
+static void s_on_written (node_t *self, commit_t *commit)
+{
+    self->commits--;
+    if (commit->rc) {
         //  Not durable, so not sent: the broker will requeue the shards.
-        zsys_error ("journal: %s", err);
+        zsys_error ("journal: %s", commit->err);
+        s_commit_destroy (&commit);
         return;
     }
     zmsg_t *zmsg;
     bool lost = false;
-    while ((zmsg = zlistx_detach (self->outbox, NULL))) {
+    while ((zmsg = zlistx_detach (commit->msgs, NULL))) {
         if (!self->dealer || zmsg_send (&zmsg, self->dealer)) {
             zmsg_destroy (&zmsg);
             lost = self->dealer != NULL;
         }
     }
+    s_commit_destroy (&commit);
     if (lost) {
         //  Acks are cumulative: if a later message got through, the broker
         //  would acknowledge this one too. A new session replays the
@@ -241,6 +309,17 @@ static void s_flush (node_t *self, bool durable)
         zsys_warning ("send queue full; starting a new session to replay the journal");
         s_close (self);
         self->reconnect_at = zclock_mono ();
+    }
+}
+
+static void s_collect_written (node_t *self, bool wait)
+{
+    while (self->commits && (wait || (zsock_events (self->writer) & ZMQ_POLLIN))) {
+        char *cmd = NULL;
+        void *ptr = NULL;
+        if (zsock_recv (self->writer, "sp", &cmd, &ptr) == 0 && cmd && strcmp (cmd, "WRITTEN") == 0)
+            s_on_written (self, ptr);
+        free (cmd);
     }
 }
 
@@ -519,7 +598,9 @@ static int s_start (node_t *self)
         rl.rlim_cur = rl.rlim_max;
         setrlimit (RLIMIT_NOFILE, &rl);
     }
+    self->batch = sw_batch_new ();
     self->outbox = zlistx_new ();
+    self->writer = zactor_new (s_writer, self->journal);
     for (int i = 0; i < self->workers; i++)
         self->worker[i].actor = zactor_new (s_worker, NULL);
     zsys_info ("node %s: %d workers, broker %s", self->name, self->workers, self->broker);
@@ -589,6 +670,7 @@ static int s_run (node_t *self)
                 zpoller_add (poller, self->dealer);
             for (int i = 0; i < self->workers; i++)
                 zpoller_add (poller, self->worker[i].actor);
+            zpoller_add (poller, self->writer);
             polled = self->generation;
         }
         int64_t wake = self->next_heartbeat;
@@ -602,10 +684,13 @@ static int s_run (node_t *self)
         while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN))
             s_on_broker (self, now);
         s_collect_results (self);
-        s_flush (self, zlistx_size (self->outbox) > 0);
+        s_flush (self);
+        s_collect_written (self, false);
         s_on_timer (self, now);
     }
     zpoller_destroy (&poller);
+    s_flush (self);
+    s_collect_written (self, true);
     if (self->dealer) {
         sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT,
                              .reason = s_signals > 1 ? "stopped" : "drained"};
@@ -625,12 +710,20 @@ static void s_stop (node_t *self)
             free (self->worker[i].queue[q]);
         }
     }
+    if (self->writer) {
+        //  What was staged is still written; its replies are collected so
+        //  nothing is left behind in the writer's pipe.
+        s_flush (self);
+        s_collect_written (self, true);
+        zactor_destroy (&self->writer);
+    }
     if (self->outbox) {
         zmsg_t *zmsg;
         while ((zmsg = zlistx_detach (self->outbox, NULL)))
             zmsg_destroy (&zmsg);
         zlistx_destroy (&self->outbox);
     }
+    sw_batch_destroy (&self->batch);
     sw_store_destroy (&self->journal);
     s_close (self);
     sw_cert_destroy (&self->cert);

@@ -17,6 +17,63 @@ struct sw_store_t {
     size_t pending;
 };
 
+struct sw_batch_t {
+    leveldb_writebatch_t *batch;
+    size_t size;
+};
+
+sw_batch_t *sw_batch_new (void)
+{
+    sw_batch_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->batch = leveldb_writebatch_create ();
+    return self;
+}
+
+void sw_batch_destroy (sw_batch_t **self_p)
+{
+    if (*self_p) {
+        leveldb_writebatch_destroy ((*self_p)->batch);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+void sw_batch_put (sw_batch_t *self, const char *key, const void *value, size_t size)
+{
+    leveldb_writebatch_put (self->batch, key, strlen (key), value, size);
+    self->size++;
+}
+
+void sw_batch_del (sw_batch_t *self, const char *key)
+{
+    leveldb_writebatch_delete (self->batch, key, strlen (key));
+    self->size++;
+}
+
+size_t sw_batch_size (const sw_batch_t *self)
+{
+    return self->size;
+}
+
+static int s_write (sw_store_t *self, leveldb_writebatch_t *batch, bool durable, char *err,
+                    size_t errlen)
+{
+    char *lerr = NULL;
+    leveldb_write (self->db, durable ? self->sync_write : self->async_write, batch, &lerr);
+    if (lerr) {
+        snprintf (err, errlen, "store write failed: %s", lerr);
+        leveldb_free (lerr);
+        return -1;
+    }
+    return 0;
+}
+
+int sw_store_write (sw_store_t *self, sw_batch_t *batch, bool durable, char *err, size_t errlen)
+{
+    return batch->size ? s_write (self, batch->batch, durable, err, errlen) : 0;
+}
+
 sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
 {
     sw_store_t *self = calloc (1, sizeof *self);
@@ -88,13 +145,8 @@ int sw_store_commit (sw_store_t *self, bool durable, char *err, size_t errlen)
 {
     if (self->pending == 0)
         return 0;
-    char *lerr = NULL;
-    leveldb_write (self->db, durable ? self->sync_write : self->async_write, self->batch, &lerr);
-    if (lerr) {
-        snprintf (err, errlen, "store write failed: %s", lerr);
-        leveldb_free (lerr);
+    if (s_write (self, self->batch, durable, err, errlen))
         return -1;
-    }
     leveldb_writebatch_clear (self->batch);
     self->pending = 0;
     return 0;

@@ -29,6 +29,19 @@ size_t sw_store_pending (const sw_store_t *self);
 //  retry.
 int sw_store_commit (sw_store_t *self, bool durable, char *err, size_t errlen);
 
+//  A batch of writes built apart from the store's own staged batch, so
+//  that one thread can build it and another write it (LevelDB is safe
+//  for concurrent writers).
+typedef struct sw_batch_t sw_batch_t;
+sw_batch_t *sw_batch_new (void);
+void sw_batch_destroy (sw_batch_t **self_p);
+void sw_batch_put (sw_batch_t *self, const char *key, const void *value, size_t size);
+void sw_batch_del (sw_batch_t *self, const char *key);
+size_t sw_batch_size (const sw_batch_t *self); //  writes in the batch
+
+//  Writes batch (fsync when durable). Returns 0, or -1 with err.
+int sw_store_write (sw_store_t *self, sw_batch_t *batch, bool durable, char *err, size_t errlen);
+
 //  Reads a committed value. Returns a malloc'd buffer (free it) and its
 //  size in *size, or NULL when absent.
 char *sw_store_get (sw_store_t *self, const char *key, size_t *size);
