@@ -44,9 +44,12 @@ typedef struct {
     uint64_t shard;
     uint32_t attempts;
     char node[160]; //  "NAME/SESSION" of the holder; empty while queued
+    char last[160]; //  the previous holder, whose late result is still good
     int64_t expires;
     bool queued;
     bool attempts_saved; //  a/ record exists
+    int64_t granted;     //  when the current holder got it
+    uint32_t findings;   //  findings accepted for this shard
 } lease_t;
 
 struct sw_jobs_t {
@@ -55,6 +58,7 @@ struct sw_jobs_t {
     zhashx_t *jobs;    //  id -> job_t
     zlistx_t *order;   //  jobs in submission order (borrowed pointers)
     zhashx_t *leases;  //  key -> lease_t
+    zhashx_t *held;    //  node -> size_t *, leases each node holds
     zhashx_t *pending; //  "job/fp" keys of findings staged but not committed
     uint64_t next_job;
 };
@@ -169,23 +173,65 @@ static lease_t *s_lease_new (sw_jobs_t *self, job_t *job, uint64_t shard)
     return lease;
 }
 
-static void s_enqueue (job_t *job, lease_t *lease, bool front)
+//  The holder of a lease changes only through these two, which keep the
+//  per-node and per-job counts exact.
+static void s_hold (sw_jobs_t *self, lease_t *lease, const char *node, int64_t now)
 {
-    if (!lease->queued && lease->node[0])
-        job->leased--;
+    snprintf (lease->node, sizeof lease->node, "%s", node);
+    lease->granted = now;
+    lease->job->leased++;
+    size_t *count = zhashx_lookup (self->held, node);
+    if (!count) {
+        count = calloc (1, sizeof *count);
+        zhashx_insert (self->held, node, count);
+    }
+    (*count)++;
+}
+
+static void s_unhold (sw_jobs_t *self, lease_t *lease)
+{
+    if (!lease->node[0])
+        return;
+    size_t *count = zhashx_lookup (self->held, lease->node);
+    if (count && --*count == 0)
+        zhashx_delete (self->held, lease->node);
+    lease->job->leased--;
+    memcpy (lease->last, lease->node, sizeof lease->last);
+    lease->node[0] = 0;
+}
+
+//  True when two node ids name the same node (the part before '/').
+static bool s_same_node (const char *a, const char *b)
+{
+    size_t la = strcspn (a, "/"), lb = strcspn (b, "/");
+    return la == lb && memcmp (a, b, la) == 0;
+}
+
+//  True when node may report on the lease: it holds it, or held it last
+//  and the lease lapsed since (its late result is still a real result).
+static bool s_reporter_ok (const lease_t *lease, const char *node)
+{
+    if (!lease->queued)
+        return s_same_node (lease->node, node);
+    return lease->last[0] && s_same_node (lease->last, node);
+}
+
+static void s_enqueue (sw_jobs_t *self, lease_t *lease, bool front)
+{
+    job_t *job = lease->job;
+    s_unhold (self, lease);
     if (!lease->queued)
         job->queued++;
     lease->queued = true;
-    lease->node[0] = 0;
     if (front)
         zlist_push (job->requeue, lease->key);
     else
         zlist_append (job->requeue, lease->key);
 }
 
-static void s_queue (job_t *job, lease_t *lease)
+static void s_queue (sw_jobs_t *self, lease_t *lease)
 {
-    s_enqueue (job, lease, false);
+    s_enqueue (self, lease, false);
 }
 
 static void s_finish_if_complete (job_t *job)
@@ -263,8 +309,7 @@ static void s_shard_fail (sw_jobs_t *self, lease_t *lease, const char *reason)
     s_shard_record (self, job, lease->shard, "failed", lease->node, lease->attempts, 0, 0, 0);
     zsys_warning ("job %s shard %" PRIu64 " failed after %u attempts: %s", job->id, lease->shard,
                   lease->attempts, reason);
-    if (!lease->queued && lease->node[0])
-        job->leased--;
+    s_unhold (self, lease);
     if (lease->queued)
         job->queued--;
     job->failed++;
@@ -286,7 +331,7 @@ static void s_lease_lapse (sw_jobs_t *self, lease_t *lease, const char *reason)
         zsys_info ("job %s shard %" PRIu64 " requeued after attempt %u: %s", lease->job->id,
                    lease->shard, lease->attempts, reason);
         s_attempts_save (self, lease);
-        s_queue (lease->job, lease);
+        s_queue (self, lease);
     }
 }
 
@@ -312,7 +357,7 @@ static void s_requeue_range (sw_jobs_t *self, job_t *job, uint64_t from, uint64_
             lease->attempts_saved = true;
             free (saved);
         }
-        s_queue (job, lease);
+        s_queue (self, lease);
     }
 }
 
@@ -391,6 +436,8 @@ sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *e
     self->leases = zhashx_new ();
     zhashx_set_destructor (self->leases, (zhashx_destructor_fn *)zstr_free);
     self->pending = zhashx_new ();
+    self->held = zhashx_new ();
+    zhashx_set_destructor (self->held, (zhashx_destructor_fn *)zstr_free);
     size_t size;
     char *next = sw_store_get (store, "m/next_job", &size);
     self->next_job = next ? strtoull (next, NULL, 10) : 1;
@@ -423,6 +470,7 @@ void sw_jobs_destroy (sw_jobs_t **self_p)
         return;
     zhashx_destroy (&self->leases);
     zhashx_destroy (&self->pending);
+    zhashx_destroy (&self->held);
     zlistx_destroy (&self->order);
     zhashx_destroy (&self->jobs);
     free (self);
@@ -500,16 +548,17 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
     return 0;
 }
 
-static void s_grant (lease_t *lease, const char *node, int64_t now, sw_grant_t *out)
+static void s_grant (sw_jobs_t *self, lease_t *lease, const char *node, int64_t now,
+                     sw_grant_t *out)
 {
     job_t *job = lease->job;
     if (lease->queued)
         job->queued--;
     lease->queued = false;
     lease->attempts++;
-    snprintf (lease->node, sizeof lease->node, "%s", node);
+    lease->findings = 0;
+    s_hold (self, lease, node, now);
     lease->expires = now + job->lease_ms;
-    job->leased++;
     memcpy (out->job, job->id, SW_JOB_ID_MAX);
     out->shard = lease->shard;
     out->attempt = lease->attempts;
@@ -527,14 +576,14 @@ int sw_jobs_next (sw_jobs_t *self, const char *node, int64_t now, sw_grant_t *ou
             lease_t *lease = zhashx_lookup (self->leases, key);
             free (key);
             if (lease && lease->queued) {
-                s_grant (lease, node, now, out);
+                s_grant (self, lease, node, now, out);
                 return 1;
             }
         }
         if (job->cursor < job->total) {
             lease_t *lease = s_lease_new (self, job, job->cursor++);
             job->dirty = true;
-            s_grant (lease, node, now, out);
+            s_grant (self, lease, node, now, out);
             return 1;
         }
     }
@@ -548,20 +597,19 @@ static lease_t *s_lease_find (sw_jobs_t *self, const char *job, uint64_t shard)
     return zhashx_lookup (self->leases, key);
 }
 
-//  True when two node ids name the same node (the part before '/').
-static bool s_same_node (const char *a, const char *b)
-{
-    size_t la = strcspn (a, "/"), lb = strcspn (b, "/");
-    return la == lb && memcmp (a, b, la) == 0;
-}
-
 void sw_jobs_renew (sw_jobs_t *self, const char *job, uint64_t shard, const char *node, int64_t now)
 {
     lease_t *lease = s_lease_find (self, job, shard);
     if (!lease || lease->queued || !s_same_node (lease->node, node))
         return;
-    if (strcmp (lease->node, node) != 0)
-        snprintf (lease->node, sizeof lease->node, "%s", node);
+    //  A shard may not be held forever, however faithfully it is renewed.
+    if (now - lease->granted > (int64_t)lease->job->lease_ms * SW_LEASE_MAX_RENEWALS)
+        return;
+    if (strcmp (lease->node, node) != 0) {
+        int64_t granted = lease->granted;
+        s_unhold (self, lease);
+        s_hold (self, lease, node, granted);
+    }
     lease->expires = now + lease->job->lease_ms;
 }
 
@@ -569,14 +617,13 @@ int sw_jobs_done (sw_jobs_t *self, const char *job_id, uint64_t shard, const cha
                   uint64_t open, uint64_t closed, uint64_t filtered)
 {
     lease_t *lease = s_lease_find (self, job_id, shard);
-    if (!lease || lease->job->state != JOB_RUNNING)
+    if (!lease || lease->job->state != JOB_RUNNING || !s_reporter_ok (lease, node))
         return 0;
     job_t *job = lease->job;
     //  A result is good whichever attempt produced it: the lease may have
     //  lapsed and the shard been queued again, but the work was done.
     s_shard_record (self, job, shard, "done", node, lease->attempts, open, closed, filtered);
-    if (!lease->queued && lease->node[0])
-        job->leased--;
+    s_unhold (self, lease);
     if (lease->queued)
         job->queued--;
     job->done++;
@@ -606,7 +653,7 @@ void sw_jobs_release (sw_jobs_t *self, const char *job, uint64_t shard)
     if (!lease || lease->queued)
         return;
     lease->attempts--;
-    s_enqueue (lease->job, lease, true);
+    s_enqueue (self, lease, true);
 }
 
 size_t sw_jobs_transfer (sw_jobs_t *self, const char *from, const char *to)
@@ -614,7 +661,9 @@ size_t sw_jobs_transfer (sw_jobs_t *self, const char *from, const char *to)
     size_t moved = 0;
     for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
         if (!lease->queued && strcmp (lease->node, from) == 0) {
-            snprintf (lease->node, sizeof lease->node, "%s", to);
+            int64_t granted = lease->granted;
+            s_unhold (self, lease);
+            s_hold (self, lease, to, granted);
             moved++;
         }
     return moved;
@@ -665,7 +714,9 @@ int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen)
         if (lease->job == job)
             zlistx_add_end (mine, lease->key);
     for (char *key = zlistx_first (mine); key; key = zlistx_next (mine)) {
-        s_attempts_forget (self, zhashx_lookup (self->leases, key));
+        lease_t *lease = zhashx_lookup (self->leases, key);
+        s_unhold (self, lease);
+        s_attempts_forget (self, lease);
         zhashx_delete (self->leases, key);
     }
     zlistx_destroy (&mine);
@@ -683,13 +734,18 @@ int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen)
 //  ---------------------------------------------------------------------
 //  Reducer
 
-int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f)
+int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f, const char *node)
 {
     job_t *job = zhashx_lookup (self->jobs, f->job);
     if (!job)
         return -1;
     if (job->state != JOB_RUNNING)
         return 0; //  a late copy: the job's report is final
+    //  Only the node that ran the shard may report on it, and no more than
+    //  a shard can hold: a node key cannot write into other nodes' work.
+    lease_t *lease = s_lease_find (self, f->job, f->shard);
+    if (!lease || !s_reporter_ok (lease, node) || lease->findings >= SW_SHARD_FINDINGS_MAX)
+        return -1;
     char key[SW_JOB_ID_MAX + SW_FP_HEX_LEN + 8];
     snprintf (key, sizeof key, "f/%s/%s", job->id, f->fingerprint);
     if (zhashx_lookup (self->pending, key))
@@ -708,6 +764,7 @@ int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f)
     sw_store_put (self->store, key, sbuf.data, sbuf.size);
     msgpack_sbuffer_destroy (&sbuf);
     zhashx_insert (self->pending, key, (void *)1);
+    lease->findings++;
     job->findings++;
     job->sev[f->severity < SW_SEV_COUNT ? f->severity : SW_SEV_INFO]++;
     job->dirty = true;
@@ -730,11 +787,8 @@ int sw_jobs_commit (sw_jobs_t *self, char *err, size_t errlen)
 
 size_t sw_jobs_leases_of (sw_jobs_t *self, const char *node)
 {
-    size_t n = 0;
-    for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
-        if (!lease->queued && strcmp (lease->node, node) == 0)
-            n++;
-    return n;
+    size_t *count = zhashx_lookup (self->held, node);
+    return count ? *count : 0;
 }
 
 void sw_jobs_counts (sw_jobs_t *self, size_t *running, size_t *total)

@@ -22,7 +22,9 @@
 #include "sw_planner.h"
 #include "sw_store.h"
 
-#define SW_JOB_ID_MAX 32
+#define SW_JOB_ID_MAX         32
+#define SW_LEASE_MAX_RENEWALS 10   //  a lease lives at most this many lease_ms
+#define SW_SHARD_FINDINGS_MAX 4096 //  findings one shard may report (its ports)
 
 typedef struct sw_jobs_t sw_jobs_t;
 
@@ -60,8 +62,9 @@ int sw_jobs_next (sw_jobs_t *self, const char *node, int64_t now, sw_grant_t *ou
 void sw_jobs_renew (sw_jobs_t *self, const char *job, uint64_t shard, const char *node,
                     int64_t now);
 
-//  Records a finished shard. Returns 1 if it was counted, 0 if it was
-//  already finished, unknown, or its job is over (a late duplicate).
+//  Records a finished shard reported by node (which must hold the lease, or
+//  have held it last). Returns 1 if it was counted, 0 if it was already
+//  finished, unknown, its job is over, or node may not report on it.
 int sw_jobs_done (sw_jobs_t *self, const char *job, uint64_t shard, const char *node, uint64_t open,
                   uint64_t closed, uint64_t filtered);
 
@@ -72,9 +75,11 @@ int sw_jobs_done (sw_jobs_t *self, const char *job, uint64_t shard, const char *
 int sw_jobs_failed (sw_jobs_t *self, const char *job, uint64_t shard, uint32_t attempt,
                     const char *node, const char *reason);
 
-//  Merges a finding into its job by fingerprint. Returns 1 if new, 0 if
-//  already known or its job is over, -1 if its job does not exist.
-int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f);
+//  Merges a finding reported by node into its job by fingerprint. Returns
+//  1 if new, 0 if already known or its job is over, -1 if refused: no such
+//  job, node does not hold (or last held) the shard, or the shard already
+//  has SW_SHARD_FINDINGS_MAX findings.
+int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f, const char *node);
 
 //  Puts a shard just granted back at the head of its queue without
 //  counting the attempt (the SHARD message could not be sent).

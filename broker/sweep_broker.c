@@ -16,7 +16,9 @@
 #include "sw_opts.h"
 #include "sw_proto.h"
 
-#define ROUND_MAX_MSGS 2000 //  messages handled before the next commit
+#define ROUND_MAX_ADMIN 100                //  admin requests handled per round (first)
+#define ROUND_MAX_MSGS  2000               //  node messages handled per round
+#define ROUND_MAX_BYTES (16 * 1024 * 1024) //  node message bytes per round
 
 typedef struct {
     char id[64];     //  routing id, hex
@@ -153,6 +155,18 @@ static void s_replace_older_sessions (broker_t *self, node_t *node)
     zlistx_destroy (&older);
 }
 
+//  A node may hold at most SW_CREDIT_PER_SLOT shards per unit of
+//  capacity, counting the ones it holds now: whatever credit it claims,
+//  one node key cannot drain a job into its own leases.
+static void s_clamp_credit (broker_t *self, node_t *node)
+{
+    size_t cap = (size_t)node->capacity * SW_CREDIT_PER_SLOT;
+    size_t held = sw_jobs_leases_of (self->jobs, node->label);
+    size_t room = held < cap ? cap - held : 0;
+    if (node->credit > room)
+        node->credit = (uint32_t)room;
+}
+
 static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const char *key,
                         sw_node_msg_t *msg)
 {
@@ -181,9 +195,10 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
     for (size_t i = 0; i < msg->nscanners; i++)
         if (strcmp (msg->scanners[i], "tcp") == 0)
             node->has_tcp = true;
-    node->capacity = msg->capacity;
+    node->capacity = msg->capacity < SW_MAX_CAPACITY ? msg->capacity : SW_MAX_CAPACITY;
     node->credit = msg->credit;
     node->draining = false;
+    s_clamp_credit (self, node);
     zhash_destroy (&node->labels);
     node->labels = zhash_new ();
     zhash_autofree (node->labels);
@@ -195,12 +210,16 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
 
 static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg, int64_t now)
 {
+    size_t refused = 0;
+    if (msg->reason)
+        sw_text_sanitize (msg->reason, 200); //  it reaches logs and reports
     switch (msg->cmd) {
     case SW_CMD_CREDIT:
         node->credit += msg->credit;
         node->draining = msg->draining;
         if (node->draining)
             node->credit = 0;
+        s_clamp_credit (self, node);
         break;
     case SW_CMD_HEARTBEAT:
         for (size_t i = 0; i < msg->nleases; i++)
@@ -212,9 +231,13 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
             //  The fingerprint is recomputed, never trusted from the wire,
             //  so a node cannot make two different findings collide.
             sw_finding_fingerprint (f);
-            if (sw_jobs_finding (self->jobs, f) < 0)
-                zsys_warning ("node %s: finding for unknown job dropped", node->name);
+            if (sw_jobs_finding (self->jobs, f, node->label) < 0)
+                refused++;
         }
+        if (refused)
+            zsys_warning ("node %s: %zu findings refused (unknown job, a shard this node does "
+                          "not hold, or more than a shard can have)",
+                          node->name, refused);
         break;
     case SW_CMD_DONE:
         if (sw_jobs_done (self->jobs, msg->job, msg->shard, node->label, msg->open, msg->closed,
@@ -222,11 +245,13 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
             node->shards_done++;
         if (!node->draining)
             node->credit += msg->credit;
+        s_clamp_credit (self, node);
         break;
     case SW_CMD_FAILED:
         sw_jobs_failed (self->jobs, msg->job, msg->shard, msg->attempt, node->label, msg->reason);
         if (!node->draining)
             node->credit += msg->credit;
+        s_clamp_credit (self, node);
         break;
     case SW_CMD_DISCONNECT:
         s_node_lost (self, node, msg->reason && *msg->reason ? msg->reason : "node left");
@@ -242,11 +267,13 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
     }
 }
 
-static void s_node_recv (broker_t *self, int64_t now)
+//  Handles one message from a node. Returns its size in bytes.
+static size_t s_node_recv (broker_t *self, int64_t now)
 {
     zmsg_t *zmsg = zmsg_recv (self->nodes_sock);
     if (!zmsg)
-        return;
+        return 0;
+    size_t bytes = zmsg_content_size (zmsg);
     zframe_t *routing = zmsg_pop (zmsg);
     char *id = routing ? zframe_strhex (routing) : NULL;
     const char *key = s_peer_key (zmsg);
@@ -288,6 +315,7 @@ cleanup:
     zstr_free (&id);
     zframe_destroy (&routing);
     zmsg_destroy (&zmsg);
+    return bytes;
 }
 
 //  Hands out shards round-robin to nodes that have credit.
@@ -592,8 +620,10 @@ static zsock_t *s_router (zcert_t *cert, const char *endpoint, int maxmsg)
     zsock_set_maxmsgsize (sock, maxmsg);
     zsock_set_router_mandatory (sock, 1);
     zsock_set_sndtimeo (sock, 0);
-    zsock_set_sndhwm (sock, 100000);
-    zsock_set_rcvhwm (sock, 100000);
+    //  Bounded queues: a peer that floods waits (or loses messages), the
+    //  broker's memory does not grow.
+    zsock_set_sndhwm (sock, 10000);
+    zsock_set_rcvhwm (sock, 1000);
     zsock_set_linger (sock, 0);
     if (zsock_bind (sock, "%s", endpoint) < 0) {
         zsys_error ("cannot bind %s: %s", endpoint, zmq_strerror (zmq_errno ()));
@@ -683,15 +713,15 @@ static int s_run (broker_t *self)
         if (zpoller_terminated (poller))
             break;
         now = zclock_mono ();
-        int handled = 0;
-        while (handled < ROUND_MAX_MSGS && (zsock_events (self->nodes_sock) & ZMQ_POLLIN)) {
-            s_node_recv (self, now);
-            handled++;
-        }
-        while (handled < ROUND_MAX_MSGS && (zsock_events (self->admin) & ZMQ_POLLIN)) {
+        //  Admin requests first and on their own budget, so that no node
+        //  traffic can starve the operator's console.
+        for (int n = 0; n < ROUND_MAX_ADMIN && (zsock_events (self->admin) & ZMQ_POLLIN); n++)
             s_admin_recv (self, now);
-            handled++;
-        }
+        size_t bytes = 0;
+        for (int n = 0; n < ROUND_MAX_MSGS && bytes < ROUND_MAX_BYTES &&
+                        (zsock_events (self->nodes_sock) & ZMQ_POLLIN);
+             n++)
+            bytes += s_node_recv (self, now);
         if (now >= self->next_tick) {
             s_tick (self, now);
             self->next_tick = now + self->heartbeat_ms;

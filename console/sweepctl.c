@@ -104,10 +104,15 @@ static uint64_t s_u (const sw_mpv_t *map, const char *key)
     return v && v->type == SW_MPV_UINT ? v->v.u : 0;
 }
 
+//  Text from a reply, made safe for the terminal (what nodes report ends
+//  up here, and escape sequences must not reach the operator's screen).
 static const char *s_s (const sw_mpv_t *map, const char *key)
 {
-    const char *s = sw_mpv_str (sw_mpv_get (map, key));
-    return s ? s : "";
+    char *s = (char *)sw_mpv_str (sw_mpv_get (map, key)); //  the reply's own copy
+    if (!s)
+        return "";
+    sw_text_sanitize (s, 512);
+    return s;
 }
 
 static void s_print_json (const sw_mpv_t *root)

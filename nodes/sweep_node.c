@@ -22,8 +22,8 @@
 #include "sw_shard.h"
 #include "sw_store.h"
 
-#define MAX_WORKERS 256
-#define PREFETCH    4 //  shards held per worker: one running, three waiting
+#define MAX_WORKERS SW_MAX_CAPACITY
+#define PREFETCH    SW_CREDIT_PER_SLOT //  shards held per worker: one running, three waiting
 
 //  A worker runs the shards queued to it in order; the next one already
 //  waits in its pipe when the current one ends, so it never idles for a

@@ -292,9 +292,48 @@ const sw_mpv_t *sw_mpv_get (const sw_mpv_t *map, const char *key)
     return NULL;
 }
 
+//  True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlongs, no
+//  surrogates, nothing above U+10FFFF).
+static bool s_utf8_ok (const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            cp = c & 0x07;
+        } else
+            return false;
+        if (len - i <= n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        static const uint32_t min[4] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 const char *sw_mpv_str (const sw_mpv_t *value)
 {
-    if (!value || value->type != SW_MPV_STR || strlen (value->v.s) != value->len)
+    if (!value || value->type != SW_MPV_STR || strlen (value->v.s) != value->len ||
+        !s_utf8_ok ((const unsigned char *)value->v.s, value->len))
         return NULL;
     return value->v.s;
 }

@@ -60,7 +60,8 @@ void sw_mpdoc_free (sw_mpdoc_t *doc);
 //  value is not a map or has no such key.
 const sw_mpv_t *sw_mpv_get (const sw_mpv_t *map, const char *key);
 
-//  Returns the text of a STR value without embedded NULs, or NULL.
+//  Returns the text of a STR value that is well-formed UTF-8 without
+//  embedded NULs, or NULL (so text from a peer is always valid in JSON).
 const char *sw_mpv_str (const sw_mpv_t *value);
 
 //  Stores an unsigned integer value in *out. Returns 0, or -1 when the value

@@ -153,6 +153,34 @@ static bool s_text_ok (const char *s)
     return !s || strlen (s) <= SW_MAX_TEXT;
 }
 
+static bool s_finding_ok (const sw_finding_t *f)
+{
+    const char *texts[] = {f->job,      f->scanner, f->rule,     f->resource,
+                           f->location, f->title,   f->evidence, f->remediation};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (texts[i] && strlen (texts[i]) > SW_MAX_FINDING_TEXT)
+            return false;
+    return true;
+}
+
+//  Every string the lists and maps of a message carry is within limits.
+static bool s_extras_ok (const sw_node_msg_t *msg)
+{
+    for (size_t i = 0; i < msg->nscanners; i++)
+        if (!s_text_ok (msg->scanners[i]))
+            return false;
+    for (size_t i = 0; i < msg->nlabels; i++)
+        if (!s_text_ok (msg->label_keys[i]) || !s_text_ok (msg->label_values[i]))
+            return false;
+    for (size_t i = 0; i < msg->nleases; i++)
+        if (!s_text_ok (msg->leases[i].job))
+            return false;
+    for (size_t i = 0; i < msg->nfindings; i++)
+        if (!s_finding_ok (&msg->findings[i]))
+            return false;
+    return true;
+}
+
 static size_t s_extra_pairs (const sw_node_msg_t *msg)
 {
     switch (msg->cmd) {
@@ -198,7 +226,7 @@ int sw_node_msg_encode_body (const sw_node_msg_t *msg, char **data, size_t *size
 {
     if (!sw_cmd_name (msg->cmd) || msg->nscanners > SW_MAX_SCANNERS ||
         msg->nlabels > SW_MAX_LABELS || msg->nleases > SW_MAX_LEASES ||
-        msg->nfindings > SW_FINDINGS_BATCH)
+        msg->nfindings > SW_FINDINGS_BATCH || !s_extras_ok (msg))
         return -1;
     uint32_t bit = BIT (msg->cmd);
     size_t pairs = s_extra_pairs (msg);
@@ -238,6 +266,10 @@ int sw_node_msg_encode_body (const sw_node_msg_t *msg, char **data, size_t *size
         }
     }
     s_pack_extras (&pk, msg);
+    if (sbuf.size > SW_NODE_MAX_MSG - 256) {
+        msgpack_sbuffer_destroy (&sbuf);
+        return -1; //  would not fit the receiver's socket limit with its frames
+    }
     *data = sbuf.data;
     *size = sbuf.size;
     return 0;
@@ -259,6 +291,12 @@ zmsg_t *sw_node_msg_encode (const sw_node_msg_t *msg)
 
 //  ---------------------------------------------------------------------
 //  Decoding
+
+static char *s_dup_text_max (const sw_mpv_t *v, size_t max)
+{
+    const char *s = sw_mpv_str (v);
+    return s && v->len <= max ? strdup (s) : NULL;
+}
 
 static char *s_dup_text (const sw_mpv_t *v)
 {
@@ -315,9 +353,9 @@ static int s_decode_leases (const sw_mpv_t *v, sw_node_msg_t *msg)
 
 static int s_req_text (const sw_mpv_t *map, const char *key, char **out, char *err, size_t errlen)
 {
-    if (!(*out = s_dup_text (sw_mpv_get (map, key)))) {
-        snprintf (err, errlen, "finding: '%s' missing, not a string, or longer than %d bytes", key,
-                  SW_MAX_TEXT);
+    if (!(*out = s_dup_text_max (sw_mpv_get (map, key), SW_MAX_FINDING_TEXT))) {
+        snprintf (err, errlen, "finding: '%s' missing, not UTF-8 text, or longer than %d bytes",
+                  key, SW_MAX_FINDING_TEXT);
         return -1;
     }
     return 0;
@@ -561,6 +599,20 @@ int sw_admin_msg_decode (zmsg_t *zmsg, char **command, sw_mpdoc_t *doc, char *er
 
 //  ---------------------------------------------------------------------
 //  JSON output of value trees
+
+void sw_text_sanitize (char *s, size_t max)
+{
+    size_t len = strlen (s);
+    if (len > max) {
+        len = max;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len--; //  do not split a character
+        s[len] = 0;
+    }
+    for (unsigned char *p = (unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
 
 void sw_json_string (FILE *out, const char *s)
 {

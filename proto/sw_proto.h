@@ -15,16 +15,19 @@
 #include "sw_finding.h"
 #include "sw_mpv.h"
 
-#define SW_PROTO_VERSION  1
-#define SW_SIG_NODE       "SWN1"
-#define SW_SIG_ADMIN      "SWA1"
-#define SW_NODE_MAX_MSG   (4 * 1024 * 1024) //  socket limit, node channel
-#define SW_ADMIN_MAX_REQ  (2 * 1024 * 1024) //  socket limit, admin requests
-#define SW_FINDINGS_BATCH 256               //  findings per FINDINGS message
-#define SW_MAX_TEXT       32768             //  bytes in any one text field
-#define SW_MAX_LABELS     32
-#define SW_MAX_SCANNERS   32
-#define SW_MAX_LEASES     4096 //  leases listed in one HEARTBEAT
+#define SW_PROTO_VERSION    1
+#define SW_SIG_NODE         "SWN1"
+#define SW_SIG_ADMIN        "SWA1"
+#define SW_NODE_MAX_MSG     (1024 * 1024)     //  socket limit, node channel
+#define SW_ADMIN_MAX_REQ    (2 * 1024 * 1024) //  socket limit, admin requests
+#define SW_FINDINGS_BATCH   64                //  findings per FINDINGS message
+#define SW_MAX_TEXT         32768             //  bytes in any one text field
+#define SW_MAX_FINDING_TEXT 2048              //  bytes in any one text field of a finding
+#define SW_MAX_LABELS       32
+#define SW_MAX_SCANNERS     32
+#define SW_MAX_LEASES       4096 //  leases listed in one HEARTBEAT
+#define SW_MAX_CAPACITY     256  //  capacity a node may declare
+#define SW_CREDIT_PER_SLOT  4    //  shards a node may hold per unit of capacity
 
 typedef enum {
     SW_CMD_NONE = 0,
@@ -134,6 +137,11 @@ int sw_admin_msg_decode (zmsg_t *zmsg, char **command, sw_mpdoc_t *doc, char *er
 
 //  Writes a decoded value as JSON text to a file (for --json output).
 void sw_mpv_print_json (FILE *out, const sw_mpv_t *value, int indent);
+
+//  Makes untrusted text safe for a log line or a terminal, in place:
+//  control characters become '?', and the text is cut to at most max
+//  bytes at a UTF-8 character boundary.
+void sw_text_sanitize (char *s, size_t max);
 
 //  Writes s as a JSON string literal (quoted, escaped) to out.
 void sw_json_string (FILE *out, const char *s);

@@ -712,10 +712,12 @@ Test (jobs, findings_with_one_fingerprint_merge_within_a_commit)
     sw_finding_t b = s_finding (id, 0, "127.0.0.1", "tcp/6379", SW_SEV_CRITICAL, "Redis open");
     cr_assert_str_eq (a.fingerprint, a2.fingerprint);
     cr_assert_str_neq (a.fingerprint, b.fingerprint);
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a), 1);
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a), 0);
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a2), 0);
-    cr_assert_eq (sw_jobs_finding (s_jobs, &b), 1);
+    s_next ("n1", 0); //  shard 0
+    s_next ("n1", 0); //  shard 1
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a, "n1"), 1);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a, "n1"), 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a2, "n1"), 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &b, "n1"), 1);
     progress_t p = s_progress (id);
     cr_assert_eq (p.findings, 2);
     cr_assert_eq (p.sev[SW_SEV_HIGH], 1);
@@ -741,18 +743,20 @@ Test (jobs, findings_with_one_fingerprint_merge_across_commits)
     char id[SW_JOB_ID_MAX];
     s_submit (id, 1, 10000, 3);
     sw_finding_t a = s_finding (id, 0, "127.0.0.1", "tcp/22", SW_SEV_LOW, "ssh");
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a), 1);
+    s_next ("n1", 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a, "n1"), 1);
     s_commit ();
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a), 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a, "n1"), 0);
     s_commit ();
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a), 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a, "n1"), 0);
     progress_t p = s_progress (id);
     cr_assert_eq (p.findings, 1);
     cr_assert_eq (p.sev[SW_SEV_LOW], 1);
-    //  And after a restart.
+    //  And after a restart, when the shard runs again on another node.
     s_crash ();
     s_open ();
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a), 0);
+    s_next ("n2", 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a, "n2"), 0);
     p = s_progress (id);
     cr_assert_eq (p.findings, 1);
     cr_assert_eq (p.sev[SW_SEV_LOW], 1);
@@ -766,8 +770,10 @@ Test (jobs, findings_of_one_fingerprint_in_two_jobs_are_kept_apart)
     sw_finding_t a = s_finding (a_id, 0, "127.0.0.1", "tcp/22", SW_SEV_LOW, "ssh");
     sw_finding_t b = s_finding (b_id, 0, "127.0.0.1", "tcp/22", SW_SEV_LOW, "ssh");
     cr_assert_str_eq (a.fingerprint, b.fingerprint);
-    cr_assert_eq (sw_jobs_finding (s_jobs, &a), 1);
-    cr_assert_eq (sw_jobs_finding (s_jobs, &b), 1);
+    s_next ("n1", 0);
+    s_next ("n1", 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &a, "n1"), 1);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &b, "n1"), 1);
     cr_assert_eq (s_progress (a_id).findings, 1);
     cr_assert_eq (s_progress (b_id).findings, 1);
 }
@@ -778,7 +784,7 @@ Test (jobs, finding_for_an_unknown_job_is_refused)
     s_submit (id, 1, 10000, 3);
     s_commit ();
     sw_finding_t f = s_finding ("job-424242", 0, "127.0.0.1", "tcp/22", SW_SEV_LOW, "ssh");
-    cr_assert_eq (sw_jobs_finding (s_jobs, &f), -1);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &f, "n1"), -1);
     cr_assert_eq (s_progress (id).findings, 0);
     cr_assert_eq (sw_store_pending (s_store), 0, "nothing staged for an unknown job");
 }
@@ -976,20 +982,21 @@ Test (jobs, restart_requeues_in_flight_shards_and_keeps_finished_ones)
     int counted[10] = {0};
     for (uint64_t i = 0; i < 6; i++)
         cr_assert_eq (s_next ("n1", 1000).shard, i);
+    //  Findings of a shard come before its DONE.
+    sw_finding_t kept = s_finding (id, 1, "127.0.0.1", "tcp/2", SW_SEV_MEDIUM, "kept");
+    cr_assert_eq (sw_jobs_finding (s_jobs, &kept, "n1"), 1);
     const uint64_t early[] = {0, 1, 2, 4};
     for (size_t i = 0; i < 4; i++) {
         cr_assert_eq (s_done (id, early[i], "n1"), 1);
         counted[early[i]]++;
     }
-    sw_finding_t kept = s_finding (id, 1, "127.0.0.1", "tcp/2", SW_SEV_MEDIUM, "kept");
-    cr_assert_eq (sw_jobs_finding (s_jobs, &kept), 1);
     s_commit ();
     //  Work after the last commit is lost with the broker.
+    sw_finding_t lost = s_finding (id, 3, "127.0.0.1", "tcp/4", SW_SEV_HIGH, "lost");
+    cr_assert_eq (sw_jobs_finding (s_jobs, &lost, "n1"), 1);
     cr_assert_eq (s_done (id, 3, "n1"), 1);
     s_next ("n2", 1500); //  6
     s_next ("n2", 1500); //  7
-    sw_finding_t lost = s_finding (id, 3, "127.0.0.1", "tcp/4", SW_SEV_HIGH, "lost");
-    cr_assert_eq (sw_jobs_finding (s_jobs, &lost), 1);
     s_crash ();
 
     s_open ();
@@ -1032,16 +1039,18 @@ Test (jobs, restart_requeues_in_flight_shards_and_keeps_finished_ones)
         cr_assert_eq (granted[i], finished ? 0 : 1, "shard %" PRIu64 " granted %d times", i,
                       granted[i]);
     }
-    //  The node re-sends the finding whose ack it never got (replays come
-    //  before the results that follow them).
-    cr_assert_eq (sw_jobs_finding (s_jobs, &lost), 1);
-    cr_assert_eq (sw_jobs_finding (s_jobs, &kept), 0);
+    //  The old node's replay of a shard the broker lost track of is not
+    //  taken (n1 no longer holds it); the new run on n3 finds it again.
+    cr_assert_eq (sw_jobs_finding (s_jobs, &lost, "n1"), -1);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &lost, "n3"), 1);
+    //  A shard that is done takes no more findings.
+    cr_assert_eq (sw_jobs_finding (s_jobs, &kept, "n1"), -1);
     for (size_t i = 0; i < n; i++) {
         cr_assert_eq (s_done (id, order[i], "n3"), 1, "shard %" PRIu64, order[i]);
         counted[order[i]]++;
     }
     //  Once the job is over its report is final: late copies change nothing.
-    cr_assert_eq (sw_jobs_finding (s_jobs, &lost), 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &lost, "n3"), 0);
     s_commit ();
 
     p = s_progress (id);
@@ -1079,7 +1088,7 @@ Test (jobs, restart_keeps_findings_committed_before_the_crash_in_the_report)
     s_submit (id, 2, 5000, 3);
     s_next ("n1", 0);
     sw_finding_t f = s_finding (id, 0, "127.0.0.1", "tcp/1", SW_SEV_CRITICAL, "open admin port");
-    cr_assert_eq (sw_jobs_finding (s_jobs, &f), 1);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &f, "n1"), 1);
     s_commit ();
     s_crash ();
     s_open ();
@@ -1276,4 +1285,47 @@ Test (jobs, failed_from_a_node_without_the_lease_is_ignored)
     cr_assert_eq (sw_jobs_failed (s_jobs, id, 0, g.attempt, "n2/b", "not mine"), 0);
     cr_assert_eq (s_progress (id).leased, 1);
     cr_assert_eq (sw_jobs_failed (s_jobs, id, 0, g.attempt, "n1/c", "mine, new session"), 1);
+}
+
+Test (jobs, only_the_holder_may_finish_a_shard_or_report_on_it)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit (id, 1, 1000, 3);
+    s_next ("n1/a", 0);
+    sw_finding_t f = s_finding (id, 0, "127.0.0.1", "tcp/22", SW_SEV_LOW, "ssh");
+    cr_assert_eq (sw_jobs_finding (s_jobs, &f, "n2/b"), -1, "another node wrote into n1's shard");
+    cr_assert_eq (s_done (id, 0, "n2/b"), 0, "another node finished n1's shard");
+    cr_assert_eq (s_progress (id).done, 0);
+    cr_assert_eq (sw_jobs_finding (s_jobs, &f, "n1/a"), 1);
+    cr_assert_eq (s_done (id, 0, "n1/a"), 1);
+}
+
+Test (jobs, a_shard_takes_at_most_its_share_of_findings)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit (id, 1, 1000, 3);
+    s_next ("n1", 0);
+    char location[32];
+    for (int i = 0; i < SW_SHARD_FINDINGS_MAX; i++) {
+        snprintf (location, sizeof location, "tcp/%d", i);
+        sw_finding_t f = s_finding (id, 0, "127.0.0.1", location, SW_SEV_LOW, "x");
+        cr_assert_eq (sw_jobs_finding (s_jobs, &f, "n1"), 1);
+    }
+    sw_finding_t extra = s_finding (id, 0, "127.0.0.1", "tcp/99999", SW_SEV_LOW, "flood");
+    cr_assert_eq (sw_jobs_finding (s_jobs, &extra, "n1"), -1);
+    cr_assert_eq (s_progress (id).findings, SW_SHARD_FINDINGS_MAX);
+}
+
+Test (jobs, a_lease_cannot_be_renewed_forever)
+{
+    char id[SW_JOB_ID_MAX];
+    s_submit (id, 1, 1000, 3);
+    s_next ("n1", 0);
+    int64_t now = 0;
+    for (int i = 0; i < SW_LEASE_MAX_RENEWALS * 2; i++) {
+        now += 900;
+        sw_jobs_renew (s_jobs, id, 0, "n1", now);
+        sw_jobs_expire (s_jobs, now);
+    }
+    cr_assert_eq (s_progress (id).queued, 1, "a renewed-forever lease never lapsed");
 }

@@ -389,3 +389,83 @@ Test (admin, decodes_request_and_rejects_bad_command_frames)
     zmsg_destroy (&z);
     msgpack_sbuffer_destroy (&sbuf);
 }
+
+Test (mpv, text_must_be_well_formed_utf8)
+{
+    const unsigned char good[] = {0xa5, 'c', 0xc3, 0xa9, 'f', 'e'}; //  "cafe" with e-acute
+    const unsigned char bad[] = {0xa3, 'a', 0xff, 'b'};             //  0xff is never UTF-8
+    const unsigned char overlong[] = {0xa3, 0xe0, 0x80, 0xaf};      //  overlong '/'
+    const unsigned char surrogate[] = {0xa3, 0xed, 0xa0, 0x80};     //  U+D800
+    const unsigned char cut[] = {0xa2, 'a', 0xe2};                  //  truncated sequence
+    const unsigned char *cases[] = {bad, overlong, surrogate, cut};
+    const size_t sizes[] = {sizeof bad, sizeof overlong, sizeof surrogate, sizeof cut};
+    sw_mpdoc_t doc;
+    char err[256];
+    cr_assert_eq (sw_mpdoc_decode (good, sizeof good, &doc, err, sizeof err), 0);
+    cr_assert_not_null (sw_mpv_str (doc.root));
+    sw_mpdoc_free (&doc);
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq (sw_mpdoc_decode (cases[i], sizes[i], &doc, err, sizeof err), 0);
+        cr_assert_null (sw_mpv_str (doc.root), "case %zu accepted as text", i);
+        sw_mpdoc_free (&doc);
+    }
+}
+
+Test (proto, finding_text_over_its_limit_is_refused_both_ways)
+{
+    char *big = malloc (SW_MAX_FINDING_TEXT + 2);
+    memset (big, 'a', SW_MAX_FINDING_TEXT + 1);
+    big[SW_MAX_FINDING_TEXT + 1] = 0;
+    sw_finding_t f = s_finding ("127.0.0.2", "tcp/22");
+    f.title = big;
+    sw_node_msg_t msg = {.cmd = SW_CMD_FINDINGS, .seq = 1, .findings = &f, .nfindings = 1};
+    cr_assert_null (sw_node_msg_encode (&msg), "the encoder let an oversized title through");
+    //  Hand-built: the decoder refuses it too.
+    msgpack_sbuffer sbuf;
+    msgpack_sbuffer_init (&sbuf);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    sw_pack_kv_uint (&pk, "seq", 1);
+    sw_pack_str (&pk, "findings");
+    msgpack_pack_array (&pk, 1);
+    f.title = big;
+    sw_finding_pack (&pk, &f);
+    char err[256];
+    cr_assert_eq (
+        s_reject (s_frames (SW_SIG_NODE, "FINDINGS", sbuf.data, sbuf.size), err, sizeof err), -1);
+    cr_assert (strstr (err, "'title'"), "%s", err);
+    msgpack_sbuffer_destroy (&sbuf);
+    free (big);
+}
+
+Test (proto, encoder_refuses_oversized_labels)
+{
+    char *big = malloc (SW_MAX_TEXT + 2);
+    memset (big, 'v', SW_MAX_TEXT + 1);
+    big[SW_MAX_TEXT + 1] = 0;
+    char *keys[] = {"zone"}, *values[] = {big};
+    char *scanners[] = {"tcp"};
+    sw_node_msg_t msg = {.cmd = SW_CMD_READY,
+                         .version = 1,
+                         .name = "n",
+                         .scanners = scanners,
+                         .nscanners = 1,
+                         .capacity = 1,
+                         .credit = 1,
+                         .label_keys = keys,
+                         .label_values = values,
+                         .nlabels = 1};
+    cr_assert_null (sw_node_msg_encode (&msg));
+    free (big);
+}
+
+Test (text, sanitize_replaces_controls_and_cuts_at_a_character_boundary)
+{
+    char s[] = "a\x1b[2Jb\nc";
+    sw_text_sanitize (s, 100);
+    cr_assert_str_eq (s, "a?[2Jb?c");
+    char u[] = "ab\xc3\xa9z"; //  "ab" e-acute "z"
+    sw_text_sanitize (u, 3);  //  would split the two-byte character
+    cr_assert_str_eq (u, "ab");
+}
