@@ -361,18 +361,25 @@ static void s_requeue_range (sw_jobs_t *self, job_t *job, uint64_t from, uint64_
     }
 }
 
+//  The shard number at the end of a store key "k/<job>/<shard:016x>".
+//  Store keys are not NUL-terminated: the digits are copied out first.
+static uint64_t s_key_shard (const char *key, size_t keylen)
+{
+    const char *slash = memrchr (key, '/', keylen);
+    if (!slash)
+        return UINT64_MAX;
+    size_t n = keylen - (size_t)(slash + 1 - key);
+    char hex[17] = {0};
+    memcpy (hex, slash + 1, n < 16 ? n : 16);
+    return strtoull (hex, NULL, 16);
+}
+
 static int s_gap_visit (void *arg, const char *key, size_t keylen, const char *value, size_t size)
 {
     (void)value;
     (void)size;
     gap_scan_t *scan = arg;
-    const char *slash = memrchr (key, '/', keylen);
-    if (!slash)
-        return 0;
-    char hex[17] = {0};
-    memcpy (hex, slash + 1,
-            keylen - (size_t)(slash + 1 - key) < 16 ? keylen - (size_t)(slash + 1 - key) : 16);
-    uint64_t shard = strtoull (hex, NULL, 16);
+    uint64_t shard = s_key_shard (key, keylen);
     if (shard >= scan->job->cursor)
         return 1;
     s_requeue_range (scan->self, scan->job, scan->expect, shard);
@@ -443,6 +450,12 @@ sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *e
     self->next_job = next ? strtoull (next, NULL, 10) : 1;
     free (next);
     sw_store_scan (store, "j/", NULL, s_load_visit, self);
+    //  Never reuse a job id, even if m/next_job could not be read.
+    for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order)) {
+        uint64_t number = strtoull (job->id + strcspn (job->id, "0123456789"), NULL, 10);
+        if (number >= self->next_job)
+            self->next_job = number + 1;
+    }
     for (job_t *job = zlistx_first (self->order); job; job = zlistx_next (self->order)) {
         if (job->state != JOB_RUNNING)
             continue;
@@ -918,8 +931,7 @@ static int s_failed_visit (void *arg, const char *key, size_t keylen, const char
     char err[200];
     if (sw_mpdoc_decode (value, size, &doc, err, sizeof err))
         return 0;
-    const char *slash = memrchr (key, '/', keylen);
-    uint64_t shard = slash ? strtoull (slash + 1, NULL, 16) : 0;
+    uint64_t shard = s_key_shard (key, keylen);
     fprintf (out, "%s\n      {\"shard\": %" PRIu64 ", ", (*count)++ ? "," : "", shard);
     fputs ("\"target\": ", out);
     sw_json_string (out, sw_mpv_str (sw_mpv_get (doc.root, "target")) ?: "");

@@ -87,6 +87,8 @@ static int s_load_keys (broker_t *self, const char *which, zhash_t **out, struct
         zsys_error ("allow-list %s: %s", dir, err);
         return -1;
     }
+    if (*err)
+        zsys_error ("allow-list %s: %s (left out; fix or remove the file)", dir, err);
     zhash_destroy (out);
     *out = keys;
     if (stat (dir, &st) == 0)

@@ -116,17 +116,23 @@ static int s_last_seq (void *arg, const char *key, size_t keylen, const char *va
 {
     (void)value;
     (void)size;
+    //  Only well-formed record keys count; anything else under o/ is left
+    //  alone rather than read as seq 0.
     char hex[17] = {0};
-    if (keylen == 18)
-        memcpy (hex, key + 2, 16);
+    if (keylen != 18)
+        return 0;
+    memcpy (hex, key + 2, 16);
+    if (strspn (hex, "0123456789abcdef") != 16)
+        return 0;
     *(uint64_t *)arg = strtoull (hex, NULL, 16);
     return 0;
 }
 
 static int s_first_seq (void *arg, const char *key, size_t keylen, const char *value, size_t size)
 {
+    uint64_t before = *(uint64_t *)arg;
     s_last_seq (arg, key, keylen, value, size);
-    return 1; //  the first key is all we need
+    return *(uint64_t *)arg != before; //  the first record key is all we need
 }
 
 static void s_send (node_t *self, sw_node_msg_t *msg)
@@ -180,8 +186,11 @@ static int s_replay_one (void *arg, const char *key, size_t keylen, const char *
     node_t *self = arg;
     sw_node_msg_t msg;
     char err[256];
-    if (size < 2 ||
-        sw_node_msg_decode_body ((sw_cmd_t)value[0], value + 1, size - 1, &msg, err, sizeof err)) {
+    //  Only the three reliable commands are ever journaled.
+    sw_cmd_t cmd = size ? (sw_cmd_t)(unsigned char)value[0] : SW_CMD_NONE;
+    bool reliable = cmd == SW_CMD_FINDINGS || cmd == SW_CMD_DONE || cmd == SW_CMD_FAILED;
+    if (size < 2 || !reliable ||
+        sw_node_msg_decode_body (cmd, value + 1, size - 1, &msg, err, sizeof err)) {
         zsys_error ("journal record %.*s unreadable, skipped", (int)keylen, key);
         return 0;
     }

@@ -786,67 +786,98 @@ int sw_keys_revoke (const char *dir, const char *name, char *err, size_t errlen)
 //  --------------------------------------------------------------------------
 //  Allow-list loading
 
+typedef struct {
+    char key[41];
+    char name[SW_KEYS_NAME_MAX + 1];
+    char path[PATH_LEN + 1];
+} allow_entry_t;
+
+//  Notes a problem in err unless one is noted already (the first one is
+//  the one an operator reads).
+static void s_note (char *err, size_t errlen, const char *what)
+{
+    if (err && errlen && !*err)
+        snprintf (err, errlen, "%s", what);
+}
+
+static size_t s_count (zhash_t *counts, const char *item)
+{
+    return (size_t)(uintptr_t)zhash_lookup (counts, item);
+}
+
+static void s_count_up (zhash_t *counts, const char *item)
+{
+    zhash_update (counts, item, (void *)(uintptr_t)(s_count (counts, item) + 1));
+}
+
 zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen)
 {
+    if (err && errlen)
+        *err = 0;
     DIR *handle = dir ? opendir (dir) : NULL;
     if (!handle) {
         s_fail (err, errlen, "%s: %s", dir ? dir : "(null)", dir ? strerror (errno) : "no path");
         return NULL;
     }
-    zhash_t *keys = zhash_new ();
-    if (!keys) {
-        s_fail (err, errlen, "out of memory");
-        goto failed;
-    }
-    zhash_autofree (keys);
-    //  Names must be unique too: the broker gives leases to a node by name.
-    zhash_t *names = zhash_new ();
+    zlistx_t *entries = zlistx_new ();
+    zlistx_set_destructor (entries, (zlistx_destructor_fn *)zstr_free);
+    zhash_t *names = zhash_new (), *keys_seen = zhash_new ();
+    char why[PATH_LEN + 256];
     struct dirent *entry;
     while ((entry = readdir (handle))) {
         size_t len = strlen (entry->d_name);
-        char path[PATH_LEN + 1];
+        allow_entry_t *e = calloc (1, sizeof *e);
         struct stat st;
         //  Hidden files are skipped because zauth skips them too
-        if (entry->d_name[0] == '.' || len <= 4 || !streq (entry->d_name + len - 4, ".crt"))
+        if (entry->d_name[0] == '.' || len <= 4 || !streq (entry->d_name + len - 4, ".crt") ||
+            s_path (e->path, "%s/%s", dir, entry->d_name) || stat (e->path, &st) != 0 ||
+            !S_ISREG (st.st_mode)) {
+            free (e);
             continue;
-        if (s_path (path, "%s/%s", dir, entry->d_name)) {
-            s_fail (err, errlen, "%s/%s: path too long", dir, entry->d_name);
-            goto failed;
         }
-        if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+        //  A bad file is left out, never fatal: one broken copy must not
+        //  stop the broker from applying the rest (revocations above all).
+        zcert_t *cert = sw_cert_load_public (e->path, why, sizeof why);
+        if (!cert) {
+            s_note (err, errlen, why);
+            free (e);
             continue;
-        zcert_t *cert = sw_cert_load_public (path, err, errlen);
-        if (!cert)
-            goto failed;
-        char stem[SW_KEYS_NAME_MAX + 1] = "";
-        snprintf (stem, sizeof stem, "%.*s", (int)(len - 4), entry->d_name);
-        const char *name = zcert_meta (cert, "name") ? zcert_meta (cert, "name") : stem;
-        const char *key = zcert_public_txt (cert);
-        int rc = -1;
-        //  Names end up in logs and reports, so they must be tame
-        if (!sw_keys_name_valid (name))
-            s_fail (err, errlen, "%s: invalid certificate name \"%.80s\"", path, name);
-        else if (zhash_lookup (keys, key))
-            s_fail (err, errlen, "%s: public key already used by \"%s\"", path,
-                    (char *)zhash_lookup (keys, key));
-        else if (zhash_lookup (names, name))
-            s_fail (err, errlen, "%s: name \"%s\" already used by another certificate", path, name);
-        else if (zhash_insert (names, name, (void *)1) != 0)
-            s_fail (err, errlen, "out of memory");
-        else if (zhash_insert (keys, key, (void *)name) != 0)
-            s_fail (err, errlen, "out of memory");
+        }
+        const char *name = zcert_meta (cert, "name");
+        if (name)
+            snprintf (e->name, sizeof e->name, "%s", name);
         else
-            rc = 0;
+            snprintf (e->name, sizeof e->name, "%.*s", (int)(len - 4), entry->d_name);
+        snprintf (e->key, sizeof e->key, "%s", zcert_public_txt (cert));
+        //  Names end up in logs and reports, so they must be tame
+        if (!sw_keys_name_valid (name ? name : e->name)) {
+            snprintf (why, sizeof why, "%s: invalid certificate name", e->path);
+            s_note (err, errlen, why);
+            free (e);
+        } else {
+            s_count_up (names, e->name);
+            s_count_up (keys_seen, e->key);
+            zlistx_add_end (entries, e);
+        }
         zcert_destroy (&cert);
-        if (rc != 0)
-            goto failed;
+    }
+    closedir (handle);
+    zhash_t *keys = zhash_new ();
+    zhash_autofree (keys);
+    for (allow_entry_t *e = zlistx_first (entries); e; e = zlistx_next (entries)) {
+        //  A name or key held twice is ambiguous: the broker gives leases
+        //  by name, so every certificate involved is refused.
+        if (s_count (names, e->name) > 1 || s_count (keys_seen, e->key) > 1) {
+            snprintf (why, sizeof why,
+                      "%s: name \"%s\" or its public key already used by another "
+                      "certificate; all of them refused",
+                      e->path, e->name);
+            s_note (err, errlen, why);
+        } else
+            zhash_insert (keys, e->key, e->name);
     }
     zhash_destroy (&names);
-    closedir (handle);
+    zhash_destroy (&keys_seen);
+    zlistx_destroy (&entries);
     return keys;
-failed:
-    zhash_destroy (&names);
-    zhash_destroy (&keys);
-    closedir (handle);
-    return NULL;
 }

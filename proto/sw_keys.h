@@ -61,7 +61,9 @@ void sw_cert_destroy (zcert_t **cert_p);
 //  Loads every *.crt public cert directly in DIR into a zhash keyed by Z85
 //  public key whose values are names (metadata "name", else the file name
 //  without .crt; zhash_autofree is set). Returns NULL with a message if DIR
-//  cannot be read or any cert is invalid or duplicated.
+//  cannot be read. Invalid certificates, and every certificate whose name
+//  or key another one also uses, are left out; err then describes the
+//  first problem (it is empty when there was none).
 zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen);
 
 #endif

@@ -473,6 +473,10 @@ int sw_node_msg_decode_body (sw_cmd_t cmd, const void *data, size_t size, sw_nod
                              char *err, size_t errlen)
 {
     memset (msg, 0, sizeof *msg);
+    if (!sw_cmd_name (cmd)) {
+        snprintf (err, errlen, "unknown command %d", (int)cmd);
+        return -1;
+    }
     msg->cmd = cmd;
     sw_mpdoc_t doc;
     if (sw_mpdoc_decode (data, size, &doc, err, errlen))

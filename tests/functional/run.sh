@@ -17,6 +17,9 @@ if [ -z "${SW_IN_NETNS:-}" ]; then
   exec env SW_IN_NETNS=1 unshare -rn "$0" "$bin" "$@"
 fi
 ip link set lo up
+# Ephemeral ports stay above 40000 in this namespace, so a test can bind
+# fixed ports below it (a restarted broker) without racing a connect.
+echo "40000 60999" >/proc/sys/net/ipv4/ip_local_port_range
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then

@@ -6,7 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 
 keys_init 2
-start_broker
+# Fixed ports below the namespace's ephemeral range (see run.sh): the
+# restarted broker must bind them again while the nodes keep reconnecting.
+start_broker tcp://127.0.0.1:31001 tcp://127.0.0.1:31002
 for n in node1 node2; do start_node "$n" --workers 1 --max-inflight 1; done
 wait_until 30 nodes_ready 2
 listen 127.0.0.2 22 5432 9200

@@ -11,7 +11,9 @@ start_broker
 for n in node1 node2; do start_node "$n" --workers 1 --max-inflight 1; done
 wait_until 30 nodes_ready 2
 listen 127.0.0.2 22 6379
-job_file "$T/job.yaml" malformed "127.0.0.2, 127.0.0.3" "1-65535" 2048
+# Long enough (one slow worker per node) for the garbage to land mid-job.
+job_file "$T/job.yaml" malformed "127.0.0.2, 127.0.0.3, 127.0.0.4, 127.0.0.5, 127.0.0.6" \
+  "1-65535" 2048
 
 id=$(ctl submit "$T/job.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 "$BIN/sw-rawclient" "$NODE_EP" "$K/broker/broker.crt" "$K/id/node3.crt" | tee "$T/raw.out"
