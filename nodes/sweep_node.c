@@ -275,12 +275,14 @@ static void s_commit_destroy (commit_t **commit_p)
     *commit_p = NULL;
 }
 
-//  Hands this turn's journal writes and the messages that wait for them
-//  to the writer. Deletions alone (acknowledged records) need no fsync:
-//  losing one only means a harmless replay.
+//  Hands the journal writes staged so far, and the messages that wait for
+//  them, to the writer. One batch is in flight at a time: what arrives
+//  meanwhile joins the next batch, so a slow fsync makes batches bigger,
+//  not more numerous (group commit). Deletions alone (acknowledged
+//  records) need no fsync: losing one only means a harmless replay.
 static void s_flush (node_t *self)
 {
-    if (sw_batch_size (self->batch) == 0 && zlistx_size (self->outbox) == 0)
+    if (self->commits || (sw_batch_size (self->batch) == 0 && zlistx_size (self->outbox) == 0))
         return;
     commit_t *commit = calloc (1, sizeof *commit);
     commit->batch = self->batch;
@@ -339,6 +341,15 @@ static uint32_t s_free_credit (node_t *self)
         return 0;
     int free_slots = self->workers * PREFETCH - (int)s_held (self);
     return free_slots > 0 ? (uint32_t)free_slots : 0;
+}
+
+//  Writes (and sends) everything staged, waiting for the writer.
+static void s_flush_all (node_t *self)
+{
+    while (self->commits || sw_batch_size (self->batch) || zlistx_size (self->outbox)) {
+        s_flush (self);
+        s_collect_written (self, true);
+    }
 }
 
 //  ---------------------------------------------------------------------
@@ -693,13 +704,12 @@ static int s_run (node_t *self)
         while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN))
             s_on_broker (self, now);
         s_collect_results (self);
-        s_flush (self);
         s_collect_written (self, false);
+        s_flush (self);
         s_on_timer (self, now);
     }
     zpoller_destroy (&poller);
-    s_flush (self);
-    s_collect_written (self, true);
+    s_flush_all (self);
     if (self->dealer) {
         sw_node_msg_t bye = {.cmd = SW_CMD_DISCONNECT,
                              .reason = s_signals > 1 ? "stopped" : "drained"};
@@ -722,8 +732,7 @@ static void s_stop (node_t *self)
     if (self->writer) {
         //  What was staged is still written; its replies are collected so
         //  nothing is left behind in the writer's pipe.
-        s_flush (self);
-        s_collect_written (self, true);
+        s_flush_all (self);
         zactor_destroy (&self->writer);
     }
     if (self->outbox) {
