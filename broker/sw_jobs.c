@@ -669,14 +669,14 @@ void sw_jobs_release (sw_jobs_t *self, const char *job, uint64_t shard)
     s_enqueue (self, lease, true);
 }
 
-size_t sw_jobs_transfer (sw_jobs_t *self, const char *from, const char *to)
+size_t sw_jobs_adopt (sw_jobs_t *self, const char *node)
 {
     size_t moved = 0;
     for (lease_t *lease = zhashx_first (self->leases); lease; lease = zhashx_next (self->leases))
-        if (!lease->queued && strcmp (lease->node, from) == 0) {
+        if (!lease->queued && s_same_node (lease->node, node) && strcmp (lease->node, node) != 0) {
             int64_t granted = lease->granted;
             s_unhold (self, lease);
-            s_hold (self, lease, to, granted);
+            s_hold (self, lease, node, granted);
             moved++;
         }
     return moved;

@@ -85,9 +85,9 @@ int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f, const char *node);
 //  counting the attempt (the SHARD message could not be sent).
 void sw_jobs_release (sw_jobs_t *self, const char *job, uint64_t shard);
 
-//  Moves every lease held by node from to node to (a node's new session).
-//  Returns how many moved.
-size_t sw_jobs_transfer (sw_jobs_t *self, const char *from, const char *to);
+//  Moves to node every lease held by another session of the same node
+//  NAME (a node that reconnected). Returns how many moved.
+size_t sw_jobs_adopt (sw_jobs_t *self, const char *node);
 
 //  Requeues every shard leased to node (the node died, left or was revoked).
 void sw_jobs_node_lost (sw_jobs_t *self, const char *node, const char *why);

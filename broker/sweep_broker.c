@@ -108,11 +108,21 @@ static const char *s_peer_key (zmsg_t *msg)
 
 static int s_send_node (broker_t *self, node_t *node, sw_node_msg_t *msg);
 
-static void s_node_lost (broker_t *self, node_t *node, const char *why)
+//  Forgets a node session. A node that left or was revoked gives its
+//  shards back at once; a node that merely went silent (or whose socket
+//  failed) keeps its leases until they expire, so that a connection blip
+//  does not cost every shard an attempt: if it comes back in time, its new
+//  session takes them over.
+static void s_node_lost (broker_t *self, node_t *node, const char *why, bool requeue)
 {
-    zsys_warning ("node %s (%s) removed: %s; requeueing %zu leased shards", node->name, node->id,
-                  why, sw_jobs_leases_of (self->jobs, node->label));
-    sw_jobs_node_lost (self->jobs, node->label, why);
+    size_t held = sw_jobs_leases_of (self->jobs, node->label);
+    if (requeue) {
+        zsys_warning ("node %s (%s) removed: %s; requeueing %zu leased shards", node->name,
+                      node->id, why, held);
+        sw_jobs_node_lost (self->jobs, node->label, why);
+    } else
+        zsys_warning ("node %s (%s) removed: %s; its %zu leases run out unless it reconnects",
+                      node->name, node->id, why, held);
     zhashx_delete (self->nodes, node->id);
 }
 
@@ -148,13 +158,14 @@ static void s_replace_older_sessions (broker_t *self, node_t *node)
     for (node_t *n = zhashx_first (self->nodes); n; n = zhashx_next (self->nodes))
         if (n != node && strcmp (n->key, node->key) == 0)
             zlistx_add_end (older, n);
-    for (node_t *n = zlistx_first (older); n; n = zlistx_next (older)) {
-        size_t moved = sw_jobs_transfer (self->jobs, n->label, node->label);
-        zsys_info ("node %s reconnected (%s -> %s); %zu leases carried over", node->name, n->id,
-                   node->id, moved);
+    for (node_t *n = zlistx_first (older); n; n = zlistx_next (older))
         zhashx_delete (self->nodes, n->id);
-    }
     zlistx_destroy (&older);
+    //  Leases of earlier sessions, live or already forgotten, come along.
+    size_t moved = sw_jobs_adopt (self->jobs, node->label);
+    if (moved)
+        zsys_info ("node %s (%s) took over %zu leases of its earlier session", node->name, node->id,
+                   moved);
 }
 
 //  A node may hold at most SW_CREDIT_PER_SLOT shards per unit of
@@ -256,7 +267,7 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
         s_clamp_credit (self, node);
         break;
     case SW_CMD_DISCONNECT:
-        s_node_lost (self, node, msg->reason && *msg->reason ? msg->reason : "node left");
+        s_node_lost (self, node, msg->reason && *msg->reason ? msg->reason : "node left", true);
         return;
     default:
         zsys_warning ("node %s: unexpected %s dropped", node->name, sw_cmd_name (msg->cmd));
@@ -356,7 +367,7 @@ static void s_dispatch (broker_t *self, int64_t now)
             progress = true;
         }
         for (node_t *node = gone ? zlistx_first (gone) : NULL; node; node = zlistx_next (gone))
-            s_node_lost (self, node, "send failed (peer gone or its queue full)");
+            s_node_lost (self, node, "send failed (peer gone or its queue full)", false);
         zlistx_destroy (&gone);
     }
 }
@@ -399,7 +410,9 @@ static void s_tick (broker_t *self, int64_t now)
     }
     const char *why = zlistx_first (reasons);
     for (node_t *node = zlistx_first (lost); node; node = zlistx_next (lost)) {
-        s_node_lost (self, node, why);
+        //  Revoked: its work is not trusted to finish. Otherwise wait for
+        //  the leases (or the node's return).
+        s_node_lost (self, node, why, strcmp (why, "key revoked") == 0);
         why = zlistx_next (reasons);
     }
     zlistx_destroy (&lost);

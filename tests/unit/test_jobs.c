@@ -1238,7 +1238,7 @@ Test (jobs, transfer_moves_a_sessions_leases_to_its_successor)
     s_next ("n1/old", 0);
     s_next ("n1/old", 0);
     s_next ("n2/x", 0);
-    cr_assert_eq (sw_jobs_transfer (s_jobs, "n1/old", "n1/new"), 2);
+    cr_assert_eq (sw_jobs_adopt (s_jobs, "n1/new"), 2);
     cr_assert_eq (sw_jobs_leases_of (s_jobs, "n1/old"), 0);
     cr_assert_eq (sw_jobs_leases_of (s_jobs, "n1/new"), 2);
     cr_assert_eq (sw_jobs_leases_of (s_jobs, "n2/x"), 1);
