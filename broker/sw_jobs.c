@@ -666,7 +666,11 @@ void sw_jobs_release (sw_jobs_t *self, const char *job, uint64_t shard)
     if (!lease || lease->queued)
         return;
     lease->attempts--;
+    //  The session that never got it is not a holder to remember.
+    char last[sizeof lease->last];
+    memcpy (last, lease->last, sizeof last);
     s_enqueue (self, lease, true);
+    memcpy (lease->last, last, sizeof last);
 }
 
 size_t sw_jobs_adopt (sw_jobs_t *self, const char *node)

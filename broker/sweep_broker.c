@@ -221,6 +221,13 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
                node->capacity, node->credit, msg->nscanners);
 }
 
+//  Adds credit a node granted, without wrapping; the clamp follows.
+static void s_add_credit (node_t *node, uint32_t credit)
+{
+    uint64_t sum = (uint64_t)node->credit + credit;
+    node->credit = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
+}
+
 static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg, int64_t now)
 {
     size_t refused = 0;
@@ -228,7 +235,7 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
         sw_text_sanitize (msg->reason, 200); //  it reaches logs and reports
     switch (msg->cmd) {
     case SW_CMD_CREDIT:
-        node->credit += msg->credit;
+        s_add_credit (node, msg->credit);
         node->draining = msg->draining;
         if (node->draining)
             node->credit = 0;
@@ -257,13 +264,13 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
                           msg->filtered))
             node->shards_done++;
         if (!node->draining)
-            node->credit += msg->credit;
+            s_add_credit (node, msg->credit);
         s_clamp_credit (self, node);
         break;
     case SW_CMD_FAILED:
         sw_jobs_failed (self->jobs, msg->job, msg->shard, msg->attempt, node->label, msg->reason);
         if (!node->draining)
-            node->credit += msg->credit;
+            s_add_credit (node, msg->credit);
         s_clamp_credit (self, node);
         break;
     case SW_CMD_DISCONNECT:

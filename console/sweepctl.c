@@ -59,6 +59,8 @@ static int s_connect (ctl_t *ctl)
     return 0;
 }
 
+static const char *s_s (const sw_mpv_t *map, const char *key);
+
 //  Calls the broker; on success doc holds an OK body. Returns 0 or an exit
 //  code after printing why.
 static int s_call (ctl_t *ctl, const char *command, msgpack_sbuffer *body, sw_mpdoc_t *doc)
@@ -73,10 +75,10 @@ static int s_call (ctl_t *ctl, const char *command, msgpack_sbuffer *body, sw_mp
         return EXIT_UNREACHABLE;
     }
     if (!ok) {
-        const char *msg = sw_mpv_str (sw_mpv_get (doc->root, "message"));
-        const char *code = sw_mpv_str (sw_mpv_get (doc->root, "code"));
+        const char *msg = s_s (doc->root, "message");
+        const char *code = s_s (doc->root, "code");
         fprintf (stderr, "sweepctl: the broker refused %s (%s): %s\n", command,
-                 code ? code : "error", msg ? msg : "");
+                 *code ? code : "error", msg);
         sw_mpdoc_free (doc);
         return EXIT_USAGE;
     }

@@ -44,12 +44,13 @@ typedef struct {
     zsock_t *dealer;
     uint64_t generation; //  bumped whenever dealer is replaced
     sw_store_t *journal;
-    sw_batch_t *batch; //  journal writes of this loop turn
-    zlistx_t *outbox;  //  messages of this loop turn, sent once batch is durable
-    zactor_t *writer;  //  the journal writer thread
-    size_t commits;    //  batches handed to the writer, not yet written
-    uint64_t next_seq; //  seq of the next journal record
-    uint64_t acked;    //  every seq up to this one is acknowledged (and deleted)
+    sw_batch_t *batch;  //  journal writes of this loop turn
+    zlistx_t *outbox;   //  messages of this loop turn, sent once batch is durable
+    zactor_t *writer;   //  the journal writer thread
+    bool replay_failed; //  a replayed record could not be queued
+    size_t commits;     //  batches handed to the writer, not yet written
+    uint64_t next_seq;  //  seq of the next journal record
+    uint64_t acked;     //  every seq up to this one is acknowledged (and deleted)
     worker_t worker[MAX_WORKERS];
     int64_t broker_seen;
     int64_t next_heartbeat;
@@ -135,17 +136,21 @@ static int s_first_seq (void *arg, const char *key, size_t keylen, const char *v
     return *(uint64_t *)arg != before; //  the first record key is all we need
 }
 
-static void s_send (node_t *self, sw_node_msg_t *msg)
+//  Sends msg now if there is a connection. Returns -1 if it could not be
+//  queued on a live connection.
+static int s_send (node_t *self, sw_node_msg_t *msg)
 {
     if (!self->dealer)
-        return; //  between connections: the journal keeps what matters
+        return 0; //  between connections: the journal keeps what matters
     zmsg_t *zmsg = sw_node_msg_encode (msg);
     if (!zmsg) {
         zsys_error ("cannot encode %s (a field exceeds a protocol limit)", sw_cmd_name (msg->cmd));
-        return;
+        return 0;
     }
-    if (zmsg_send (&zmsg, self->dealer))
-        zmsg_destroy (&zmsg);
+    if (zmsg_send (&zmsg, self->dealer) == 0)
+        return 0;
+    zmsg_destroy (&zmsg);
+    return -1;
 }
 
 //  Queues msg to be sent once the journal batch it belongs to is durable.
@@ -194,7 +199,8 @@ static int s_replay_one (void *arg, const char *key, size_t keylen, const char *
         zsys_error ("journal record %.*s unreadable, skipped", (int)keylen, key);
         return 0;
     }
-    s_send (self, &msg);
+    if (s_send (self, &msg))
+        self->replay_failed = true;
     sw_node_msg_clear (&msg);
     return 0;
 }
@@ -218,6 +224,14 @@ static void s_on_ack (node_t *self, uint64_t seq)
 static uint64_t s_journal_count (node_t *self)
 {
     return self->next_seq - 1 - self->acked;
+}
+
+static void s_schedule_reconnect (node_t *self, int64_t now)
+{
+    self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 250;
+    if (self->backoff_ms > 8000)
+        self->backoff_ms = 8000;
+    self->reconnect_at = now + self->backoff_ms;
 }
 
 static void s_close (node_t *self)
@@ -384,7 +398,15 @@ static void s_send_ready (node_t *self)
     //  Whatever the broker has not acknowledged goes again, in order.
     char from[32];
     s_seq_key (from, sizeof from, self->acked + 1);
+    self->replay_failed = false;
     sw_store_scan (self->journal, "o/", from, s_replay_one, self);
+    if (self->replay_failed) {
+        //  A gap in the replay would be acknowledged over (acks are
+        //  cumulative): start again on a new session, a little later.
+        zsys_warning ("replay could not be queued whole; reconnecting");
+        s_close (self);
+        s_schedule_reconnect (self, zclock_mono ());
+    }
 }
 
 static int s_connect (node_t *self)
@@ -493,8 +515,6 @@ static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
     free (work);
 }
 
-static void s_schedule_reconnect (node_t *self, int64_t now);
-
 static void s_on_broker (node_t *self, int64_t now)
 {
     zmsg_t *zmsg = zmsg_recv (self->dealer);
@@ -542,14 +562,6 @@ static void s_on_broker (node_t *self, int64_t now)
         zsys_warning ("unexpected %s from broker dropped", sw_cmd_name (msg.cmd));
     }
     sw_node_msg_clear (&msg);
-}
-
-static void s_schedule_reconnect (node_t *self, int64_t now)
-{
-    self->backoff_ms = self->backoff_ms ? self->backoff_ms * 2 : 250;
-    if (self->backoff_ms > 8000)
-        self->backoff_ms = 8000;
-    self->reconnect_at = now + self->backoff_ms;
 }
 
 static void s_on_timer (node_t *self, int64_t now)

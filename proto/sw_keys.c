@@ -844,17 +844,19 @@ zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen)
             continue;
         }
         const char *name = zcert_meta (cert, "name");
-        if (name)
-            snprintf (e->name, sizeof e->name, "%s", name);
-        else
-            snprintf (e->name, sizeof e->name, "%.*s", (int)(len - 4), entry->d_name);
+        //  The name is the metadata, else the file name without .crt, whole:
+        //  a name too long to be valid is refused, never cut to fit.
+        char stem[PATH_LEN + 1];
+        snprintf (stem, sizeof stem, "%.*s", (int)(len - 4), entry->d_name);
+        const char *full = name ? name : stem;
         snprintf (e->key, sizeof e->key, "%s", zcert_public_txt (cert));
         //  Names end up in logs and reports, so they must be tame
-        if (!sw_keys_name_valid (name ? name : e->name)) {
+        if (!sw_keys_name_valid (full)) {
             snprintf (why, sizeof why, "%s: invalid certificate name", e->path);
             s_note (err, errlen, why);
             free (e);
         } else {
+            memcpy (e->name, full, strlen (full) + 1); //  valid, so it fits
             s_count_up (names, e->name);
             s_count_up (keys_seen, e->key);
             zlistx_add_end (entries, e);

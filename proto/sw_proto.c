@@ -616,6 +616,10 @@ void sw_text_sanitize (char *s, size_t max)
     for (unsigned char *p = (unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             *p = '?';
+        else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            p[0] = p[1] = '?'; //  C1 controls (U+0080-U+009F), e.g. CSI
+            p++;
+        }
 }
 
 void sw_json_string (FILE *out, const char *s)

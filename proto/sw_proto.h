@@ -20,7 +20,7 @@
 #define SW_SIG_ADMIN        "SWA1"
 #define SW_NODE_MAX_MSG     (1024 * 1024)     //  socket limit, node channel
 #define SW_ADMIN_MAX_REQ    (2 * 1024 * 1024) //  socket limit, admin requests
-#define SW_FINDINGS_BATCH   64                //  findings per FINDINGS message
+#define SW_FINDINGS_BATCH   32                //  findings per FINDINGS message (fits 1 MiB)
 #define SW_MAX_TEXT         32768             //  bytes in any one text field
 #define SW_MAX_FINDING_TEXT 2048              //  bytes in any one text field of a finding
 #define SW_MAX_LABELS       32
@@ -139,8 +139,8 @@ int sw_admin_msg_decode (zmsg_t *zmsg, char **command, sw_mpdoc_t *doc, char *er
 void sw_mpv_print_json (FILE *out, const sw_mpv_t *value, int indent);
 
 //  Makes untrusted text safe for a log line or a terminal, in place:
-//  control characters become '?', and the text is cut to at most max
-//  bytes at a UTF-8 character boundary.
+//  C0 and C1 control characters become '?', and the text is cut to at most
+//  max bytes at a UTF-8 character boundary.
 void sw_text_sanitize (char *s, size_t max);
 
 //  Writes s as a JSON string literal (quoted, escaped) to out.

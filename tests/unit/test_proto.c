@@ -465,6 +465,10 @@ Test (text, sanitize_replaces_controls_and_cuts_at_a_character_boundary)
     char s[] = "a\x1b[2Jb\nc";
     sw_text_sanitize (s, 100);
     cr_assert_str_eq (s, "a?[2Jb?c");
+    char c1[] = "x\xc2\x9b"
+                "2Jy"; //  CSI as a C1 control
+    sw_text_sanitize (c1, 100);
+    cr_assert_str_eq (c1, "x??2Jy");
     char u[] = "ab\xc3\xa9z"; //  "ab" e-acute "z"
     sw_text_sanitize (u, 3);  //  would split the two-byte character
     cr_assert_str_eq (u, "ab");
