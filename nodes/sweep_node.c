@@ -73,9 +73,13 @@ static void s_on_signal (int sig)
 //  ---------------------------------------------------------------------
 //  Workers
 
-static void s_worker (zsock_t *pipe, void *arg)
+//  The loop of the node's helper threads: take a pointer from the pipe
+//  ("DO", item), run fn on it, and hand back what fn returns ("DONE",
+//  result), until $TERM. Items are processed in the order they came.
+typedef void *(s_task_fn)(void *ctx, void *item);
+
+static void s_task_loop (zsock_t *pipe, s_task_fn *fn, void *ctx)
 {
-    (void)arg;
     zsock_signal (pipe, 0);
     while (true) {
         char *cmd = NULL;
@@ -83,16 +87,37 @@ static void s_worker (zsock_t *pipe, void *arg)
         if (zsock_recv (pipe, "sp", &cmd, &ptr) || !cmd)
             break;
         bool term = strcmp (cmd, "$TERM") == 0;
-        if (!term && strcmp (cmd, "RUN") == 0) {
-            sw_shard_work_t *work = ptr;
-            sw_shard_result_t *result = calloc (1, sizeof *result);
-            sw_shard_run (work, &s_cancel_scans, result);
-            zsock_send (pipe, "sp", "RESULT", result);
-        }
+        if (!term && strcmp (cmd, "DO") == 0)
+            zsock_send (pipe, "sp", "DONE", fn (ctx, ptr));
         free (cmd);
         if (term)
             break;
     }
+}
+
+//  Receives one "DONE" from a helper thread's pipe. Returns its pointer,
+//  or NULL.
+static void *s_task_done (void *actor)
+{
+    char *cmd = NULL;
+    void *ptr = NULL;
+    if (zsock_recv (actor, "sp", &cmd, &ptr) || !cmd || strcmp (cmd, "DONE") != 0)
+        ptr = NULL;
+    free (cmd);
+    return ptr;
+}
+
+static void *s_run_shard (void *ctx, void *item)
+{
+    (void)ctx;
+    sw_shard_result_t *result = calloc (1, sizeof *result);
+    sw_shard_run (item, &s_cancel_scans, result);
+    return result;
+}
+
+static void s_worker (zsock_t *pipe, void *arg)
+{
+    s_task_loop (pipe, s_run_shard, arg);
 }
 
 //  Shards this node holds: running or queued on a worker.
@@ -253,26 +278,17 @@ typedef struct {
     char err[256];
 } commit_t;
 
+static void *s_write_commit (void *ctx, void *item)
+{
+    commit_t *commit = item;
+    commit->rc =
+        sw_store_write (ctx, commit->batch, commit->durable, commit->err, sizeof commit->err);
+    return commit;
+}
+
 static void s_writer (zsock_t *pipe, void *arg)
 {
-    sw_store_t *journal = arg;
-    zsock_signal (pipe, 0);
-    while (true) {
-        char *cmd = NULL;
-        void *ptr = NULL;
-        if (zsock_recv (pipe, "sp", &cmd, &ptr) || !cmd)
-            break;
-        bool term = strcmp (cmd, "$TERM") == 0;
-        if (!term && strcmp (cmd, "WRITE") == 0) {
-            commit_t *commit = ptr;
-            commit->rc = sw_store_write (journal, commit->batch, commit->durable, commit->err,
-                                         sizeof commit->err);
-            zsock_send (pipe, "sp", "WRITTEN", commit);
-        }
-        free (cmd);
-        if (term)
-            break;
-    }
+    s_task_loop (pipe, s_write_commit, arg);
 }
 
 static void s_commit_destroy (commit_t **commit_p)
@@ -305,7 +321,7 @@ static void s_flush (node_t *self)
     self->batch = sw_batch_new ();
     self->outbox = zlistx_new ();
     self->commits++;
-    zsock_send (self->writer, "sp", "WRITE", commit);
+    zsock_send (self->writer, "sp", "DO", commit);
 }
 
 //  A batch is durable: send what waited for it.
@@ -340,11 +356,10 @@ static void s_on_written (node_t *self, commit_t *commit)
 static void s_collect_written (node_t *self, bool wait)
 {
     while (self->commits && (wait || (zsock_events (self->writer) & ZMQ_POLLIN))) {
-        char *cmd = NULL;
-        void *ptr = NULL;
-        if (zsock_recv (self->writer, "sp", &cmd, &ptr) == 0 && cmd && strcmp (cmd, "WRITTEN") == 0)
-            s_on_written (self, ptr);
-        free (cmd);
+        commit_t *commit = s_task_done (self->writer);
+        if (!commit)
+            break; //  the writer is gone (interrupted): nothing more will come
+        s_on_written (self, commit);
     }
 }
 
@@ -472,7 +487,7 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
     work->max_inflight = self->max_inflight;
     msg->job = msg->scanner = msg->target = msg->ports = NULL; //  moved
     w->queue[w->queued++] = work;
-    zsock_send (w->actor, "sp", "RUN", work);
+    zsock_send (w->actor, "sp", "DO", work);
 }
 
 //  A worker finished: journal its findings and its result (one commit),
@@ -654,11 +669,9 @@ static void s_collect_results (node_t *self)
     for (int i = 0; i < self->workers; i++) {
         zactor_t *actor = self->worker[i].actor;
         while (zsock_events (actor) & ZMQ_POLLIN) {
-            char *cmd = NULL;
-            void *ptr = NULL;
-            if (zsock_recv (actor, "sp", &cmd, &ptr) == 0 && cmd && strcmp (cmd, "RESULT") == 0)
-                s_on_result (self, &self->worker[i], ptr);
-            free (cmd);
+            sw_shard_result_t *result = s_task_done (actor);
+            if (result)
+                s_on_result (self, &self->worker[i], result);
         }
     }
 }
