@@ -86,32 +86,30 @@ static void s_shard_key (char *buf, size_t len, char kind, const char *job, uint
 
 static void s_job_save (sw_jobs_t *self, job_t *job)
 {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 14);
-    sw_pack_kv_str (&pk, "id", job->id);
-    sw_pack_kv_str (&pk, "name", job->name);
-    sw_pack_kv_str (&pk, "source", job->source);
-    sw_pack_kv_str (&pk, "state", s_state_names[job->state]);
-    sw_pack_kv_uint (&pk, "total", job->total);
-    sw_pack_kv_uint (&pk, "cursor", job->cursor);
-    sw_pack_kv_uint (&pk, "done", job->done);
-    sw_pack_kv_uint (&pk, "failed", job->failed);
-    sw_pack_kv_uint (&pk, "findings", job->findings);
-    sw_pack_kv_int (&pk, "created", job->created);
-    sw_pack_kv_int (&pk, "finished", job->finished);
-    sw_pack_kv_uint (&pk, "lease_ms", job->lease_ms);
-    sw_pack_kv_uint (&pk, "max_attempts", job->max_attempts);
-    sw_pack_str (&pk, "sev");
-    msgpack_pack_array (&pk, SW_SEV_COUNT);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 14);
+    sw_pack_kv_str (&p.pk, "id", job->id);
+    sw_pack_kv_str (&p.pk, "name", job->name);
+    sw_pack_kv_str (&p.pk, "source", job->source);
+    sw_pack_kv_str (&p.pk, "state", s_state_names[job->state]);
+    sw_pack_kv_uint (&p.pk, "total", job->total);
+    sw_pack_kv_uint (&p.pk, "cursor", job->cursor);
+    sw_pack_kv_uint (&p.pk, "done", job->done);
+    sw_pack_kv_uint (&p.pk, "failed", job->failed);
+    sw_pack_kv_uint (&p.pk, "findings", job->findings);
+    sw_pack_kv_int (&p.pk, "created", job->created);
+    sw_pack_kv_int (&p.pk, "finished", job->finished);
+    sw_pack_kv_uint (&p.pk, "lease_ms", job->lease_ms);
+    sw_pack_kv_uint (&p.pk, "max_attempts", job->max_attempts);
+    sw_pack_str (&p.pk, "sev");
+    msgpack_pack_array (&p.pk, SW_SEV_COUNT);
     for (int i = 0; i < SW_SEV_COUNT; i++)
-        msgpack_pack_uint64 (&pk, job->sev[i]);
+        msgpack_pack_uint64 (&p.pk, job->sev[i]);
     char key[64];
     snprintf (key, sizeof key, "j/%s", job->id);
-    sw_store_put (self->store, key, sbuf.data, sbuf.size);
-    msgpack_sbuffer_destroy (&sbuf);
+    sw_store_put (self->store, key, p.sbuf.data, p.sbuf.size);
+    sw_packer_destroy (&p);
     job->dirty = false;
 }
 
@@ -249,21 +247,19 @@ static void s_shard_record (sw_jobs_t *self, job_t *job, uint64_t shard, const c
                             const char *node, uint32_t attempts, uint64_t open, uint64_t closed,
                             uint64_t filtered)
 {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 6);
-    sw_pack_kv_str (&pk, "state", state);
-    sw_pack_kv_str (&pk, "node", node);
-    sw_pack_kv_uint (&pk, "attempts", attempts);
-    sw_pack_kv_uint (&pk, "open", open);
-    sw_pack_kv_uint (&pk, "closed", closed);
-    sw_pack_kv_uint (&pk, "filtered", filtered);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 6);
+    sw_pack_kv_str (&p.pk, "state", state);
+    sw_pack_kv_str (&p.pk, "node", node);
+    sw_pack_kv_uint (&p.pk, "attempts", attempts);
+    sw_pack_kv_uint (&p.pk, "open", open);
+    sw_pack_kv_uint (&p.pk, "closed", closed);
+    sw_pack_kv_uint (&p.pk, "filtered", filtered);
     char key[80];
     s_shard_key (key, sizeof key, 's', job->id, shard);
-    sw_store_put (self->store, key, sbuf.data, sbuf.size);
-    msgpack_sbuffer_destroy (&sbuf);
+    sw_store_put (self->store, key, p.sbuf.data, p.sbuf.size);
+    sw_packer_destroy (&p);
 }
 
 //  Keeps the attempt count of a shard waiting for a retry, so a broker
@@ -293,19 +289,17 @@ static void s_shard_fail (sw_jobs_t *self, lease_t *lease, const char *reason)
     sw_shard_spec_t spec = {0};
     if (job->plan)
         sw_plan_shard (job->plan, lease->shard, &spec);
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 4);
-    sw_pack_kv_str (&pk, "target", spec.target);
-    sw_pack_kv_str (&pk, "ports", spec.ports);
-    sw_pack_kv_uint (&pk, "attempts", lease->attempts);
-    sw_pack_kv_str (&pk, "reason", reason);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 4);
+    sw_pack_kv_str (&p.pk, "target", spec.target);
+    sw_pack_kv_str (&p.pk, "ports", spec.ports);
+    sw_pack_kv_uint (&p.pk, "attempts", lease->attempts);
+    sw_pack_kv_str (&p.pk, "reason", reason);
     char key[80];
     s_shard_key (key, sizeof key, 'x', job->id, lease->shard);
-    sw_store_put (self->store, key, sbuf.data, sbuf.size);
-    msgpack_sbuffer_destroy (&sbuf);
+    sw_store_put (self->store, key, p.sbuf.data, p.sbuf.size);
+    sw_packer_destroy (&p);
     s_shard_record (self, job, lease->shard, "failed", lease->node, lease->attempts, 0, 0, 0);
     zsys_warning ("job %s shard %" PRIu64 " failed after %u attempts: %s", job->id, lease->shard,
                   lease->attempts, reason);
@@ -773,13 +767,11 @@ int sw_jobs_finding (sw_jobs_t *self, const sw_finding_t *f, const char *node)
         free (known);
         return 0;
     }
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    sw_finding_pack (&pk, f);
-    sw_store_put (self->store, key, sbuf.data, sbuf.size);
-    msgpack_sbuffer_destroy (&sbuf);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    sw_finding_pack (&p.pk, f);
+    sw_store_put (self->store, key, p.sbuf.data, p.sbuf.size);
+    sw_packer_destroy (&p);
     zhashx_insert (self->pending, key, (void *)1);
     lease->findings++;
     job->findings++;

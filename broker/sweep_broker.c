@@ -429,18 +429,7 @@ static void s_tick (broker_t *self, int64_t now)
 //  ---------------------------------------------------------------------
 //  Admin channel
 
-typedef struct {
-    msgpack_sbuffer sbuf;
-    msgpack_packer pk;
-} reply_t;
-
-static void s_reply_init (reply_t *r)
-{
-    msgpack_sbuffer_init (&r->sbuf);
-    msgpack_packer_init (&r->pk, &r->sbuf, msgpack_sbuffer_write);
-}
-
-static void s_admin_send (broker_t *self, zmsg_t *envelope, const char *status, reply_t *r)
+static void s_admin_send (broker_t *self, zmsg_t *envelope, const char *status, sw_packer_t *r)
 {
     zmsg_t *reply = sw_admin_msg_new (status, &r->sbuf);
     //  The envelope (routing id and empty delimiter) goes back in front.
@@ -450,13 +439,13 @@ static void s_admin_send (broker_t *self, zmsg_t *envelope, const char *status, 
     }
     if (zmsg_send (&reply, self->admin))
         zmsg_destroy (&reply);
-    msgpack_sbuffer_destroy (&r->sbuf);
+    sw_packer_destroy (r);
 }
 
 static void s_admin_error (broker_t *self, zmsg_t *envelope, const char *code, const char *text)
 {
-    reply_t r;
-    s_reply_init (&r);
+    sw_packer_t r;
+    sw_packer_init (&r);
     msgpack_pack_map (&r.pk, 2);
     sw_pack_kv_str (&r.pk, "code", code);
     sw_pack_kv_str (&r.pk, "message", text);
@@ -503,10 +492,10 @@ static void s_pack_status (broker_t *self, msgpack_packer *pk, int64_t now)
 static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, const sw_mpv_t *body,
                             int64_t now)
 {
-    reply_t r;
+    sw_packer_t r;
     char err[1024];
     const char *id = sw_mpv_str (sw_mpv_get (body, "id"));
-    s_reply_init (&r);
+    sw_packer_init (&r);
     if (strcmp (cmd, "STATUS") == 0)
         s_pack_status (self, &r.pk, now);
     else if (strcmp (cmd, "NODES") == 0)
@@ -529,18 +518,18 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
         char job_id[SW_JOB_ID_MAX];
         uint64_t total;
         if (!text || text->type != SW_MPV_STR) {
-            msgpack_sbuffer_destroy (&r.sbuf);
+            sw_packer_destroy (&r);
             s_admin_error (self, envelope, "bad-request", "SUBMIT needs 'text' (the job file)");
             return;
         }
         if (sw_jobs_submit (self->jobs, text->v.s, text->len, source ? source : "job", token,
                             job_id, &total, err, sizeof err)) {
-            msgpack_sbuffer_destroy (&r.sbuf);
+            sw_packer_destroy (&r);
             s_admin_error (self, envelope, "invalid-job", err);
             return;
         }
         if (sw_jobs_commit (self->jobs, err, sizeof err)) {
-            msgpack_sbuffer_destroy (&r.sbuf);
+            sw_packer_destroy (&r);
             s_admin_error (self, envelope, "internal", err);
             return;
         }
@@ -552,7 +541,7 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
         if (format && strcmp (format, "json") != 0) {
             snprintf (err, sizeof err,
                       "report format '%s' is not supported (this broker writes: json)", format);
-            msgpack_sbuffer_destroy (&r.sbuf);
+            sw_packer_destroy (&r);
             s_admin_error (self, envelope, "bad-request", err);
             return;
         }
@@ -573,7 +562,7 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
         if (rc == 0 && sw_jobs_commit (self->jobs, err, sizeof err))
             rc = -3;
         if (rc) {
-            msgpack_sbuffer_destroy (&r.sbuf);
+            sw_packer_destroy (&r);
             s_admin_error (self, envelope, rc == -2 ? "conflict" : "internal", err);
             return;
         }
@@ -582,14 +571,14 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
         sw_pack_kv_str (&r.pk, "state", "cancelled");
     } else {
         snprintf (err, sizeof err, "unknown command '%s'", cmd);
-        msgpack_sbuffer_destroy (&r.sbuf);
+        sw_packer_destroy (&r);
         s_admin_error (self, envelope, "bad-request", err);
         return;
     }
     s_admin_send (self, envelope, "OK", &r);
     return;
 not_found:
-    msgpack_sbuffer_destroy (&r.sbuf);
+    sw_packer_destroy (&r);
     snprintf (err, sizeof err, "no job '%s'", id ? id : "");
     s_admin_error (self, envelope, "not-found", err);
 }

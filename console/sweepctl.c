@@ -88,15 +88,13 @@ static int s_call (ctl_t *ctl, const char *command, msgpack_sbuffer *body, sw_mp
 //  A request whose body is {} or {"id": id}.
 static int s_simple (ctl_t *ctl, const char *command, const char *id, sw_mpdoc_t *doc)
 {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, id ? 1 : 0);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, id ? 1 : 0);
     if (id)
-        sw_pack_kv_str (&pk, "id", id);
-    int rc = s_call (ctl, command, &sbuf, doc);
-    msgpack_sbuffer_destroy (&sbuf);
+        sw_pack_kv_str (&p.pk, "id", id);
+    int rc = s_call (ctl, command, &p.sbuf, doc);
+    sw_packer_destroy (&p);
     return rc;
 }
 
@@ -298,16 +296,14 @@ static int s_verdict (ctl_t *ctl, const sw_mpv_t *job)
 
 static int s_write_report (ctl_t *ctl, const char *id)
 {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    sw_pack_kv_str (&pk, "id", id);
-    sw_pack_kv_str (&pk, "format", ctl->format ? ctl->format : "json");
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 2);
+    sw_pack_kv_str (&p.pk, "id", id);
+    sw_pack_kv_str (&p.pk, "format", ctl->format ? ctl->format : "json");
     sw_mpdoc_t doc;
-    int rc = s_call (ctl, "REPORT", &sbuf, &doc);
-    msgpack_sbuffer_destroy (&sbuf);
+    int rc = s_call (ctl, "REPORT", &p.sbuf, &doc);
+    sw_packer_destroy (&p);
     if (rc)
         return rc;
     const sw_mpv_t *report = sw_mpv_get (doc.root, "report");
@@ -348,27 +344,25 @@ static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
     zchunk_t *chunk = zfile_read (file, zfile_cursize (file), 0);
     size = chunk ? zchunk_size (chunk) : 0;
     text = chunk ? (char *)zchunk_data (chunk) : "";
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
+    sw_packer_t p;
+    sw_packer_init (&p);
     //  The token makes the submit idempotent across Lazy Pirate retries: a
     //  retry after a lost reply gets the job the first attempt created.
     unsigned char raw[16];
     char token[33];
     randombytes_buf (raw, sizeof raw);
     sodium_bin2hex (token, sizeof token, raw, sizeof raw);
-    msgpack_pack_map (&pk, 3);
-    sw_pack_str (&pk, "text");
-    msgpack_pack_str (&pk, size);
-    msgpack_pack_str_body (&pk, text, size);
-    sw_pack_kv_str (&pk, "source", zfile_filename (file, NULL));
-    sw_pack_kv_str (&pk, "token", token);
+    msgpack_pack_map (&p.pk, 3);
+    sw_pack_str (&p.pk, "text");
+    msgpack_pack_str (&p.pk, size);
+    msgpack_pack_str_body (&p.pk, text, size);
+    sw_pack_kv_str (&p.pk, "source", zfile_filename (file, NULL));
+    sw_pack_kv_str (&p.pk, "token", token);
     zchunk_destroy (&chunk);
     zfile_destroy (&file);
     sw_mpdoc_t doc;
-    int rc = s_call (ctl, "SUBMIT", &sbuf, &doc);
-    msgpack_sbuffer_destroy (&sbuf);
+    int rc = s_call (ctl, "SUBMIT", &p.sbuf, &doc);
+    sw_packer_destroy (&p);
     if (rc)
         return rc;
     char id[64];
@@ -421,16 +415,14 @@ static int s_cmd_report (ctl_t *ctl, char **argv, int argc)
 static int s_cmd_findings (ctl_t *ctl, char **argv, int argc)
 {
     (void)argc;
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    sw_pack_kv_str (&pk, "id", argv[0]);
-    sw_pack_kv_uint (&pk, "limit", (uint64_t)ctl->limit);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 2);
+    sw_pack_kv_str (&p.pk, "id", argv[0]);
+    sw_pack_kv_uint (&p.pk, "limit", (uint64_t)ctl->limit);
     sw_mpdoc_t doc;
-    int rc = s_call (ctl, "FINDINGS", &sbuf, &doc);
-    msgpack_sbuffer_destroy (&sbuf);
+    int rc = s_call (ctl, "FINDINGS", &p.sbuf, &doc);
+    sw_packer_destroy (&p);
     if (rc)
         return rc;
     const sw_mpv_t *list = sw_mpv_get (doc.root, "findings");

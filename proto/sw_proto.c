@@ -89,6 +89,17 @@ void sw_node_msg_clear (sw_node_msg_t *msg)
 //  ---------------------------------------------------------------------
 //  Packing helpers
 
+void sw_packer_init (sw_packer_t *self)
+{
+    msgpack_sbuffer_init (&self->sbuf);
+    msgpack_packer_init (&self->pk, &self->sbuf, msgpack_sbuffer_write);
+}
+
+void sw_packer_destroy (sw_packer_t *self)
+{
+    msgpack_sbuffer_destroy (&self->sbuf);
+}
+
 void sw_pack_str (msgpack_packer *pk, const char *s)
 {
     size_t len = s ? strlen (s) : 0;
@@ -239,11 +250,9 @@ int sw_node_msg_encode_body (const sw_node_msg_t *msg, char **data, size_t *size
         if (f->type == F_STR && !s_text_ok (*FIELD (msg, f, char *)))
             return -1;
     }
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, pairs);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, pairs);
     for (size_t i = 0; i < NFIELDS; i++) {
         const field_t *f = &s_fields[i];
         bool present = (f->required & bit) ||
@@ -252,26 +261,26 @@ int sw_node_msg_encode_body (const sw_node_msg_t *msg, char **data, size_t *size
             continue;
         switch (f->type) {
         case F_STR:
-            s_pack_opt_str (&pk, f->key, *FIELD (msg, f, char *));
+            s_pack_opt_str (&p.pk, f->key, *FIELD (msg, f, char *));
             break;
         case F_U32:
-            sw_pack_kv_uint (&pk, f->key, *FIELD (msg, f, uint32_t));
+            sw_pack_kv_uint (&p.pk, f->key, *FIELD (msg, f, uint32_t));
             break;
         case F_U64:
-            sw_pack_kv_uint (&pk, f->key, *FIELD (msg, f, uint64_t));
+            sw_pack_kv_uint (&p.pk, f->key, *FIELD (msg, f, uint64_t));
             break;
         case F_BOOL:
-            sw_pack_kv_bool (&pk, f->key, *FIELD (msg, f, bool));
+            sw_pack_kv_bool (&p.pk, f->key, *FIELD (msg, f, bool));
             break;
         }
     }
-    s_pack_extras (&pk, msg);
-    if (sbuf.size > SW_NODE_MAX_MSG - 256) {
-        msgpack_sbuffer_destroy (&sbuf);
+    s_pack_extras (&p.pk, msg);
+    if (p.sbuf.size > SW_NODE_MAX_MSG - 256) {
+        sw_packer_destroy (&p);
         return -1; //  would not fit the receiver's socket limit with its frames
     }
-    *data = sbuf.data;
-    *size = sbuf.size;
+    *data = p.sbuf.data;
+    *size = p.sbuf.size;
     return 0;
 }
 

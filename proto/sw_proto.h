@@ -119,6 +119,19 @@ void sw_finding_pack (msgpack_packer *pk, const sw_finding_t *f);
 //  Reads a finding from a decoded map. Returns 0, or -1 with err.
 int sw_finding_unpack (const sw_mpv_t *map, sw_finding_t *f, char *err, size_t errlen);
 
+//  A growing MessagePack buffer and the packer that writes into it.
+typedef struct {
+    msgpack_sbuffer sbuf;
+    msgpack_packer pk;
+} sw_packer_t;
+
+//  Starts an empty buffer. (A sw_packer_t must not be copied or moved
+//  once initialised: the packer points at the buffer.)
+void sw_packer_init (sw_packer_t *self);
+
+//  Frees the buffer.
+void sw_packer_destroy (sw_packer_t *self);
+
 //  Helpers for building bodies with msgpack-c.
 void sw_pack_str (msgpack_packer *pk, const char *s);
 void sw_pack_kv_str (msgpack_packer *pk, const char *key, const char *value);

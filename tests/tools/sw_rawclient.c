@@ -71,18 +71,16 @@ int main (int argc, char **argv)
         'i',  't',  0x01, 0xa8, 's', 'c', 'a', 'n', 'n', 'e',  'r',  's',  0x91, 0x07};
     s_send3 (sock, SW_SIG_NODE, "READY", bad_ready, sizeof bad_ready), sent++;
     //  9. FINDINGS with a finding whose fingerprint is not hex
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    sw_pack_kv_uint (&pk, "seq", 1);
-    sw_pack_str (&pk, "findings");
-    msgpack_pack_array (&pk, 1);
-    msgpack_pack_map (&pk, 1);
-    sw_pack_kv_str (&pk, "fp", "not-hex-at-all");
-    s_send3 (sock, SW_SIG_NODE, "FINDINGS", sbuf.data, sbuf.size), sent++;
-    msgpack_sbuffer_destroy (&sbuf);
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 2);
+    sw_pack_kv_uint (&p.pk, "seq", 1);
+    sw_pack_str (&p.pk, "findings");
+    msgpack_pack_array (&p.pk, 1);
+    msgpack_pack_map (&p.pk, 1);
+    sw_pack_kv_str (&p.pk, "fp", "not-hex-at-all");
+    s_send3 (sock, SW_SIG_NODE, "FINDINGS", p.sbuf.data, p.sbuf.size), sent++;
+    sw_packer_destroy (&p);
     //  10. over the socket's maximum message size: the broker's libzmq
     //  drops the connection; it must not take the broker down.
     size_t big = SW_NODE_MAX_MSG + 1024;
