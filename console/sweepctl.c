@@ -85,17 +85,39 @@ static int s_call (ctl_t *ctl, const char *command, msgpack_sbuffer *body, sw_mp
     return 0;
 }
 
-//  A request whose body is {} or {"id": id}.
-static int s_simple (ctl_t *ctl, const char *command, const char *id, sw_mpdoc_t *doc)
+//  Packs the option a request carries besides its id (one map pair).
+typedef void (s_extra_fn) (ctl_t *ctl, msgpack_packer *pk);
+
+//  A request whose body is {}, {"id": id}, or that plus one pair packed by
+//  extra.
+static int s_request (ctl_t *ctl, const char *command, const char *id, s_extra_fn *extra,
+                      sw_mpdoc_t *doc)
 {
     sw_packer_t p;
     sw_packer_init (&p);
-    msgpack_pack_map (&p.pk, id ? 1 : 0);
+    msgpack_pack_map (&p.pk, (id ? 1 : 0) + (extra ? 1 : 0));
     if (id)
         sw_pack_kv_str (&p.pk, "id", id);
+    if (extra)
+        extra (ctl, &p.pk);
     int rc = s_call (ctl, command, &p.sbuf, doc);
     sw_packer_destroy (&p);
     return rc;
+}
+
+static int s_simple (ctl_t *ctl, const char *command, const char *id, sw_mpdoc_t *doc)
+{
+    return s_request (ctl, command, id, NULL, doc);
+}
+
+static void s_pack_format (ctl_t *ctl, msgpack_packer *pk)
+{
+    sw_pack_kv_str (pk, "format", ctl->format ? ctl->format : "json");
+}
+
+static void s_pack_limit (ctl_t *ctl, msgpack_packer *pk)
+{
+    sw_pack_kv_uint (pk, "limit", (uint64_t)ctl->limit);
 }
 
 static uint64_t s_u (const sw_mpv_t *map, const char *key)
@@ -296,14 +318,8 @@ static int s_verdict (ctl_t *ctl, const sw_mpv_t *job)
 
 static int s_write_report (ctl_t *ctl, const char *id)
 {
-    sw_packer_t p;
-    sw_packer_init (&p);
-    msgpack_pack_map (&p.pk, 2);
-    sw_pack_kv_str (&p.pk, "id", id);
-    sw_pack_kv_str (&p.pk, "format", ctl->format ? ctl->format : "json");
     sw_mpdoc_t doc;
-    int rc = s_call (ctl, "REPORT", &p.sbuf, &doc);
-    sw_packer_destroy (&p);
+    int rc = s_request (ctl, "REPORT", id, s_pack_format, &doc);
     if (rc)
         return rc;
     const sw_mpv_t *report = sw_mpv_get (doc.root, "report");
@@ -415,14 +431,8 @@ static int s_cmd_report (ctl_t *ctl, char **argv, int argc)
 static int s_cmd_findings (ctl_t *ctl, char **argv, int argc)
 {
     (void)argc;
-    sw_packer_t p;
-    sw_packer_init (&p);
-    msgpack_pack_map (&p.pk, 2);
-    sw_pack_kv_str (&p.pk, "id", argv[0]);
-    sw_pack_kv_uint (&p.pk, "limit", (uint64_t)ctl->limit);
     sw_mpdoc_t doc;
-    int rc = s_call (ctl, "FINDINGS", &p.sbuf, &doc);
-    sw_packer_destroy (&p);
+    int rc = s_request (ctl, "FINDINGS", argv[0], s_pack_limit, &doc);
     if (rc)
         return rc;
     const sw_mpv_t *list = sw_mpv_get (doc.root, "findings");

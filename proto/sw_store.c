@@ -13,8 +13,7 @@ struct sw_store_t {
     leveldb_readoptions_t *read;
     leveldb_writeoptions_t *sync_write;
     leveldb_writeoptions_t *async_write;
-    leveldb_writebatch_t *batch;
-    size_t pending;
+    struct sw_batch_t *staged; //  what sw_store_put/del stage for the next commit
 };
 
 struct sw_batch_t {
@@ -56,22 +55,18 @@ size_t sw_batch_size (const sw_batch_t *self)
     return self->size;
 }
 
-static int s_write (sw_store_t *self, leveldb_writebatch_t *batch, bool durable, char *err,
-                    size_t errlen)
+int sw_store_write (sw_store_t *self, sw_batch_t *batch, bool durable, char *err, size_t errlen)
 {
+    if (batch->size == 0)
+        return 0;
     char *lerr = NULL;
-    leveldb_write (self->db, durable ? self->sync_write : self->async_write, batch, &lerr);
+    leveldb_write (self->db, durable ? self->sync_write : self->async_write, batch->batch, &lerr);
     if (lerr) {
         snprintf (err, errlen, "store write failed: %s", lerr);
         leveldb_free (lerr);
         return -1;
     }
     return 0;
-}
-
-int sw_store_write (sw_store_t *self, sw_batch_t *batch, bool durable, char *err, size_t errlen)
-{
-    return batch->size ? s_write (self, batch->batch, durable, err, errlen) : 0;
 }
 
 sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
@@ -104,7 +99,7 @@ sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
     self->sync_write = leveldb_writeoptions_create ();
     leveldb_writeoptions_set_sync (self->sync_write, 1);
     self->async_write = leveldb_writeoptions_create ();
-    self->batch = leveldb_writebatch_create ();
+    self->staged = sw_batch_new ();
     return self;
 }
 
@@ -113,7 +108,7 @@ void sw_store_destroy (sw_store_t **self_p)
     sw_store_t *self = *self_p;
     if (!self)
         return;
-    leveldb_writebatch_destroy (self->batch);
+    sw_batch_destroy (&self->staged);
     leveldb_writeoptions_destroy (self->sync_write);
     leveldb_writeoptions_destroy (self->async_write);
     leveldb_readoptions_destroy (self->read);
@@ -126,29 +121,25 @@ void sw_store_destroy (sw_store_t **self_p)
 
 void sw_store_put (sw_store_t *self, const char *key, const void *value, size_t size)
 {
-    leveldb_writebatch_put (self->batch, key, strlen (key), value, size);
-    self->pending++;
+    sw_batch_put (self->staged, key, value, size);
 }
 
 void sw_store_del (sw_store_t *self, const char *key)
 {
-    leveldb_writebatch_delete (self->batch, key, strlen (key));
-    self->pending++;
+    sw_batch_del (self->staged, key);
 }
 
 size_t sw_store_pending (const sw_store_t *self)
 {
-    return self->pending;
+    return sw_batch_size (self->staged);
 }
 
 int sw_store_commit (sw_store_t *self, bool durable, char *err, size_t errlen)
 {
-    if (self->pending == 0)
-        return 0;
-    if (s_write (self, self->batch, durable, err, errlen))
-        return -1;
-    leveldb_writebatch_clear (self->batch);
-    self->pending = 0;
+    if (sw_store_write (self, self->staged, durable, err, errlen))
+        return -1; //  the batch stays staged, so a later commit can retry
+    leveldb_writebatch_clear (self->staged->batch);
+    self->staged->size = 0;
     return 0;
 }
 
