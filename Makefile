@@ -17,12 +17,12 @@ ifeq ($(SAN),1)
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
-               -Iproto -Ibroker -Inodes -Iconsole -Itests/unit
-LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -lpthread
+               -Iproto -Iengine -Ibroker -Inodes -Iconsole -Itests/unit
+LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -ljansson -lpcre2-8 -lpthread
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 
 MAINS    := broker/sweep_broker.c nodes/sweep_node.c console/sweepctl.c
-LIB_SRC  := $(filter-out $(MAINS),$(wildcard proto/*.c broker/*.c nodes/*.c console/*.c))
+LIB_SRC  := $(filter-out $(MAINS),$(wildcard proto/*.c engine/*.c broker/*.c nodes/*.c console/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBA     := $(BUILD)/libsweep.a
 PROGS    := $(BUILD)/bin/sweep-broker $(BUILD)/bin/sweep-node $(BUILD)/bin/sweepctl
@@ -31,7 +31,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-HEADERS  := $(wildcard proto/*.h broker/*.h nodes/*.h console/*.h tests/unit/*.h)
+HEADERS  := $(wildcard proto/*.h engine/*.h broker/*.h nodes/*.h console/*.h tests/unit/*.h)
 
 .PHONY: all deps check check-scripts check-unit check-functional check-asan fuzz fuzz-smoke demo bench \
         format clean
@@ -87,7 +87,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Iproto -Ibroker -Inodes -Iconsole $< $(LIB_SRC) $(LIBS) -o $@
+	  -Iproto -Iengine -Ibroker -Inodes -Iconsole $< $(LIB_SRC) $(LIBS) -o $@
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); d=tests/fuzz/$${n#fuzz_}.dict; \
