@@ -886,38 +886,6 @@ static int s_collect_finding (void *arg, const char *key, size_t keylen, const c
 
 //  Most severe first, then by resource and location, so reports of the
 //  same findings read the same whatever order they arrived in.
-static int s_finding_order (const void *a, const void *b)
-{
-    const sw_finding_t *x = a, *y = b;
-    if (x->severity != y->severity)
-        return x->severity > y->severity ? -1 : 1;
-    int c = strcmp (x->resource, y->resource);
-    if (c)
-        return c;
-    c = strcmp (x->location, y->location);
-    return c ? c : strcmp (x->fingerprint, y->fingerprint);
-}
-
-static void s_json_kv (FILE *out, const char *indent, const char *key, const char *value,
-                       bool comma)
-{
-    fprintf (out, "%s\"%s\": ", indent, key);
-    sw_json_string (out, value ? value : "");
-    fputs (comma ? ",\n" : "\n", out);
-}
-
-static void s_iso_time (int64_t ms, char *buf, size_t len)
-{
-    if (ms <= 0) {
-        snprintf (buf, len, "%s", "");
-        return;
-    }
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r (&secs, &tm);
-    strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int s_failed_visit (void *arg, const char *key, size_t keylen, const char *value,
                            size_t size)
 {
@@ -941,24 +909,6 @@ static int s_failed_visit (void *arg, const char *key, size_t keylen, const char
     return 0;
 }
 
-static void s_report_finding (FILE *out, const sw_finding_t *f, bool last)
-{
-    char seen[32];
-    s_iso_time (f->first_seen, seen, sizeof seen);
-    fputs ("    {\n", out);
-    s_json_kv (out, "      ", "fingerprint", f->fingerprint, true);
-    s_json_kv (out, "      ", "scanner", f->scanner, true);
-    s_json_kv (out, "      ", "rule", f->rule, true);
-    s_json_kv (out, "      ", "severity", sw_severity_name (f->severity), true);
-    s_json_kv (out, "      ", "resource", f->resource, true);
-    s_json_kv (out, "      ", "location", f->location, true);
-    s_json_kv (out, "      ", "title", f->title, true);
-    s_json_kv (out, "      ", "evidence", f->evidence, true);
-    s_json_kv (out, "      ", "remediation", f->remediation, true);
-    s_json_kv (out, "      ", "first_seen", seen, true);
-    fprintf (out, "      \"shard\": %" PRIu64 "\n    }%s\n", f->shard, last ? "" : ",");
-}
-
 //  Loads a job's findings from the store in report order. Returns the
 //  count; *out is a malloc'd array the caller frees with s_findings_free.
 static size_t s_findings_load (sw_jobs_t *self, const job_t *job, sw_finding_t **out)
@@ -974,7 +924,7 @@ static size_t s_findings_load (sw_jobs_t *self, const job_t *job, sw_finding_t *
         free (f);
     }
     zlistx_destroy (&c.items);
-    qsort (sorted, n, sizeof *sorted, s_finding_order);
+    qsort (sorted, n, sizeof *sorted, sw_finding_order);
     *out = sorted;
     return n;
 }
@@ -1012,16 +962,16 @@ char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len)
     char *text = NULL;
     FILE *out = open_memstream (&text, len);
     char created[32], finished[32], prefix[64];
-    s_iso_time (job->created, created, sizeof created);
-    s_iso_time (job->finished, finished, sizeof finished);
+    sw_iso_time (job->created, created, sizeof created);
+    sw_iso_time (job->finished, finished, sizeof finished);
 
     fputs ("{\n  \"schema\": \"cloudsweep.report/1\",\n  \"job\": {\n", out);
-    s_json_kv (out, "    ", "id", job->id, true);
-    s_json_kv (out, "    ", "name", job->name, true);
-    s_json_kv (out, "    ", "source", job->source, true);
-    s_json_kv (out, "    ", "state", s_state_names[job->state], true);
-    s_json_kv (out, "    ", "created", created, true);
-    s_json_kv (out, "    ", "finished", finished, false);
+    sw_json_kv (out, "    ", "id", job->id, true);
+    sw_json_kv (out, "    ", "name", job->name, true);
+    sw_json_kv (out, "    ", "source", job->source, true);
+    sw_json_kv (out, "    ", "state", s_state_names[job->state], true);
+    sw_json_kv (out, "    ", "created", created, true);
+    sw_json_kv (out, "    ", "finished", finished, false);
     fprintf (out,
              "  },\n  \"coverage\": {\n    \"shards_total\": %" PRIu64
              ",\n    \"shards_done\": %" PRIu64 ",\n    \"shards_failed\": %" PRIu64
@@ -1042,7 +992,7 @@ char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len)
     sw_finding_t *findings;
     size_t n = s_findings_load (self, job, &findings);
     for (size_t i = 0; i < n; i++)
-        s_report_finding (out, &findings[i], i + 1 == n);
+        sw_finding_json (out, &findings[i], i + 1 == n);
     s_findings_free (findings, n);
     fputs ("  ]\n}\n", out);
     fclose (out);

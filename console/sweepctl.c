@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include "sw_check.h"
 #include "sw_client.h"
 #include "sw_keys.h"
 #include "sw_opts.h"
@@ -21,7 +22,7 @@
 #define EXIT_INCOMPLETE  4
 
 typedef struct {
-    char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output;
+    char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules;
     int timeout_ms, retries, nodes, interval_ms, limit;
     bool json, wait;
     sw_client_t *client;
@@ -514,6 +515,25 @@ static int s_cmd_keys (ctl_t *ctl, char **argv, int argc)
     return EXIT_USAGE;
 }
 
+static const char *s_rules_dir (ctl_t *ctl)
+{
+    if (ctl->rules)
+        return ctl->rules;
+    const char *env = getenv ("SWEEP_RULES");
+    return env && *env ? env : "rules";
+}
+
+static int s_cmd_check (ctl_t *ctl, char **argv, int argc)
+{
+    return sw_check_run (argv, (size_t)argc, s_rules_dir (ctl), ctl->format ? ctl->format : "table",
+                         ctl->fail_on, ctl->output);
+}
+
+static int s_cmd_rules (ctl_t *ctl, char **argv, int argc)
+{
+    return sw_check_rules (argv[0], argc > 1 ? argv[1] : s_rules_dir (ctl), ctl->json);
+}
+
 static const command_t s_commands[] = {
     {"status", "", "broker uptime, node and job counts", s_cmd_status, 0},
     {"nodes", "", "the live nodes: capacity, credit, leases, last heartbeat", s_cmd_nodes, 0},
@@ -530,6 +550,12 @@ static const command_t s_commands[] = {
     {"cancel", "JOB", "cancel a running job", s_cmd_cancel, 1},
     {"keys", "init DIR | add-node NAME | add-admin NAME | revoke NAME",
      "create and revoke CURVE certificates (see keys/README.md)", s_cmd_keys, 1},
+    {"check", "PATH...",
+     "run the posture rules over local files, no cluster needed (--rules DIR, --format "
+     "table|json, -o FILE, --fail-on SEVERITY)",
+     s_cmd_check, 1},
+    {"rules", "lint|test [DIR]",
+     "validate rule files / run every rule's fixtures (DIR defaults to --rules)", s_cmd_rules, 1},
     {NULL, NULL, NULL, NULL, 0}};
 
 static void s_usage (const sw_opt_t *opts)
@@ -558,18 +584,20 @@ int main (int argc, char **argv)
         {"wait", SW_OPT_FLAG, &ctl->wait, 0, 0, "submit: wait for the job to end"},
         {"fail-on", SW_OPT_STR, &ctl->fail_on, 0, 0,
          "submit/watch: exit 1 if findings reach SEVERITY (info..critical)"},
-        {"format", SW_OPT_STR, &ctl->format, 0, 0, "report format [json]"},
+        {"format", SW_OPT_STR, &ctl->format, 0, 0,
+         "report format [json]; check: table or json [table]"},
         {"output", SW_OPT_STR, &ctl->output, 0, 0, "report output file (also -o)"},
         {"nodes", SW_OPT_INT, &ctl->nodes, 0, 1000, "keys init: node certificates to create [2]"},
         {"limit", SW_OPT_INT, &ctl->limit, 1, 100000, "findings: how many to list [50]"},
+        {"rules", SW_OPT_STR, &ctl->rules, 0, 0, "rules folder [$SWEEP_RULES or rules]"},
         {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 10, 60000, "watch: poll interval [250]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     //  -o is the one short option: rewrite it to --output.
     for (int i = 1; i < argc; i++)
         if (strcmp (argv[i], "-o") == 0)
             argv[i] = "--output";
-    char *positional[8];
-    int npositional = 8;
+    char *positional[256];
+    int npositional = 256;
     bool help;
     if (argc < 2 || sw_opts_parse (opts, argc, argv, 1, positional, &npositional, &help)) {
         if (argc < 2)

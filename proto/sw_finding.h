@@ -5,7 +5,9 @@
 #ifndef SW_FINDING_H
 #define SW_FINDING_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 typedef enum {
@@ -39,6 +41,9 @@ typedef struct {
     char *evidence; //  redacted evidence
     char *remediation;
     int64_t first_seen; //  unix ms when a node first observed it
+    char *bundle;       //  content-bundle version of the rules used, or NULL
+    char *references;   //  one per line, or NULL
+    char *compliance;   //  "FRAMEWORK control", one per line, or NULL
 } sw_finding_t;
 
 //  Computes the stable fingerprint of a finding from scanner, rule,
@@ -51,5 +56,18 @@ void sw_finding_clear (sw_finding_t *self);
 
 //  Deep-copies src into dst. Returns 0, or -1 on allocation failure.
 int sw_finding_copy (sw_finding_t *dst, const sw_finding_t *src);
+
+//  qsort order of reports: most severe first, then resource, location,
+//  fingerprint.
+int sw_finding_order (const void *a, const void *b);
+
+//  Writes a finding as one member of a report's "findings" array (last:
+//  no trailing comma).
+void sw_finding_json (FILE *out, const sw_finding_t *f, bool last);
+
+//  JSON helpers of the report writers: `"key": "value"` on its own line,
+//  and unix ms as an ISO 8601 UTC time ("" for 0).
+void sw_json_kv (FILE *out, const char *indent, const char *key, const char *value, bool comma);
+void sw_iso_time (int64_t ms, char *buf, size_t len);
 
 #endif

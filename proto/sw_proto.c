@@ -141,7 +141,8 @@ static void s_pack_opt_str (msgpack_packer *pk, const char *key, const char *val
 
 void sw_finding_pack (msgpack_packer *pk, const sw_finding_t *f)
 {
-    msgpack_pack_map (pk, 12);
+    msgpack_pack_map (pk, 12 + (f->bundle != NULL) + (f->references != NULL) +
+                              (f->compliance != NULL));
     sw_pack_kv_str (pk, "fp", f->fingerprint);
     s_pack_opt_str (pk, "job", f->job);
     sw_pack_kv_uint (pk, "shard", f->shard);
@@ -154,6 +155,12 @@ void sw_finding_pack (msgpack_packer *pk, const sw_finding_t *f)
     s_pack_opt_str (pk, "evidence", f->evidence);
     s_pack_opt_str (pk, "remediation", f->remediation);
     sw_pack_kv_int (pk, "first_seen", f->first_seen);
+    if (f->bundle)
+        sw_pack_kv_str (pk, "bundle", f->bundle);
+    if (f->references)
+        sw_pack_kv_str (pk, "references", f->references);
+    if (f->compliance)
+        sw_pack_kv_str (pk, "compliance", f->compliance);
 }
 
 //  ---------------------------------------------------------------------
@@ -167,7 +174,8 @@ static bool s_text_ok (const char *s)
 static bool s_finding_ok (const sw_finding_t *f)
 {
     const char *texts[] = {f->job,      f->scanner, f->rule,     f->resource,
-                           f->location, f->title,   f->evidence, f->remediation};
+                           f->location, f->title,   f->evidence, f->remediation,
+                           f->bundle,   f->references, f->compliance};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (texts[i] && strlen (texts[i]) > SW_MAX_FINDING_TEXT)
             return false;
@@ -370,6 +378,13 @@ static int s_req_text (const sw_mpv_t *map, const char *key, char **out, char *e
     return 0;
 }
 
+//  Like s_req_text, for a key that may be absent (left NULL).
+static int s_opt_text (const sw_mpv_t *map, const char *key, char **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    return sw_mpv_get (map, key) ? s_req_text (map, key, out, err, errlen) : 0;
+}
+
 int sw_finding_unpack (const sw_mpv_t *map, sw_finding_t *f, char *err, size_t errlen)
 {
     memset (f, 0, sizeof *f);
@@ -402,7 +417,10 @@ int sw_finding_unpack (const sw_mpv_t *map, sw_finding_t *f, char *err, size_t e
         s_req_text (map, "location", &f->location, err, errlen) ||
         s_req_text (map, "title", &f->title, err, errlen) ||
         s_req_text (map, "evidence", &f->evidence, err, errlen) ||
-        s_req_text (map, "remediation", &f->remediation, err, errlen)) {
+        s_req_text (map, "remediation", &f->remediation, err, errlen) ||
+        s_opt_text (map, "bundle", &f->bundle, err, errlen) ||
+        s_opt_text (map, "references", &f->references, err, errlen) ||
+        s_opt_text (map, "compliance", &f->compliance, err, errlen)) {
         sw_finding_clear (f);
         return -1;
     }

@@ -1,0 +1,301 @@
+/*  sw_check - the posture scanner in-process, and rule linting/testing. */
+#include "sw_check.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "sw_docload.h"
+#include "sw_posture.h"
+#include "sw_proto.h"
+
+#define INPUT_MAX_DEPTH 32
+
+static void s_push (sw_inputs_t *self, const char *name)
+{
+    if (self->n == self->cap) {
+        self->cap = self->cap ? self->cap * 2 : 64;
+        char **names = realloc (self->names, self->cap * sizeof (char *));
+        if (!names)
+            abort ();
+        self->names = names;
+    }
+    self->names[self->n++] = strdup (name);
+}
+
+//  The path as the user meant it: no "./" prefix, no repeated or
+//  trailing slashes.
+static void s_clean (const char *path, char *out, size_t len)
+{
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    size_t o = 0;
+    for (const char *p = path; *p && o + 1 < len; p++)
+        if (!(*p == '/' && (o > 0 && out[o - 1] == '/')))
+            out[o++] = *p;
+    while (o > 1 && out[o - 1] == '/')
+        o--;
+    out[o] = 0;
+}
+
+static int s_walk (sw_inputs_t *self, const char *path, int depth, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat (path, &st)) {
+        snprintf (err, errlen, "%s: %s", path, strerror (errno));
+        return -1;
+    }
+    if (S_ISREG (st.st_mode)) {
+        if ((uint64_t)st.st_size > SW_DOC_MAX_BYTES)
+            self->skipped++;
+        else
+            s_push (self, path);
+        return 0;
+    }
+    if (!S_ISDIR (st.st_mode) || depth > INPUT_MAX_DEPTH) {
+        self->skipped++; //  symlinks, devices: never followed
+        return 0;
+    }
+    DIR *d = opendir (path);
+    if (!d) {
+        snprintf (err, errlen, "%s: %s", path, strerror (errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir (d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char child[4096];
+        if ((size_t)snprintf (child, sizeof child, "%s/%s", path, e->d_name) >= sizeof child) {
+            self->skipped++;
+            continue;
+        }
+        rc = s_walk (self, child, depth + 1, err, errlen);
+    }
+    closedir (d);
+    return rc;
+}
+
+static int s_cmpstr (const void *a, const void *b)
+{
+    return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+int sw_inputs_collect (sw_inputs_t *self, char *const *paths, size_t npaths, char *err,
+                       size_t errlen)
+{
+    for (size_t i = 0; i < npaths; i++) {
+        char clean[4096];
+        s_clean (paths[i], clean, sizeof clean);
+        if (s_walk (self, clean, 0, err, errlen))
+            return -1;
+        if (self->n > SW_POSTURE_MAX_FILES) {
+            snprintf (err, errlen, "more than %d input files", SW_POSTURE_MAX_FILES);
+            return -1;
+        }
+    }
+    if (self->n)
+        qsort (self->names, self->n, sizeof (char *), s_cmpstr);
+    //  The same file named twice (overlapping paths) is scanned once.
+    size_t o = 0;
+    for (size_t i = 0; i < self->n; i++) {
+        if (o && strcmp (self->names[o - 1], self->names[i]) == 0)
+            free (self->names[i]);
+        else
+            self->names[o++] = self->names[i];
+    }
+    self->n = o;
+    return 0;
+}
+
+void sw_inputs_clear (sw_inputs_t *self)
+{
+    for (size_t i = 0; i < self->n; i++)
+        free (self->names[i]);
+    free (self->names);
+    memset (self, 0, sizeof *self);
+}
+
+char *sw_inputs_read (const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen (path, "rb");
+    struct stat st;
+    if (!f || fstat (fileno (f), &st) || !S_ISREG (st.st_mode) || (uint64_t)st.st_size > max) {
+        snprintf (err, errlen, "%s: %s", path,
+                  !f ? strerror (errno) : "not a regular file, or over the size limit");
+        if (f)
+            fclose (f);
+        return NULL;
+    }
+    char *data = malloc ((size_t)st.st_size + 1);
+    *len = data ? fread (data, 1, (size_t)st.st_size, f) : 0;
+    fclose (f);
+    if (!data || *len != (size_t)st.st_size) {
+        snprintf (err, errlen, "%s: short read", path);
+        free (data);
+        return NULL;
+    }
+    data[*len] = 0;
+    return data;
+}
+
+// -------------------------------------------------------------------------
+//  check
+
+typedef struct {
+    sw_finding_t *items;
+    size_t n, cap;
+} findings_t;
+
+static void s_keep (void *arg, const sw_finding_t *f)
+{
+    findings_t *fs = arg;
+    if (fs->n == fs->cap) {
+        fs->cap = fs->cap ? fs->cap * 2 : 64;
+        sw_finding_t *items = realloc (fs->items, fs->cap * sizeof (sw_finding_t));
+        if (!items)
+            abort ();
+        fs->items = items;
+    }
+    if (sw_finding_copy (&fs->items[fs->n], f) == 0)
+        fs->n++;
+}
+
+//  Runs one group: reads its files and evaluates them.
+static void s_run_group (const sw_ruleset_t *rules, const sw_inputs_t *in, const sw_group_t *g,
+                         findings_t *out, sw_posture_stats_t *stats)
+{
+    sw_input_file_t *files = calloc (g->n ? g->n : 1, sizeof (sw_input_file_t));
+    char **data = calloc (g->n ? g->n : 1, sizeof (char *));
+    if (!files || !data)
+        abort ();
+    for (size_t i = 0; i < g->n; i++) {
+        char err[512];
+        files[i].name = in->names[g->members[i]];
+        data[i] = sw_inputs_read (files[i].name, SW_DOC_MAX_BYTES, &files[i].len, err, sizeof err);
+        files[i].data = data[i] ? data[i] : "";
+        if (!data[i])
+            fprintf (stderr, "sweepctl: %s\n", err);
+    }
+    sw_posture_run (rules, g->kind, files, g->n, NULL, s_keep, out, stats);
+    for (size_t i = 0; i < g->n; i++)
+        free (data[i]);
+    free (data);
+    free (files);
+}
+
+static void s_print_table (FILE *out, const findings_t *fs)
+{
+    fprintf (out, "%-8s  %-44s  %s\n", "SEVERITY", "RULE", "RESOURCE (LOCATION)");
+    for (size_t i = 0; i < fs->n; i++) {
+        const sw_finding_t *f = &fs->items[i];
+        fprintf (out, "%-8s  %-44s  %s (%s)\n", sw_severity_name (f->severity), f->rule,
+                 f->resource, f->location);
+    }
+}
+
+static void s_print_json (FILE *out, const findings_t *fs, const sw_posture_stats_t *st)
+{
+    fprintf (out,
+             "{\n  \"schema\": \"cloudsweep.check/1\",\n  \"summary\": {\"files\": %zu, "
+             "\"resources\": %zu, \"evaluations\": %zu, \"findings\": %zu, \"input_errors\": "
+             "%zu},\n  \"findings\": [\n",
+             st->files, st->resources, st->evaluations, fs->n, st->input_errors);
+    for (size_t i = 0; i < fs->n; i++)
+        sw_finding_json (out, &fs->items[i], i + 1 == fs->n);
+    fputs ("  ]\n}\n", out);
+}
+
+static sw_ruleset_t *s_load_rules (const char *dir)
+{
+    char err[1024];
+    sw_ruleset_t *rules = sw_ruleset_new ();
+    if (rules && sw_ruleset_add_dir (rules, dir, err, sizeof err)) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        sw_ruleset_destroy (&rules);
+    }
+    return rules;
+}
+
+int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, const char *format,
+                  const char *fail_on, const char *output)
+{
+    bool json = format && strcmp (format, "json") == 0;
+    if (format && !json && strcmp (format, "table")) {
+        fprintf (stderr, "sweepctl: check --format is json or table\n");
+        return 2;
+    }
+    sw_severity_t gate = SW_SEV_COUNT;
+    if (fail_on)
+        sw_severity_parse (fail_on, &gate);
+    sw_ruleset_t *rules = s_load_rules (rules_dir);
+    if (!rules)
+        return 2;
+    sw_inputs_t in = {0};
+    char err[1024];
+    int rc = 2;
+    findings_t fs = {0};
+    sw_posture_stats_t stats = {0};
+    sw_group_t *groups = NULL;
+    long ngroups = 0;
+    if (sw_inputs_collect (&in, paths, npaths, err, sizeof err)) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        goto cleanup;
+    }
+    ngroups = sw_posture_group ((const char *const *)in.names, in.n, &groups);
+    for (long g = 0; g < ngroups; g++)
+        s_run_group (rules, &in, &groups[g], &fs, &stats);
+    if (fs.n)
+        qsort (fs.items, fs.n, sizeof (sw_finding_t), sw_finding_order);
+    FILE *out = output ? fopen (output, "w") : stdout;
+    if (!out) {
+        fprintf (stderr, "sweepctl: %s: %s\n", output, strerror (errno));
+        goto cleanup;
+    }
+    json ? s_print_json (out, &fs, &stats) : s_print_table (out, &fs);
+    if (out != stdout)
+        fclose (out);
+    fprintf (stderr, "sweepctl: %zu files, %ld groups, %zu resources, %zu findings\n", in.n,
+             ngroups, stats.resources, fs.n);
+    rc = 0;
+    for (size_t i = 0; i < fs.n; i++)
+        if (fs.items[i].severity >= gate)
+            rc = 1;
+cleanup:
+    for (size_t i = 0; i < fs.n; i++)
+        sw_finding_clear (&fs.items[i]);
+    free (fs.items);
+    sw_posture_groups_free (groups, ngroups > 0 ? (size_t)ngroups : 0);
+    sw_inputs_clear (&in);
+    sw_ruleset_destroy (&rules);
+    return rc;
+}
+
+int sw_check_rules (const char *sub, const char *dir, bool json)
+{
+    bool test = strcmp (sub, "test") == 0;
+    if (!test && strcmp (sub, "lint")) {
+        fprintf (stderr, "sweepctl: usage: sweepctl rules lint DIR | test DIR\n");
+        return 2;
+    }
+    sw_ruleset_t *rules = s_load_rules (dir);
+    if (!rules)
+        return 2;
+    size_t ntests = 0;
+    size_t problems =
+        test ? sw_ruleset_test (rules, stderr, &ntests) : sw_ruleset_lint (rules, stderr);
+    if (json)
+        printf ("{\"rules\": %zu, \"tests\": %zu, \"problems\": %zu}\n", sw_ruleset_size (rules),
+                ntests, problems);
+    else if (test)
+        printf ("%zu rules, %zu tests, %zu failed\n", sw_ruleset_size (rules), ntests, problems);
+    else
+        printf ("%zu rules, %zu problems\n", sw_ruleset_size (rules), problems);
+    sw_ruleset_destroy (&rules);
+    return problems ? 1 : 0;
+}

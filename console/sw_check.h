@@ -1,0 +1,39 @@
+/*  sw_check - sweepctl's commands that run without a cluster: `check`
+    (the posture scanner in-process, the CI-gate use) and `rules lint|test`.
+
+    Input files are named as the user wrote their paths (a folder's files
+    get the folder's name and their relative path), which is also how
+    `submit` names the blobs it uploads, so a check and a cluster job of
+    the same paths report the same resources. */
+#ifndef SW_CHECK_H
+#define SW_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char **names; //  sorted, '/'-separated, as the user named them
+    size_t n, cap;
+    size_t skipped; //  not regular files, or over the size limit
+} sw_inputs_t;
+
+//  Collects the files under each path (a file, or a folder walked
+//  recursively; hidden entries skipped). Returns 0, or -1 with err naming
+//  a path that does not exist or cannot be read.
+int sw_inputs_collect (sw_inputs_t *self, char *const *paths, size_t npaths, char *err,
+                       size_t errlen);
+void sw_inputs_clear (sw_inputs_t *self);
+
+//  Reads a whole file (at most max bytes). NULL with err on failure.
+char *sw_inputs_read (const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+//  `sweepctl check`. Returns the exit code: 0, 1 when findings reach
+//  fail_on (may be NULL), 2 on a usage or rules error.
+int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, const char *format,
+                  const char *fail_on, const char *output);
+
+//  `sweepctl rules lint DIR` and `sweepctl rules test DIR`. Returns 0 when
+//  clean, 1 when problems were found, 2 when the rules do not load.
+int sw_check_rules (const char *sub, const char *dir, bool json);
+
+#endif
