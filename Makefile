@@ -33,7 +33,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 HEADERS  := $(wildcard proto/*.h engine/*.h broker/*.h nodes/*.h console/*.h tests/unit/*.h)
 
-.PHONY: all deps check check-scripts check-unit check-functional check-asan fuzz fuzz-smoke demo bench \
+.PHONY: all deps check check-scripts check-rules check-unit check-functional check-asan fuzz fuzz-smoke demo bench \
         format clean
 
 all: $(PROGS) $(TOOLS)
@@ -66,13 +66,17 @@ $(BUILD)/test/%: tests/unit/%.c $(LIBA) $(HEADERS)
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBA) $(LIBS) -lcriterion -o $@
 
 check: deps
-	$(MAKE) check-scripts check-unit check-functional fuzz-smoke
+	$(MAKE) check-scripts check-unit check-rules check-functional fuzz-smoke
 	$(MAKE) check-asan
 	@echo "make check: all suites passed"
 
 check-scripts:
 	@shellcheck -x -P SCRIPTDIR scripts/*.sh tests/functional/*.sh bench/*.sh .ci/run
 	@echo "shellcheck: clean"
+
+check-rules: $(BUILD)/bin/sweepctl
+	@$(BUILD)/bin/sweepctl rules lint rules
+	@$(BUILD)/bin/sweepctl rules test rules
 
 check-unit: $(UNITS)
 	@scripts/run-unit.sh $(UNITS)
@@ -81,7 +85,7 @@ check-functional: all
 	@tests/functional/run.sh $(BUILD)/bin
 
 check-asan:
-	$(MAKE) BUILD=build/asan SAN=1 check-unit check-functional
+	$(MAKE) BUILD=build/asan SAN=1 check-unit check-rules check-functional
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)

@@ -419,6 +419,7 @@ int sw_ruleset_add_text (sw_ruleset_t *self, const char *name, const char *text,
     if (sw_doc_load (self->arena, name, text, len, SW_FMT_YAML, &docs, err, errlen))
         return -1;
     loader_t ld = {self, name, err, errlen};
+    self->cc.file = name;
     sw_rule_t **added = calloc (docs.n ? docs.n : 1, sizeof (sw_rule_t *));
     if (!added)
         return -1;
