@@ -83,177 +83,57 @@ typedef struct {
 
 static bool s_iam_policy (aws_t *self, const char *file, sw_val_t *doc);
 
+//  LIST (op, array, type, name field, own ARN field, ARN service, ARN kind,
+//        then any of the other fields, designated)
+#define LIST(op_, array_, type_, key_, arn_, service_, kind_, ...)                                 \
+    {                                                                                              \
+        .op = op_, .array = array_, .type = type_, .key = key_, .arn = arn_, .service = service_,  \
+        .kind = kind_, __VA_ARGS__                                                                 \
+    }
+#define IAM_DETAILS "iam-get-account-authorization-details"
+#define IAM         .global = true, .scope = ARN_ACCOUNT
+
 static const list_t s_lists[] = {
-    {.op = "iam-get-account-authorization-details",
-     .global = true,
-     .array = "UserDetailList",
-     .type = "aws.iam.user",
-     .key = "UserName",
-     .arn = "Arn",
-     .service = "iam",
-     .kind = "user/",
-     .scope = ARN_ACCOUNT},
-    {.op = "iam-get-account-authorization-details",
-     .global = true,
-     .array = "RoleDetailList",
-     .type = "aws.iam.role",
-     .key = "RoleName",
-     .arn = "Arn",
-     .service = "iam",
-     .kind = "role/",
-     .scope = ARN_ACCOUNT},
-    {.op = "iam-get-account-authorization-details",
-     .global = true,
-     .array = "GroupDetailList",
-     .type = "aws.iam.group",
-     .key = "GroupName",
-     .arn = "Arn",
-     .service = "iam",
-     .kind = "group/",
-     .scope = ARN_ACCOUNT},
-    {.op = "iam-get-account-authorization-details",
-     .global = true,
-     .array = "Policies",
-     .type = "aws.iam.policy",
-     .key = "PolicyName",
-     .arn = "Arn",
-     .service = "iam",
-     .kind = "policy/",
-     .scope = ARN_ACCOUNT,
-     .fix = s_iam_policy},
-    {.op = "s3-list-buckets",
-     .global = true,
-     .array = "Buckets",
-     .type = "aws.s3.bucket",
-     .key = "Name",
-     .arn = "BucketArn",
-     .service = "s3",
-     .kind = "",
-     .scope = ARN_BARE},
-    {.op = "ec2-describe-instances",
-     .array = "Reservations",
-     .inner = "Instances",
-     .type = "aws.ec2.instance",
-     .key = "InstanceId",
-     .service = "ec2",
-     .kind = "instance/"},
-    {.op = "ec2-describe-security-groups",
-     .array = "SecurityGroups",
-     .type = "aws.ec2.security_group",
-     .key = "GroupId",
-     .arn = "SecurityGroupArn",
-     .service = "ec2",
-     .kind = "security-group/"},
-    {.op = "ec2-describe-volumes",
-     .array = "Volumes",
-     .type = "aws.ec2.volume",
-     .key = "VolumeId",
-     .service = "ec2",
-     .kind = "volume/"},
-    {.op = "ec2-describe-snapshots",
-     .array = "Snapshots",
-     .type = "aws.ec2.snapshot",
-     .key = "SnapshotId",
-     .service = "ec2",
-     .kind = "snapshot/"},
-    {.op = "ec2-describe-images",
-     .array = "Images",
-     .type = "aws.ec2.image",
-     .key = "ImageId",
-     .service = "ec2",
-     .kind = "image/"},
-    {.op = "ec2-describe-vpcs",
-     .array = "Vpcs",
-     .type = "aws.ec2.vpc",
-     .key = "VpcId",
-     .service = "ec2",
-     .kind = "vpc/"},
-    {.op = "ec2-describe-network-acls",
-     .array = "NetworkAcls",
-     .type = "aws.ec2.network_acl",
-     .key = "NetworkAclId",
-     .service = "ec2",
-     .kind = "network-acl/"},
-    {.op = "cloudtrail-describe-trails",
-     .array = "trailList",
-     .type = "aws.cloudtrail.trail",
-     .key = "Name",
-     .arn = "TrailARN",
-     .service = "cloudtrail",
-     .kind = "trail/"},
-    {.op = "kms-list-keys",
-     .array = "Keys",
-     .type = "aws.kms.key",
-     .key = "KeyId",
-     .arn = "KeyArn",
-     .service = "kms",
-     .kind = "key/"},
-    {.op = "rds-describe-db-instances",
-     .array = "DBInstances",
-     .type = "aws.rds.instance",
-     .key = "DBInstanceIdentifier",
-     .arn = "DBInstanceArn",
-     .service = "rds",
-     .kind = "db:"},
-    {.op = "lambda-list-functions",
-     .array = "Functions",
-     .type = "aws.lambda.function",
-     .key = "FunctionName",
-     .arn = "FunctionArn",
-     .service = "lambda",
-     .kind = "function:"},
-    {.op = "sns-list-topics",
-     .array = "Topics",
-     .type = "aws.sns.topic",
-     .key = "TopicArn",
-     .how = KEY_AFTER_COLON,
-     .arn = "TopicArn",
-     .service = "sns",
-     .kind = ""},
-    {.op = "sqs-list-queues",
-     .array = "QueueUrls",
-     .wrap = "QueueUrl",
-     .type = "aws.sqs.queue",
-     .key = "QueueUrl",
-     .how = KEY_AFTER_SLASH,
-     .arn = "Attributes.QueueArn",
-     .service = "sqs",
-     .kind = ""},
-    {.op = "ecr-describe-repositories",
-     .array = "repositories",
-     .type = "aws.ecr.repository",
-     .key = "repositoryName",
-     .arn = "repositoryArn",
-     .service = "ecr",
-     .kind = "repository/"},
-    {.op = "elbv2-describe-load-balancers",
-     .array = "LoadBalancers",
-     .type = "aws.elbv2.load_balancer",
-     .key = "LoadBalancerName",
-     .arn = "LoadBalancerArn",
-     .service = "elasticloadbalancing",
-     .kind = "loadbalancer/"},
-    {.op = "elb-describe-load-balancers",
-     .array = "LoadBalancerDescriptions",
-     .type = "aws.elb.load_balancer",
-     .key = "LoadBalancerName",
-     .service = "elasticloadbalancing",
-     .kind = "loadbalancer/"},
-    {.op = "redshift-describe-clusters",
-     .array = "Clusters",
-     .type = "aws.redshift.cluster",
-     .key = "ClusterIdentifier",
-     .arn = "ClusterArn",
-     .service = "redshift",
-     .kind = "cluster:"},
-    {.op = "opensearch-describe-domain",
-     .per_file = true,
-     .array = "DomainStatus",
-     .type = "aws.opensearch.domain",
-     .key = "DomainName",
-     .arn = "ARN",
-     .service = "es",
-     .kind = "domain/"},
+    LIST (IAM_DETAILS, "UserDetailList", "aws.iam.user", "UserName", "Arn", "iam", "user/", IAM),
+    LIST (IAM_DETAILS, "RoleDetailList", "aws.iam.role", "RoleName", "Arn", "iam", "role/", IAM),
+    LIST (IAM_DETAILS, "GroupDetailList", "aws.iam.group", "GroupName", "Arn", "iam", "group/",
+          IAM),
+    LIST (IAM_DETAILS, "Policies", "aws.iam.policy", "PolicyName", "Arn", "iam", "policy/", IAM,
+          .fix = s_iam_policy),
+    LIST ("s3-list-buckets", "Buckets", "aws.s3.bucket", "Name", "BucketArn", "s3", "",
+          .global = true, .scope = ARN_BARE),
+    LIST ("ec2-describe-instances", "Reservations", "aws.ec2.instance", "InstanceId", NULL, "ec2",
+          "instance/", .inner = "Instances"),
+    LIST ("ec2-describe-security-groups", "SecurityGroups", "aws.ec2.security_group", "GroupId",
+          "SecurityGroupArn", "ec2", "security-group/"),
+    LIST ("ec2-describe-volumes", "Volumes", "aws.ec2.volume", "VolumeId", NULL, "ec2", "volume/"),
+    LIST ("ec2-describe-snapshots", "Snapshots", "aws.ec2.snapshot", "SnapshotId", NULL, "ec2",
+          "snapshot/"),
+    LIST ("ec2-describe-images", "Images", "aws.ec2.image", "ImageId", NULL, "ec2", "image/"),
+    LIST ("ec2-describe-vpcs", "Vpcs", "aws.ec2.vpc", "VpcId", NULL, "ec2", "vpc/"),
+    LIST ("ec2-describe-network-acls", "NetworkAcls", "aws.ec2.network_acl", "NetworkAclId", NULL,
+          "ec2", "network-acl/"),
+    LIST ("cloudtrail-describe-trails", "trailList", "aws.cloudtrail.trail", "Name", "TrailARN",
+          "cloudtrail", "trail/"),
+    LIST ("kms-list-keys", "Keys", "aws.kms.key", "KeyId", "KeyArn", "kms", "key/"),
+    LIST ("rds-describe-db-instances", "DBInstances", "aws.rds.instance", "DBInstanceIdentifier",
+          "DBInstanceArn", "rds", "db:"),
+    LIST ("lambda-list-functions", "Functions", "aws.lambda.function", "FunctionName",
+          "FunctionArn", "lambda", "function:"),
+    LIST ("sns-list-topics", "Topics", "aws.sns.topic", "TopicArn", "TopicArn", "sns", "",
+          .how = KEY_AFTER_COLON),
+    LIST ("sqs-list-queues", "QueueUrls", "aws.sqs.queue", "QueueUrl", "Attributes.QueueArn", "sqs",
+          "", .how = KEY_AFTER_SLASH, .wrap = "QueueUrl"),
+    LIST ("ecr-describe-repositories", "repositories", "aws.ecr.repository", "repositoryName",
+          "repositoryArn", "ecr", "repository/"),
+    LIST ("elbv2-describe-load-balancers", "LoadBalancers", "aws.elbv2.load_balancer",
+          "LoadBalancerName", "LoadBalancerArn", "elasticloadbalancing", "loadbalancer/"),
+    LIST ("elb-describe-load-balancers", "LoadBalancerDescriptions", "aws.elb.load_balancer",
+          "LoadBalancerName", NULL, "elasticloadbalancing", "loadbalancer/"),
+    LIST ("redshift-describe-clusters", "Clusters", "aws.redshift.cluster", "ClusterIdentifier",
+          "ClusterArn", "redshift", "cluster:"),
+    LIST ("opensearch-describe-domain", "DomainStatus", "aws.opensearch.domain", "DomainName",
+          "ARN", "es", "domain/", .per_file = true),
 };
 #define NLISTS (sizeof s_lists / sizeof s_lists[0])
 
@@ -321,6 +201,7 @@ typedef struct {
     const char *key;
     const char *file;
     sw_val_t *doc;
+    const char *id; //  set once joined
 } item_t;
 
 typedef struct {
@@ -427,12 +308,30 @@ static char *s_urldecode (const char *s, size_t len, bool only_slash, size_t *ou
     return out;
 }
 
-static bool s_blank (const char *s, size_t len)
+//  Skips the leading white space of the len bytes at s.
+static const char *s_trim (const char *s, size_t *len)
 {
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return false;
-    return true;
+    while (*len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
+        s++;
+        (*len)--;
+    }
+    return s;
+}
+
+//  Generic lower bound: index of the first of the n sorted elements at
+//  base not before probe.
+static size_t s_lower (const void *base, size_t n, size_t size, const void *probe,
+                       int (*cmp) (const void *, const void *))
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp ((const char *)base + mid * size, probe) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 //  --------------------------------------------------------------------
@@ -497,17 +396,10 @@ static sw_val_t *s_policy_text (aws_t *self, const char *file, const char *key, 
     const char *s = v->str.s;
     size_t len = v->str.len;
     char *decoded = NULL;
-    while (len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
-        s++;
-        len--;
-    }
+    s = s_trim (s, &len);
     if (len && *s == '%') {
         decoded = s_urldecode (s, len, false, &len);
-        s = decoded;
-    }
-    while (len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
-        s++;
-        len--;
+        s = s_trim (decoded, &len);
     }
     sw_val_t *out = v;
     if (len && *s == '{') {
@@ -583,7 +475,8 @@ static bool s_iam_policy (aws_t *self, const char *file, sw_val_t *doc)
 //  error records it and returns NULL.
 static sw_val_t *s_parse (aws_t *self, const sw_input_file_t *f)
 {
-    if (!f->data || s_blank (f->data, f->len))
+    size_t len = f->len;
+    if (!f->data || (s_trim (f->data, &len), len == 0))
         return sw_val_map (self->arena);
     sw_doclist_t docs = {0};
     char err[512];
@@ -599,7 +492,27 @@ static sw_val_t *s_parse (aws_t *self, const sw_input_file_t *f)
     return docs.docs[0];
 }
 
-static bool s_type_global (const char *type);
+static size_t s_list_of (const char *type)
+{
+    for (size_t i = 0; i < NLISTS; i++)
+        if (strcmp (s_lists[i].type, type) == 0)
+            return i;
+    abort (); //  the tables name only listed types
+}
+
+//  True for the aws.account and aws.region singletons.
+static bool s_is_single (const char *type)
+{
+    return strcmp (type, ACCOUNT_TYPE) == 0 || strcmp (type, REGION_TYPE) == 0;
+}
+
+//  True when resources of type come from the global folder.
+static bool s_type_global (const char *type)
+{
+    if (s_is_single (type))
+        return strcmp (type, ACCOUNT_TYPE) == 0;
+    return s_lists[s_list_of (type)].global;
+}
 
 //  True when the group's folder holds <op>.json (or <op>/<name>.json when
 //  per_file) and something reads it.
@@ -610,9 +523,7 @@ static bool s_known (const aws_t *self, const char *op, bool per_file)
             s_lists[i].global == self->global)
             return true;
     for (size_t i = 0; i < NJOINS; i++) {
-        bool single =
-            s_streq (s_joins[i].type, ACCOUNT_TYPE) || s_streq (s_joins[i].type, REGION_TYPE);
-        if (s_streq (s_joins[i].op, op) && single != per_file &&
+        if (s_streq (s_joins[i].op, op) && s_is_single (s_joins[i].type) != per_file &&
             s_type_global (s_joins[i].type) == self->global)
             return true;
     }
@@ -642,16 +553,8 @@ static int s_entry_cmp (const void *a, const void *b)
 //  Index of the first entry not before (op, name).
 static size_t s_entry_lower (const aws_t *self, const char *op, const char *name)
 {
-    size_t lo = 0, hi = self->nentries;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const entry_t *e = &self->entries[mid];
-        if (s_entry_order (e->op, e->name, op, name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    entry_t probe = {op, name, NULL, NULL};
+    return s_lower (self->entries, self->nentries, sizeof (entry_t), &probe, s_entry_cmp);
 }
 
 //  The entries of <op>.json (at most one) or of the <op>/ subfolder.
@@ -679,33 +582,39 @@ static entry_t *s_entry_named (const aws_t *self, const char *op, const char *na
     return NULL;
 }
 
+//  Matches s against shape ('d' is a digit, 'T' is 'T', 't' or ' ', any
+//  other character itself); each run of digits is the next number of f.
+//  Returns the length of shape, or 0 when s does not match.
+static size_t s_shape (const char *s, const char *shape, int *f)
+{
+    size_t i = 0;
+    for (; shape[i]; i++)
+        if (shape[i] == 'd' && s[i] >= '0' && s[i] <= '9') {
+            *f = *f * 10 + (s[i] - '0');
+            f += shape[i + 1] != 'd';
+        } else if (shape[i] == 'd' ||
+                   (shape[i] == 'T' ? !strchr ("Tt ", s[i]) || !s[i] : s[i] != shape[i]))
+            return 0;
+    return i;
+}
+
 //  Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" into unix seconds.
 static int s_rfc3339 (const char *s, int64_t *out)
 {
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-    int f[6] = {0}, nf = 0;
-    for (size_t i = 0; shape[i]; i++) {
-        if (shape[i] == 'd') {
-            if (s[i] < '0' || s[i] > '9')
-                return -1;
-            f[nf] = f[nf] * 10 + (s[i] - '0');
-            if (shape[i + 1] != 'd')
-                nf++;
-        } else if (shape[i] == 'T' ? (s[i] != 'T' && s[i] != 't' && s[i] != ' ') : s[i] != shape[i])
-            return -1;
-    }
-    s += sizeof shape - 1;
+    int f[6] = {0}, zone[2] = {0}, sign = 0;
+    size_t n = s_shape (s, "dddd-dd-ddTdd:dd:dd", f);
+    if (!n)
+        return -1;
+    s += n;
     if (*s == '.' && s[1] >= '0' && s[1] <= '9')
         for (s++; *s >= '0' && *s <= '9'; s++)
             ;
-    int offset = 0;
-    if ((*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '2' && s[2] >= '0' && s[2] <= '9' &&
-        s[3] == ':' && s[4] >= '0' && s[4] <= '5' && s[5] >= '0' && s[5] <= '9' && !s[6])
-        offset = (*s == '-' ? -1 : 1) *
-                 (((s[1] - '0') * 10 + s[2] - '0') * 3600 + ((s[4] - '0') * 10 + s[5] - '0') * 60);
+    if ((*s == '+' || *s == '-') && s_shape (s + 1, "dd:dd", zone) && !s[6])
+        sign = *s == '-' ? -1 : 1;
     else if (!((*s == 'Z' || *s == 'z') && !s[1]))
         return -1;
-    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60 ||
+        zone[0] > 23 || zone[1] > 59)
         return -1;
     struct tm tm = {.tm_year = f[0] - 1900,
                     .tm_mon = f[1] - 1,
@@ -713,7 +622,7 @@ static int s_rfc3339 (const char *s, int64_t *out)
                     .tm_hour = f[3],
                     .tm_min = f[4],
                     .tm_sec = f[5]};
-    *out = (int64_t)timegm (&tm) - offset;
+    *out = (int64_t)timegm (&tm) - sign * (zone[0] * 3600 + zone[1] * 60);
     return 0;
 }
 
@@ -738,7 +647,7 @@ static bool s_region (aws_t *self, const char *file, const char *folder, size_t 
     if (!self->region) {
         char *region = sw_arena_strndup (self->arena, folder, len);
         if (!s_ident_ok (region)) {
-            s_error (self, file, NULL, "'%.64s' is not a region folder name", region);
+            s_error (self, file, NULL, "the region folder's name is not valid");
             return false;
         }
         self->region = region;
@@ -851,23 +760,6 @@ static int s_identity (aws_t *self, const sw_input_file_t *files, size_t n)
 //  --------------------------------------------------------------------
 //  Resources from lists
 
-static size_t s_list_of (const char *type)
-{
-    for (size_t i = 0; i < NLISTS; i++)
-        if (strcmp (s_lists[i].type, type) == 0)
-            return i;
-    abort (); //  the tables name only listed types
-}
-
-static bool s_type_global (const char *type)
-{
-    if (strcmp (type, ACCOUNT_TYPE) == 0)
-        return true;
-    if (strcmp (type, REGION_TYPE) == 0)
-        return false;
-    return s_lists[s_list_of (type)].global;
-}
-
 //  The name of an entry, or NULL.
 static const char *s_key (const list_t *row, const sw_val_t *doc)
 {
@@ -906,7 +798,7 @@ static void s_add_item (aws_t *self, size_t r, const char *file, sw_val_t *v, co
             if (!list->items)
                 abort ();
         }
-        list->items[list->n++] = (item_t){key, file, v};
+        list->items[list->n++] = (item_t){key, file, v, NULL};
     }
 }
 
@@ -956,14 +848,8 @@ static void s_load_list (aws_t *self, size_t r)
 static item_t *s_match (aws_t *self, const char *type, const char *key, size_t *count)
 {
     items_t *list = &self->lists[s_list_of (type)];
-    size_t lo = 0, hi = list->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp (list->items[mid].key, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    item_t probe = {key, NULL, NULL, NULL};
+    size_t lo = s_lower (list->items, list->n, sizeof (item_t), &probe, s_item_cmp);
     size_t end = lo;
     while (end < list->n && strcmp (list->items[end].key, key) == 0)
         end++;
@@ -976,7 +862,7 @@ static item_t *s_match (aws_t *self, const char *type, const char *key, size_t *
 
 static void s_join (aws_t *self, const join_t *join)
 {
-    bool single = s_streq (join->type, ACCOUNT_TYPE) || s_streq (join->type, REGION_TYPE);
+    bool single = s_is_single (join->type);
     if (s_type_global (join->type) != self->global)
         return;
     size_t count;
@@ -1181,6 +1067,29 @@ static const char *s_id (aws_t *self, const list_t *row, const item_t *item)
                             row->scope == ARN_BARE ? "" : self->account, row->kind, item->key);
 }
 
+static int s_item_id_cmp (const void *a, const void *b)
+{
+    return strcmp (((const item_t *)a)->id, ((const item_t *)b)->id);
+}
+
+//  Adds the resources of list r, in id order; an id met twice (the same
+//  entry listed twice) is an error and the copy is dropped.
+static void s_emit_list (aws_t *self, size_t r)
+{
+    items_t *list = &self->lists[r];
+    for (size_t i = 0; i < list->n; i++)
+        list->items[i].id = s_id (self, &s_lists[r], &list->items[i]);
+    if (list->n > 1)
+        qsort (list->items, list->n, sizeof (item_t), s_item_id_cmp);
+    for (size_t i = 0; i < list->n; i++) {
+        item_t *item = &list->items[i];
+        if (i && strcmp (item->id, list->items[i - 1].id) == 0)
+            s_error (self, item->file, item->doc, "%s is listed twice", item->key);
+        else
+            s_add (self, s_lists[r].type, item->id, item->file, item->doc);
+    }
+}
+
 static void s_emit (aws_t *self)
 {
     if (self->global)
@@ -1193,10 +1102,7 @@ static void s_emit (aws_t *self)
                                 self->region, self->account),
                self->sts_file, self->single);
     for (size_t r = 0; r < NLISTS; r++)
-        for (size_t i = 0; i < self->lists[r].n; i++) {
-            item_t *item = &self->lists[r].items[i];
-            s_add (self, s_lists[r].type, s_id (self, &s_lists[r], item), item->file, item->doc);
-        }
+        s_emit_list (self, r);
 }
 
 static void s_load (aws_t *self)
