@@ -72,7 +72,7 @@ typedef struct {
     s_frame_t frames[SW_DOC_MAX_DEPTH];
     int depth;
     s_anchor_t *anchors; //  open-addressed by name
-    size_t anchor_cap, anchor_count;
+    size_t anchor_cap, anchor_used, anchor_defs;
     size_t ndocs;
     sw_val_t *root;
 } s_ctx_t;
@@ -205,6 +205,7 @@ static void s_json_too_deep (s_ctx_t *ctx)
             SW_DOC_MAX_DEPTH);
 }
 
+//  level is that of the container holding json (0 for the root)
 static sw_val_t *s_from_json (s_ctx_t *ctx, json_t *json, int level);
 
 //  Containers charge their children before allocating room for them, so
@@ -224,7 +225,7 @@ static sw_val_t *s_json_container (s_ctx_t *ctx, json_t *json, int level)
         v->map.kv = sw_arena_alloc (ctx->arena, n * sizeof (sw_kv_t));
         v->map.cap = (uint32_t) n;
         for (void *it = json_object_iter (json); it; it = json_object_iter_next (json, it)) {
-            sw_val_t *child = s_from_json (ctx, json_object_iter_value (it), level + 1);
+            sw_val_t *child = s_from_json (ctx, json_object_iter_value (it), level);
             if (!child)
                 return NULL;
             //  jansson refuses NUL in keys itself and has already dropped
@@ -240,7 +241,7 @@ static sw_val_t *s_json_container (s_ctx_t *ctx, json_t *json, int level)
         v->arr.items = sw_arena_alloc (ctx->arena, n * sizeof (sw_val_t *));
         v->arr.cap = (uint32_t) n;
         for (size_t i = 0; i < n; i++) {
-            sw_val_t *child = s_from_json (ctx, json_array_get (json, i), level + 1);
+            sw_val_t *child = s_from_json (ctx, json_array_get (json, i), level);
             if (!child)
                 return NULL;
             v->arr.items[v->arr.n++] = child;
@@ -273,6 +274,14 @@ static sw_val_t *s_from_json (s_ctx_t *ctx, json_t *json, int level)
     return sw_val_null (ctx->arena);
 }
 
+static bool s_blank (const char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+        i++;
+    return i == len;
+}
+
 static int s_load_json (s_ctx_t *ctx)
 {
     const char *data = ctx->data;
@@ -282,10 +291,7 @@ static int s_load_json (s_ctx_t *ctx)
         data += 3;
         len -= 3;
     }
-    size_t blank = 0;
-    while (blank < len && strchr (" \t\r\n", data[blank]) && data[blank])
-        blank++;
-    if (blank == len)
+    if (s_blank (data, len))
         return 0;
 
     //  Scalars at the top are documents too; NUL is allowed in strings,
@@ -565,8 +571,9 @@ static sw_val_t *s_tagged (s_ctx_t *ctx, s_tag_t kind, const char *s, size_t len
     return v;
 }
 
-//  Builds a scalar event's value; *size counts the values made.
-static sw_val_t *s_scalar (s_ctx_t *ctx, const yaml_event_t *event, size_t *size)
+//  Builds a scalar event's value; a short-form tag makes it a container,
+//  hence the size (values made) and height (levels).
+static sw_val_t *s_scalar (s_ctx_t *ctx, const yaml_event_t *event, size_t *size, int *height)
 {
     const char *s = (const char *) event->data.scalar.value;
     size_t len = event->data.scalar.length;
@@ -576,10 +583,11 @@ static sw_val_t *s_scalar (s_ctx_t *ctx, const yaml_event_t *event, size_t *size
     s_tag_t kind = s_tag (event->data.scalar.tag, &fn);
     sw_val_t *v = NULL;
     *size = 1;
+    *height = 0;
     if (kind == T_FN && strcmp (fn, "Fn::GetAtt") == 0) {
-        v = s_wrap (ctx, fn, s_getatt (ctx, s, len, line, col));
         *size = 4;
-        return v;
+        *height = 2;
+        return s_wrap (ctx, fn, s_getatt (ctx, s, len, line, col));
     }
     if (kind == T_MAP || kind == T_SEQ) {
         s_fail (ctx, line, col, "tag !!%s does not apply to a scalar", s_core_tags[kind - T_STR]);
@@ -597,6 +605,7 @@ static sw_val_t *s_scalar (s_ctx_t *ctx, const yaml_event_t *event, size_t *size
     if (kind == T_FN) {
         v = s_wrap (ctx, fn, v);
         *size = 2;
+        *height = 1;
     }
     return v;
 }
@@ -626,34 +635,50 @@ static void s_anchors_clear (s_ctx_t *ctx)
         free (ctx->anchors[i].name);
     free (ctx->anchors);
     ctx->anchors = NULL;
-    ctx->anchor_cap = ctx->anchor_count = 0;
+    ctx->anchor_cap = ctx->anchor_used = ctx->anchor_defs = 0;
 }
 
-//  Sizes the table for every anchor a document may have, once the first
-//  one shows up, so it never rehashes.
+//  Grows the table to keep it at most half full.
+static int s_anchors_grow (s_ctx_t *ctx)
+{
+    if ((ctx->anchor_used + 1) * 2 <= ctx->anchor_cap)
+        return 0;
+    s_anchor_t *old = ctx->anchors;
+    size_t old_cap = ctx->anchor_cap;
+    size_t cap = old_cap ? old_cap * 2 : 64;
+    s_anchor_t *anchors = calloc (cap, sizeof (s_anchor_t));
+    if (!anchors)
+        return -1;
+    s_seed (ctx);
+    ctx->anchors = anchors;
+    ctx->anchor_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].name)
+            *s_anchor_slot (ctx, old[i].name) = old[i];
+    free (old);
+    return 0;
+}
+
+//  Takes name (malloc'd) in every case.
 static int s_anchor_define (s_ctx_t *ctx, char *name, sw_val_t *v, size_t size, int height,
                             uint32_t line, uint32_t col)
 {
-    if (!ctx->anchors) {
-        ctx->anchor_cap = 32768; //  over twice MAX_ANCHORS, a power of two
-        ctx->anchors = calloc (ctx->anchor_cap, sizeof (s_anchor_t));
-        if (!ctx->anchors) {
-            ctx->anchor_cap = 0;
-            free (name);
-            return s_fail (ctx, line, col, "out of memory");
-        }
-        s_seed (ctx);
-    }
-    if (++ctx->anchor_count > MAX_ANCHORS) {
+    if (++ctx->anchor_defs > MAX_ANCHORS) {
         free (name);
         return s_fail (ctx, line, col, "more than %d anchors in one document", MAX_ANCHORS);
+    }
+    if (s_anchors_grow (ctx)) {
+        free (name);
+        return s_fail (ctx, line, col, "out of memory");
     }
     //  A redefined anchor names its latest node from here on (YAML 1.2)
     s_anchor_t *a = s_anchor_slot (ctx, name);
     if (a->name)
         free (name);
-    else
+    else {
         a->name = name;
+        ctx->anchor_used++;
+    }
     a->val = v;
     a->size = size;
     a->height = height;
@@ -733,8 +758,8 @@ static void s_map_put (s_ctx_t *ctx, s_frame_t *f, const char *key, sw_val_t *va
 static int s_merge_source (s_ctx_t *ctx, s_frame_t *f, sw_val_t *src, uint32_t line, uint32_t col)
 {
     if (src->type != SW_VMAP)
-        return s_fail (ctx, line, col, "a merge (<<) takes a map or a list of maps, not %s %s",
-                       src->type == SW_VARR ? "a list of" : "a", sw_vtype_name (src->type));
+        return s_fail (ctx, line, col, "a merge (<<) takes a map or a list of maps, found %s",
+                       sw_vtype_name (src->type));
     if (f->nmerge == f->capmerge) {
         size_t cap = f->capmerge ? f->capmerge * 2 : 4;
         sw_val_t **merge = realloc (f->merge, cap * sizeof (sw_val_t *));
@@ -847,13 +872,14 @@ static int s_on_key (s_ctx_t *ctx, s_frame_t *f, const yaml_event_t *event)
         return 0;
     //  An anchored key can be aliased as a value later
     size_t size;
-    sw_val_t *v = s_scalar (ctx, event, &size);
+    int height;
+    sw_val_t *v = s_scalar (ctx, event, &size, &height);
+    if (!v || s_charge (ctx, size, line, col))
+        return -1;
     char *name = strdup ((const char *) event->data.scalar.anchor);
-    if (!v || !name || s_charge (ctx, size, line, col)) {
-        free (name);
+    if (!name)
         return s_fail (ctx, line, col, "out of memory");
-    }
-    return s_anchor_define (ctx, name, v, size, v->type == SW_VMAP ? 2 : 0, line, col);
+    return s_anchor_define (ctx, name, v, size, height, line, col);
 }
 
 static int s_on_scalar (s_ctx_t *ctx, const yaml_event_t *event)
@@ -868,10 +894,10 @@ static int s_on_scalar (s_ctx_t *ctx, const yaml_event_t *event)
         !event->data.scalar.anchor && event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
         return 0;
     size_t size;
-    sw_val_t *v = s_scalar (ctx, event, &size);
+    int height;
+    sw_val_t *v = s_scalar (ctx, event, &size, &height);
     if (!v)
         return -1;
-    int height = size == 1 ? 0 : size == 2 ? 1 : 2;
     if (event->data.scalar.anchor) {
         char *name = strdup ((const char *) event->data.scalar.anchor);
         if (!name)
@@ -1047,6 +1073,9 @@ static void s_yaml_error (s_ctx_t *ctx, const yaml_parser_t *parser)
 
 static int s_load_yaml (s_ctx_t *ctx)
 {
+    //  libyaml refuses a tab on an otherwise blank line; blank is empty
+    if (s_blank (ctx->data, ctx->len))
+        return 0;
     yaml_parser_t parser;
     if (!yaml_parser_initialize (&parser))
         return s_fail (ctx, 0, 0, "out of memory");
