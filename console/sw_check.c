@@ -121,29 +121,6 @@ void sw_inputs_clear (sw_inputs_t *self)
     memset (self, 0, sizeof *self);
 }
 
-char *sw_inputs_read (const char *path, size_t max, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen (path, "rb");
-    struct stat st;
-    if (!f || fstat (fileno (f), &st) || !S_ISREG (st.st_mode) || (uint64_t)st.st_size > max) {
-        snprintf (err, errlen, "%s: %s", path,
-                  !f ? strerror (errno) : "not a regular file, or over the size limit");
-        if (f)
-            fclose (f);
-        return NULL;
-    }
-    char *data = malloc ((size_t)st.st_size + 1);
-    *len = data ? fread (data, 1, (size_t)st.st_size, f) : 0;
-    fclose (f);
-    if (!data || *len != (size_t)st.st_size) {
-        snprintf (err, errlen, "%s: short read", path);
-        free (data);
-        return NULL;
-    }
-    data[*len] = 0;
-    return data;
-}
-
 // -------------------------------------------------------------------------
 //  check
 
@@ -177,7 +154,7 @@ static void s_run_group (const sw_ruleset_t *rules, const sw_inputs_t *in, const
     for (size_t i = 0; i < g->n; i++) {
         char err[512];
         files[i].name = in->names[g->members[i]];
-        data[i] = sw_inputs_read (files[i].name, SW_DOC_MAX_BYTES, &files[i].len, err, sizeof err);
+        data[i] = sw_file_read (files[i].name, SW_DOC_MAX_BYTES, &files[i].len, err, sizeof err);
         files[i].data = data[i] ? data[i] : "";
         if (!data[i])
             fprintf (stderr, "sweepctl: %s\n", err);

@@ -24,9 +24,6 @@ int sw_inputs_collect (sw_inputs_t *self, char *const *paths, size_t npaths, cha
                        size_t errlen);
 void sw_inputs_clear (sw_inputs_t *self);
 
-//  Reads a whole file (at most max bytes). NULL with err on failure.
-char *sw_inputs_read (const char *path, size_t max, size_t *len, char *err, size_t errlen);
-
 //  `sweepctl check`. Returns the exit code: 0, 1 when findings reach
 //  fail_on (may be NULL), 2 on a usage or rules error.
 int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, const char *format,

@@ -37,9 +37,9 @@ typedef struct {
     char *anchor;   //  malloc'd; registered when the node ends
     const char *fn; //  CloudFormation long-form key to wrap the node in
     uint32_t line, col;
-    int level;    //  container level of val in the document, root is 1
-    int child_h;  //  height of the tallest child
-    size_t size;  //  values in the subtree, aliases expanded
+    int level;   //  container level of val in the document, root is 1
+    int child_h; //  height of the tallest child
+    size_t size; //  values in the subtree, aliases expanded
     //  Maps only
     const char *key;  //  key waiting for its value; NULL when a key is due
     bool merging;     //  the waiting key is <<
@@ -65,6 +65,7 @@ typedef struct {
     char *err;
     size_t errlen;
     bool failed;
+    bool yaml;
     size_t nodes; //  values so far in this file, aliases expanded
     uint64_t seed;
     bool seeded;
@@ -102,7 +103,7 @@ static int s_fail (s_ctx_t *ctx, uint32_t line, uint32_t col, const char *fmt, .
 //  must not put escape sequences on an operator's terminal.
 static void s_sanitise (char *text)
 {
-    for (unsigned char *c = (unsigned char *) text; *c; c++)
+    for (unsigned char *c = (unsigned char *)text; *c; c++)
         if (*c < 0x20 || *c == 0x7f)
             *c = '?';
 }
@@ -111,8 +112,8 @@ static int s_charge (s_ctx_t *ctx, size_t n, uint32_t line, uint32_t col)
 {
     ctx->nodes += n;
     if (ctx->nodes > SW_DOC_MAX_NODES)
-        return s_fail (ctx, line, col, "more than %u values (aliases counted in full)",
-                       SW_DOC_MAX_NODES);
+        return s_fail (ctx, line, col, "more than %u values%s", SW_DOC_MAX_NODES,
+                       ctx->yaml ? " (aliases counted in full)" : "");
     return 0;
 }
 
@@ -120,7 +121,7 @@ static uint64_t s_hash (const s_ctx_t *ctx, const char *s, size_t len)
 {
     uint64_t h = 14695981039346656037ull ^ ctx->seed;
     for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char) s[i];
+        h ^= (unsigned char)s[i];
         h *= 1099511628211ull;
     }
     return h ^ (h >> 29);
@@ -133,7 +134,7 @@ static void s_seed (s_ctx_t *ctx)
     if (ctx->seeded)
         return;
     if (getrandom (&ctx->seed, sizeof ctx->seed, GRND_NONBLOCK) != sizeof ctx->seed)
-        ctx->seed = (uint64_t) time (NULL) ^ (uint64_t) (uintptr_t) ctx;
+        ctx->seed = (uint64_t)time (NULL) ^ (uint64_t)(uintptr_t)ctx;
     ctx->seeded = true;
 }
 
@@ -178,7 +179,7 @@ static void s_json_too_deep (s_ctx_t *ctx)
     int depth = 0;
     bool in_string = false, escaped = false;
     for (size_t i = 0; i < ctx->len; i++) {
-        unsigned char c = (unsigned char) ctx->data[i];
+        unsigned char c = (unsigned char)ctx->data[i];
         if (c == '\n') {
             line++;
             col = 0;
@@ -193,8 +194,7 @@ static void s_json_too_deep (s_ctx_t *ctx)
                 escaped = true;
             else if (c == '"')
                 in_string = false;
-        }
-        else if (c == '"')
+        } else if (c == '"')
             in_string = true;
         else if ((c == '[' || c == '{') && ++depth > SW_DOC_MAX_DEPTH)
             break;
@@ -223,7 +223,7 @@ static sw_val_t *s_json_container (s_ctx_t *ctx, json_t *json, int level)
     sw_val_t *v = is_map ? sw_val_map (ctx->arena) : sw_val_arr (ctx->arena);
     if (is_map && n) {
         v->map.kv = sw_arena_alloc (ctx->arena, n * sizeof (sw_kv_t));
-        v->map.cap = (uint32_t) n;
+        v->map.cap = (uint32_t)n;
         for (void *it = json_object_iter (json); it; it = json_object_iter_next (json, it)) {
             sw_val_t *child = s_from_json (ctx, json_object_iter_value (it), level);
             if (!child)
@@ -236,10 +236,9 @@ static sw_val_t *s_json_container (s_ctx_t *ctx, json_t *json, int level)
             v->map.kv[v->map.n++].val = child;
         }
         json_object_clear (json);
-    }
-    else if (n) {
+    } else if (n) {
         v->arr.items = sw_arena_alloc (ctx->arena, n * sizeof (sw_val_t *));
-        v->arr.cap = (uint32_t) n;
+        v->arr.cap = (uint32_t)n;
         for (size_t i = 0; i < n; i++) {
             sw_val_t *child = s_from_json (ctx, json_array_get (json, i), level);
             if (!child)
@@ -255,21 +254,21 @@ static sw_val_t *s_json_container (s_ctx_t *ctx, json_t *json, int level)
 static sw_val_t *s_from_json (s_ctx_t *ctx, json_t *json, int level)
 {
     switch (json_typeof (json)) {
-        case JSON_OBJECT:
-        case JSON_ARRAY:
-            return s_json_container (ctx, json, level + 1);
-        case JSON_STRING:
-            return sw_val_strn (ctx->arena, json_string_value (json), json_string_length (json));
-        case JSON_INTEGER:
-            return sw_val_int (ctx->arena, json_integer_value (json));
-        case JSON_REAL:
-            return sw_val_real (ctx->arena, json_real_value (json));
-        case JSON_TRUE:
-            return sw_val_bool (ctx->arena, true);
-        case JSON_FALSE:
-            return sw_val_bool (ctx->arena, false);
-        case JSON_NULL:
-            break;
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        return s_json_container (ctx, json, level + 1);
+    case JSON_STRING:
+        return sw_val_strn (ctx->arena, json_string_value (json), json_string_length (json));
+    case JSON_INTEGER:
+        return sw_val_int (ctx->arena, json_integer_value (json));
+    case JSON_REAL:
+        return sw_val_real (ctx->arena, json_real_value (json));
+    case JSON_TRUE:
+        return sw_val_bool (ctx->arena, true);
+    case JSON_FALSE:
+        return sw_val_bool (ctx->arena, false);
+    case JSON_NULL:
+        break;
     }
     return sw_val_null (ctx->arena);
 }
@@ -300,8 +299,8 @@ static int s_load_json (s_ctx_t *ctx)
     json_t *root = json_loadb (data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
     if (!root) {
         if (error.line > 0)
-            return s_fail (ctx, (uint32_t) error.line,
-                           error.column > 0 ? (uint32_t) error.column : 1, "%s", error.text);
+            return s_fail (ctx, (uint32_t)error.line, error.column > 0 ? (uint32_t)error.column : 1,
+                           "%s", error.text);
         return s_fail (ctx, 0, 0, "%s", error.text);
     }
     int rc = -1;
@@ -355,8 +354,7 @@ static int s_integer (const char *s, size_t len, int64_t *i, double *r)
     if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
         base = s[1] == 'x' ? 16 : 8;
         p = 2;
-    }
-    else if (len > 0 && (s[0] == '-' || s[0] == '+')) {
+    } else if (len > 0 && (s[0] == '-' || s[0] == '+')) {
         negative = s[0] == '-';
         p = 1;
     }
@@ -369,22 +367,22 @@ static int s_integer (const char *s, size_t len, int64_t *i, double *r)
         int digit = s_digit (s[p]);
         if (digit >= base)
             return 0;
-        if (u > (UINT64_MAX - (uint64_t) digit) / (uint64_t) base)
+        if (u > (UINT64_MAX - (uint64_t)digit) / (uint64_t)base)
             over = true;
         else
-            u = u * (uint64_t) base + (uint64_t) digit;
+            u = u * (uint64_t)base + (uint64_t)digit;
         d = d * base + digit;
     }
-    uint64_t limit = negative ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
+    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     if (over || u > limit) {
         //  strtod rounds a decimal exactly; hex and octal are rare this big
         *r = base == 10 ? strtod (s, NULL) : d;
         return 2;
     }
     if (negative)
-        *i = u == limit ? INT64_MIN : -(int64_t) u;
+        *i = u == limit ? INT64_MIN : -(int64_t)u;
     else
-        *i = (int64_t) u;
+        *i = (int64_t)u;
     return 1;
 }
 
@@ -430,12 +428,12 @@ static sw_val_t *s_resolve (sw_arena_t *arena, const char *s, size_t len)
     int64_t i;
     double r;
     switch (s_integer (s, len, &i, &r)) {
-        case 1:
-            return sw_val_int (arena, i);
-        case 2:
-            return sw_val_real (arena, r);
-        default:
-            break;
+    case 1:
+        return sw_val_int (arena, i);
+    case 2:
+        return sw_val_real (arena, r);
+    default:
+        break;
     }
     if (s_is_real (s, len))
         return sw_val_real (arena, strtod (s, NULL));
@@ -490,7 +488,7 @@ static const char *const s_fn_tags[][2] = {
 static s_tag_t s_tag (const yaml_char_t *tag, const char **fn)
 {
     static const char core[] = "tag:yaml.org,2002:";
-    const char *t = (const char *) tag;
+    const char *t = (const char *)tag;
     if (!t)
         return T_NONE;
     if (strcmp (t, "!") == 0)
@@ -498,7 +496,7 @@ static s_tag_t s_tag (const yaml_char_t *tag, const char **fn)
     if (strncmp (t, core, sizeof core - 1) == 0) {
         for (size_t i = 0; i < sizeof s_core_tags / sizeof s_core_tags[0]; i++)
             if (strcmp (t + sizeof core - 1, s_core_tags[i]) == 0)
-                return (s_tag_t) (T_STR + i);
+                return (s_tag_t)(T_STR + i);
         return T_NONE;
     }
     for (size_t i = 0; i < sizeof s_fn_tags / sizeof s_fn_tags[0]; i++)
@@ -545,7 +543,7 @@ static sw_val_t *s_getatt (s_ctx_t *ctx, const char *s, size_t len, uint32_t lin
 {
     sw_val_t *arr = s_at (sw_val_arr (ctx->arena), line, col);
     const char *dot = memchr (s, '.', len);
-    size_t head = dot ? (size_t) (dot - s) : len;
+    size_t head = dot ? (size_t)(dot - s) : len;
     sw_val_push (ctx->arena, arr, s_at (sw_val_strn (ctx->arena, s, head), line, col));
     if (dot)
         sw_val_push (ctx->arena, arr,
@@ -559,9 +557,9 @@ static sw_val_t *s_tagged (s_ctx_t *ctx, s_tag_t kind, const char *s, size_t len
 {
     sw_val_t *v = memchr (s, 0, len) ? NULL : s_resolve (ctx->arena, s, len);
     if (v && kind == T_FLOAT && v->type == SW_VINT)
-        v = sw_val_real (ctx->arena, (double) v->i);
-    static const sw_vtype_t wanted[] = {[T_INT] = SW_VINT, [T_FLOAT] = SW_VREAL,
-                                        [T_BOOL] = SW_VBOOL, [T_NULL] = SW_VNULL};
+        v = sw_val_real (ctx->arena, (double)v->i);
+    static const sw_vtype_t wanted[] = {
+        [T_INT] = SW_VINT, [T_FLOAT] = SW_VREAL, [T_BOOL] = SW_VBOOL, [T_NULL] = SW_VNULL};
     if (!v || v->type != wanted[kind]) {
         char shown[48];
         s_fail (ctx, line, col, "'%s' is not a valid !!%s", s_show (s, len, shown, sizeof shown),
@@ -575,10 +573,10 @@ static sw_val_t *s_tagged (s_ctx_t *ctx, s_tag_t kind, const char *s, size_t len
 //  hence the size (values made) and height (levels).
 static sw_val_t *s_scalar (s_ctx_t *ctx, const yaml_event_t *event, size_t *size, int *height)
 {
-    const char *s = (const char *) event->data.scalar.value;
+    const char *s = (const char *)event->data.scalar.value;
     size_t len = event->data.scalar.length;
-    uint32_t line = (uint32_t) event->start_mark.line + 1;
-    uint32_t col = (uint32_t) event->start_mark.column + 1;
+    uint32_t line = (uint32_t)event->start_mark.line + 1;
+    uint32_t col = (uint32_t)event->start_mark.column + 1;
     const char *fn = NULL;
     s_tag_t kind = s_tag (event->data.scalar.tag, &fn);
     sw_val_t *v = NULL;
@@ -698,7 +696,7 @@ static int64_t s_map_find (s_ctx_t *ctx, const s_frame_t *f, const char *key)
         return -1;
     }
     uint32_t mask = f->index_cap - 1;
-    for (uint32_t i = (uint32_t) s_hash (ctx, key, strlen (key)) & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = (uint32_t)s_hash (ctx, key, strlen (key)) & mask;; i = (i + 1) & mask) {
         uint32_t at = f->index[i];
         if (!at)
             return -1;
@@ -711,7 +709,7 @@ static void s_index_insert (s_ctx_t *ctx, s_frame_t *f, uint32_t at)
 {
     uint32_t mask = f->index_cap - 1;
     const char *key = f->val->map.kv[at].key;
-    uint32_t i = (uint32_t) s_hash (ctx, key, strlen (key)) & mask;
+    uint32_t i = (uint32_t)s_hash (ctx, key, strlen (key)) & mask;
     while (f->index[i])
         i = (i + 1) & mask;
     f->index[i] = at + 1;
@@ -819,8 +817,8 @@ static void s_frame_free (s_frame_t *f)
 
 //  Adds a finished value (size values, height levels, `fresh` of them new
 //  to the budget) to the open container, or makes it the document's root.
-static int s_value (s_ctx_t *ctx, sw_val_t *v, size_t size, int height, size_t fresh,
-                    uint32_t line, uint32_t col)
+static int s_value (s_ctx_t *ctx, sw_val_t *v, size_t size, int height, size_t fresh, uint32_t line,
+                    uint32_t col)
 {
     if (s_charge (ctx, fresh, line, col))
         return -1;
@@ -843,8 +841,7 @@ static int s_value (s_ctx_t *ctx, sw_val_t *v, size_t size, int height, size_t f
     else if (f->merging) {
         if (s_merge_value (ctx, f, v, line, col))
             return -1;
-    }
-    else
+    } else
         s_map_put (ctx, f, f->key, v);
     f->key = NULL;
     f->merging = false;
@@ -854,15 +851,15 @@ static int s_value (s_ctx_t *ctx, sw_val_t *v, size_t size, int height, size_t f
 //  A map key is the text of a scalar, whatever its tag or resolved type.
 static int s_on_key (s_ctx_t *ctx, s_frame_t *f, const yaml_event_t *event)
 {
-    const char *s = (const char *) event->data.scalar.value;
+    const char *s = (const char *)event->data.scalar.value;
     size_t len = event->data.scalar.length;
-    uint32_t line = (uint32_t) event->start_mark.line + 1;
-    uint32_t col = (uint32_t) event->start_mark.column + 1;
-    const char *tag = (const char *) event->data.scalar.tag;
+    uint32_t line = (uint32_t)event->start_mark.line + 1;
+    uint32_t col = (uint32_t)event->start_mark.column + 1;
+    const char *tag = (const char *)event->data.scalar.tag;
     if (memchr (s, 0, len))
         return s_fail (ctx, line, col, "a map key holds a NUL character");
-    if (event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && len == 2 && memcmp (s, "<<", 2) == 0 &&
-        (!tag || strcmp (tag, "tag:yaml.org,2002:merge") == 0)) {
+    if (event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && len == 2 &&
+        memcmp (s, "<<", 2) == 0 && (!tag || strcmp (tag, "tag:yaml.org,2002:merge") == 0)) {
         f->key = "<<";
         f->merging = true;
         return 0;
@@ -876,7 +873,7 @@ static int s_on_key (s_ctx_t *ctx, s_frame_t *f, const yaml_event_t *event)
     sw_val_t *v = s_scalar (ctx, event, &size, &height);
     if (!v || s_charge (ctx, size, line, col))
         return -1;
-    char *name = strdup ((const char *) event->data.scalar.anchor);
+    char *name = strdup ((const char *)event->data.scalar.anchor);
     if (!name)
         return s_fail (ctx, line, col, "out of memory");
     return s_anchor_define (ctx, name, v, size, height, line, col);
@@ -887,8 +884,8 @@ static int s_on_scalar (s_ctx_t *ctx, const yaml_event_t *event)
     s_frame_t *f = s_top (ctx);
     if (s_key_due (f))
         return s_on_key (ctx, f, event);
-    uint32_t line = (uint32_t) event->start_mark.line + 1;
-    uint32_t col = (uint32_t) event->start_mark.column + 1;
+    uint32_t line = (uint32_t)event->start_mark.line + 1;
+    uint32_t col = (uint32_t)event->start_mark.column + 1;
     //  "---" followed by nothing: an empty document, which is skipped
     if (!f && event->data.scalar.length == 0 && !event->data.scalar.tag &&
         !event->data.scalar.anchor && event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
@@ -899,7 +896,7 @@ static int s_on_scalar (s_ctx_t *ctx, const yaml_event_t *event)
     if (!v)
         return -1;
     if (event->data.scalar.anchor) {
-        char *name = strdup ((const char *) event->data.scalar.anchor);
+        char *name = strdup ((const char *)event->data.scalar.anchor);
         if (!name)
             return s_fail (ctx, line, col, "out of memory");
         if (s_anchor_define (ctx, name, v, size, height, line, col))
@@ -910,9 +907,9 @@ static int s_on_scalar (s_ctx_t *ctx, const yaml_event_t *event)
 
 static int s_on_alias (s_ctx_t *ctx, const yaml_event_t *event)
 {
-    const char *name = (const char *) event->data.alias.anchor;
-    uint32_t line = (uint32_t) event->start_mark.line + 1;
-    uint32_t col = (uint32_t) event->start_mark.column + 1;
+    const char *name = (const char *)event->data.alias.anchor;
+    uint32_t line = (uint32_t)event->start_mark.line + 1;
+    uint32_t col = (uint32_t)event->start_mark.column + 1;
     s_anchor_t *a = s_anchor_find (ctx, name);
     if (!a) {
         char shown[48];
@@ -925,26 +922,26 @@ static int s_on_alias (s_ctx_t *ctx, const yaml_event_t *event)
     //  An aliased key: the text of the scalar it names
     const sw_val_t *v = a->val;
     switch (v->type) {
-        case SW_VSTR:
-            if (memchr (v->str.s, 0, v->str.len))
-                return s_fail (ctx, line, col, "a map key holds a NUL character");
-            f->key = v->str.s;
-            break;
-        case SW_VINT:
-            f->key = sw_arena_printf (ctx->arena, "%lld", (long long) v->i);
-            break;
-        case SW_VREAL:
-            f->key = sw_arena_printf (ctx->arena, "%.17g", v->r);
-            break;
-        case SW_VBOOL:
-            f->key = v->b ? "true" : "false";
-            break;
-        case SW_VNULL:
-            f->key = "null";
-            break;
-        default:
-            return s_fail (ctx, line, col, "a map key must be a scalar, not a %s",
-                           sw_vtype_name (v->type));
+    case SW_VSTR:
+        if (memchr (v->str.s, 0, v->str.len))
+            return s_fail (ctx, line, col, "a map key holds a NUL character");
+        f->key = v->str.s;
+        break;
+    case SW_VINT:
+        f->key = sw_arena_printf (ctx->arena, "%lld", (long long)v->i);
+        break;
+    case SW_VREAL:
+        f->key = sw_arena_printf (ctx->arena, "%.17g", v->r);
+        break;
+    case SW_VBOOL:
+        f->key = v->b ? "true" : "false";
+        break;
+    case SW_VNULL:
+        f->key = "null";
+        break;
+    default:
+        return s_fail (ctx, line, col, "a map key must be a scalar, not a %s",
+                       sw_vtype_name (v->type));
     }
     return 0;
 }
@@ -952,8 +949,8 @@ static int s_on_alias (s_ctx_t *ctx, const yaml_event_t *event)
 static int s_on_start (s_ctx_t *ctx, const yaml_event_t *event, bool is_map)
 {
     s_frame_t *parent = s_top (ctx);
-    uint32_t line = (uint32_t) event->start_mark.line + 1;
-    uint32_t col = (uint32_t) event->start_mark.column + 1;
+    uint32_t line = (uint32_t)event->start_mark.line + 1;
+    uint32_t col = (uint32_t)event->start_mark.column + 1;
     const yaml_char_t *tag =
         is_map ? event->data.mapping_start.tag : event->data.sequence_start.tag;
     const yaml_char_t *anchor =
@@ -965,8 +962,8 @@ static int s_on_start (s_ctx_t *ctx, const yaml_event_t *event, bool is_map)
     s_tag_t kind = s_tag (tag, &fn);
     if ((kind >= T_STR && kind <= T_NULL) || (kind == T_MAP && !is_map) ||
         (kind == T_SEQ && is_map))
-        return s_fail (ctx, line, col, "tag !!%s does not apply to a %s",
-                       s_core_tags[kind - T_STR], is_map ? "map" : "list");
+        return s_fail (ctx, line, col, "tag !!%s does not apply to a %s", s_core_tags[kind - T_STR],
+                       is_map ? "map" : "list");
     //  A merge source's own level vanishes: its entries land in the parent
     int level = (parent ? parent->level : 0) + 1 + (fn ? 1 : 0);
     if (parent && parent->merging)
@@ -982,7 +979,7 @@ static int s_on_start (s_ctx_t *ctx, const yaml_event_t *event, bool is_map)
     f->col = col;
     f->level = level;
     f->size = 1;
-    if (anchor && !(f->anchor = strdup ((const char *) anchor)))
+    if (anchor && !(f->anchor = strdup ((const char *)anchor)))
         return s_fail (ctx, line, col, "out of memory");
     return 0;
 }
@@ -1013,33 +1010,33 @@ static int s_on_end (s_ctx_t *ctx)
 
 static int s_on_event (s_ctx_t *ctx, const yaml_event_t *event)
 {
-    uint32_t line = (uint32_t) event->start_mark.line + 1;
-    uint32_t col = (uint32_t) event->start_mark.column + 1;
+    uint32_t line = (uint32_t)event->start_mark.line + 1;
+    uint32_t col = (uint32_t)event->start_mark.column + 1;
     switch (event->type) {
-        case YAML_DOCUMENT_START_EVENT:
-            if (++ctx->ndocs > SW_DOC_MAX_DOCS)
-                return s_fail (ctx, line, col, "more than %d documents", SW_DOC_MAX_DOCS);
-            ctx->root = NULL;
-            return 0;
-        case YAML_DOCUMENT_END_EVENT:
-            if (ctx->root)
-                sw_doclist_push (ctx->arena, ctx->out, ctx->root);
-            ctx->root = NULL;
-            s_anchors_clear (ctx); //  anchors do not reach across documents
-            return 0;
-        case YAML_SCALAR_EVENT:
-            return s_on_scalar (ctx, event);
-        case YAML_ALIAS_EVENT:
-            return s_on_alias (ctx, event);
-        case YAML_SEQUENCE_START_EVENT:
-            return s_on_start (ctx, event, false);
-        case YAML_MAPPING_START_EVENT:
-            return s_on_start (ctx, event, true);
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            return s_on_end (ctx);
-        default:
-            return 0;
+    case YAML_DOCUMENT_START_EVENT:
+        if (++ctx->ndocs > SW_DOC_MAX_DOCS)
+            return s_fail (ctx, line, col, "more than %d documents", SW_DOC_MAX_DOCS);
+        ctx->root = NULL;
+        return 0;
+    case YAML_DOCUMENT_END_EVENT:
+        if (ctx->root)
+            sw_doclist_push (ctx->arena, ctx->out, ctx->root);
+        ctx->root = NULL;
+        s_anchors_clear (ctx); //  anchors do not reach across documents
+        return 0;
+    case YAML_SCALAR_EVENT:
+        return s_on_scalar (ctx, event);
+    case YAML_ALIAS_EVENT:
+        return s_on_alias (ctx, event);
+    case YAML_SEQUENCE_START_EVENT:
+        return s_on_start (ctx, event, false);
+    case YAML_MAPPING_START_EVENT:
+        return s_on_start (ctx, event, true);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        return s_on_end (ctx);
+    default:
+        return 0;
     }
 }
 
@@ -1049,8 +1046,8 @@ static void s_yaml_error (s_ctx_t *ctx, const yaml_parser_t *parser)
         s_fail (ctx, 0, 0, "out of memory");
         return;
     }
-    uint32_t line = (uint32_t) parser->problem_mark.line + 1;
-    uint32_t col = (uint32_t) parser->problem_mark.column + 1;
+    uint32_t line = (uint32_t)parser->problem_mark.line + 1;
+    uint32_t col = (uint32_t)parser->problem_mark.column + 1;
     if (parser->error == YAML_READER_ERROR) {
         //  Reader errors carry a byte offset, not a mark
         line = 1;
@@ -1059,8 +1056,7 @@ static void s_yaml_error (s_ctx_t *ctx, const yaml_parser_t *parser)
             if (ctx->data[i] == '\n') {
                 line++;
                 col = 1;
-            }
-            else if (((unsigned char) ctx->data[i] & 0xC0) != 0x80)
+            } else if (((unsigned char)ctx->data[i] & 0xC0) != 0x80)
                 col++;
         }
     }
@@ -1079,7 +1075,7 @@ static int s_load_yaml (s_ctx_t *ctx)
     yaml_parser_t parser;
     if (!yaml_parser_initialize (&parser))
         return s_fail (ctx, 0, 0, "out of memory");
-    yaml_parser_set_input_string (&parser, (const unsigned char *) ctx->data, ctx->len);
+    yaml_parser_set_input_string (&parser, (const unsigned char *)ctx->data, ctx->len);
     int rc = -1;
     bool done = false;
     while (!done) {
@@ -1146,23 +1142,23 @@ int sw_doc_load (sw_arena_t *arena, const char *name, const char *data, size_t l
         s_fail (ctx, 0, 0, "file is %zu bytes, over the limit of %u bytes", len, SW_DOC_MAX_BYTES);
     else if (fmt == SW_FMT_JSON || (fmt == SW_FMT_AUTO && s_is_json (ctx->name, ctx->data, len)))
         rc = s_load_json (ctx);
-    else
+    else {
+        ctx->yaml = true;
         rc = s_load_yaml (ctx);
+    }
     if (rc)
         s_sanitise (ctx->err);
     free (ctx);
     return rc;
 }
 
-int sw_doc_load_file (sw_arena_t *arena, const char *path, sw_docfmt_t fmt, sw_doclist_t *out,
-                      char *err, size_t errlen)
+char *sw_file_read (const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
     char dummy[1];
     if (!err || !errlen) {
         err = dummy;
         errlen = sizeof dummy;
     }
-    int rc = -1;
     char *buf = NULL;
     //  O_NONBLOCK: opening a FIFO must not hang before fstat refuses it
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -1175,13 +1171,13 @@ int sw_doc_load_file (sw_arena_t *arena, const char *path, sw_docfmt_t fmt, sw_d
         snprintf (err, errlen, "%s: not a regular file", path);
         goto cleanup;
     }
-    if ((uintmax_t) st.st_size > SW_DOC_MAX_BYTES) {
-        snprintf (err, errlen, "%s: file is %jd bytes, over the limit of %u bytes", path,
-                  (intmax_t) st.st_size, SW_DOC_MAX_BYTES);
+    if ((uintmax_t)st.st_size > max) {
+        snprintf (err, errlen, "%s: file is %jd bytes, over the limit of %zu bytes", path,
+                  (intmax_t)st.st_size, max);
         goto cleanup;
     }
-    size_t size = (size_t) st.st_size, got = 0;
-    buf = malloc (size ? size : 1);
+    size_t size = (size_t)st.st_size, got = 0;
+    buf = malloc (size + 1);
     if (!buf) {
         snprintf (err, errlen, "%s: out of memory", path);
         goto cleanup;
@@ -1193,18 +1189,35 @@ int sw_doc_load_file (sw_arena_t *arena, const char *path, sw_docfmt_t fmt, sw_d
             continue;
         if (n < 0) {
             snprintf (err, errlen, "%s: %s", path, strerror (errno));
+            free (buf);
+            buf = NULL;
             goto cleanup;
         }
         if (n == 0)
             break;
-        got += (size_t) n;
+        got += (size_t)n;
     }
-    rc = sw_doc_load (arena, path, buf, got, fmt, out, err, errlen);
+    buf[got] = 0;
+    *len = got;
 cleanup:
+    if (fd >= 0)
+        close (fd);
+    return buf;
+}
+
+int sw_doc_load_file (sw_arena_t *arena, const char *path, sw_docfmt_t fmt, sw_doclist_t *out,
+                      char *err, size_t errlen)
+{
+    char dummy[1];
+    if (!err || !errlen) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    size_t len = 0;
+    char *buf = sw_file_read (path, SW_DOC_MAX_BYTES, &len, err, errlen);
+    int rc = buf ? sw_doc_load (arena, path, buf, len, fmt, out, err, errlen) : -1;
     if (rc)
         s_sanitise (err);
     free (buf);
-    if (fd >= 0)
-        close (fd);
     return rc;
 }

@@ -42,6 +42,10 @@ int sw_doc_load (sw_arena_t *arena, const char *name, const char *data, size_t l
 int sw_doc_load_file (sw_arena_t *arena, const char *path, sw_docfmt_t fmt, sw_doclist_t *out,
                       char *err, size_t errlen);
 
+//  Reads a whole regular file of at most max bytes into a malloc'd,
+//  NUL-terminated buffer (*len bytes). NULL with err naming the path.
+char *sw_file_read (const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
 //  Appends a document to a list (arena-allocated growth).
 void sw_doclist_push (sw_arena_t *arena, sw_doclist_t *list, sw_val_t *doc);
 

@@ -514,31 +514,7 @@ static int s_scan_dir (const char *dir, pathlist_t *list, int depth, char *err, 
     return rc;
 }
 
-static char *s_read_file (const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen (path, "rb");
-    struct stat st;
-    if (!f || fstat (fileno (f), &st) || !S_ISREG (st.st_mode) ||
-        (uint64_t)st.st_size > SW_DOC_MAX_BYTES) {
-        snprintf (err, errlen, "%s: %s", path,
-                  !f ? strerror (errno) : "not a regular file or over the size limit");
-        if (f)
-            fclose (f);
-        return NULL;
-    }
-    char *text = malloc ((size_t)st.st_size + 1);
-    *len = text ? fread (text, 1, (size_t)st.st_size, f) : 0;
-    fclose (f);
-    if (!text || *len != (size_t)st.st_size) {
-        snprintf (err, errlen, "%s: short read", path);
-        free (text);
-        return NULL;
-    }
-    text[*len] = 0;
-    return text;
-}
-
-int sw_ruleset_add_dir (sw_ruleset_t *self, const char *dir, char *err, size_t errlen)
+long sw_rules_files (const char *dir, char ***paths, char *err, size_t errlen)
 {
     pathlist_t list = {NULL, 0, 0};
     int rc = s_scan_dir (dir, &list, 0, err, errlen);
@@ -546,17 +522,35 @@ int sw_ruleset_add_dir (sw_ruleset_t *self, const char *dir, char *err, size_t e
         snprintf (err, errlen, "%s: no rule files (*.yaml, *.yml)", dir);
         rc = -1;
     }
-    if (list.n)
-        qsort (list.paths, list.n, sizeof (char *), s_cmpstr);
-    for (size_t i = 0; i < list.n && rc == 0; i++) {
+    if (rc) {
+        sw_rules_files_free (list.paths, (long)list.n);
+        *paths = NULL;
+        return -1;
+    }
+    qsort (list.paths, list.n, sizeof (char *), s_cmpstr);
+    *paths = list.paths;
+    return (long)list.n;
+}
+
+void sw_rules_files_free (char **paths, long n)
+{
+    for (long i = 0; i < n; i++)
+        free (paths[i]);
+    free (paths);
+}
+
+int sw_ruleset_add_dir (sw_ruleset_t *self, const char *dir, char *err, size_t errlen)
+{
+    char **paths;
+    long n = sw_rules_files (dir, &paths, err, errlen);
+    int rc = n < 0 ? -1 : 0;
+    for (long i = 0; i < n && rc == 0; i++) {
         size_t len;
-        char *text = s_read_file (list.paths[i], &len, err, errlen);
-        rc = text ? sw_ruleset_add_text (self, list.paths[i], text, len, err, errlen) : -1;
+        char *text = sw_file_read (paths[i], SW_DOC_MAX_BYTES, &len, err, errlen);
+        rc = text ? sw_ruleset_add_text (self, paths[i], text, len, err, errlen) : -1;
         free (text);
     }
-    for (size_t i = 0; i < list.n; i++)
-        free (list.paths[i]);
-    free (list.paths);
+    sw_rules_files_free (paths, n);
     return rc;
 }
 

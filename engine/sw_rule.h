@@ -30,6 +30,12 @@ void sw_ruleset_destroy (sw_ruleset_t **self_p);
 int sw_ruleset_add_text (sw_ruleset_t *self, const char *name, const char *text, size_t len,
                          char *err, size_t errlen);
 
+//  Lists the rule files under dir (*.yaml and *.yml, recursively, hidden
+//  entries skipped) as malloc'd paths in name order. Returns the count, or
+//  -1 with err. Free with sw_rules_files_free.
+long sw_rules_files (const char *dir, char ***paths, char *err, size_t errlen);
+void sw_rules_files_free (char **paths, long n);
+
 //  Adds every *.yaml and *.yml file under dir (recursively, in name
 //  order). Returns -1 at the first bad file, err saying what and where.
 int sw_ruleset_add_dir (sw_ruleset_t *self, const char *dir, char *err, size_t errlen);

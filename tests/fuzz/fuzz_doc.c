@@ -29,8 +29,7 @@ static void s_check (const sw_val_t *v, int level, size_t *budget)
             if (!v->map.kv[i].key || !v->map.kv[i].val)
                 abort ();
             s_check (v->map.kv[i].val, level + 1, budget);
-        }
-        else
+        } else
             s_check (v->arr.items[i], level + 1, budget);
     }
 }
@@ -43,7 +42,7 @@ static void s_load (const uint8_t *data, size_t size, sw_docfmt_t fmt)
     sw_doclist_t docs = {NULL, 0, 0};
     char err[256];
     err[0] = 0;
-    int rc = sw_doc_load (arena, "fuzz", (const char *) data, size, fmt, &docs, err, sizeof err);
+    int rc = sw_doc_load (arena, "fuzz", (const char *)data, size, fmt, &docs, err, sizeof err);
     if (rc != 0 && strncmp (err, "fuzz", 4) != 0)
         abort ();
     if (docs.n > SW_DOC_MAX_DOCS)

@@ -84,9 +84,10 @@ static char *s_repeat (const char *head, const char *unit, size_t count, const c
     size_t size = strlen (head) + strlen (unit) * count + strlen (tail) + 1;
     char *text = malloc (size);
     cr_assert_not_null (text);
+    size_t unit_len = strlen (unit);
     char *p = text + sprintf (text, "%s", head);
-    for (size_t i = 0; i < count; i++)
-        p += sprintf (p, "%s", unit);
+    for (size_t i = 0; i < count; i++, p += unit_len)
+        memcpy (p, unit, unit_len);
     sprintf (p, "%s", tail);
     return text;
 }
@@ -214,6 +215,15 @@ Test (docload, json_nesting_deeper_than_64_is_refused_with_position)
     free (text);
 }
 
+Test (docload, json_over_the_value_budget_is_refused_before_copying)
+{
+    //  null is a singleton in jansson: the input costs little memory
+    char *text = s_repeat ("[null", ",null", SW_DOC_MAX_NODES, "]");
+    s_refused ("t.json", text, SW_FMT_JSON, "t.json: more than 8388608 values");
+    cr_assert_lt (sw_arena_used (arena), 1024 * 1024);
+    free (text);
+}
+
 Test (docload, json_bom_is_skipped)
 {
     sw_val_t *doc = s_one ("t.json", "\xEF\xBB\xBF{\"a\": 1}", SW_FMT_JSON);
@@ -260,7 +270,7 @@ Test (docload, data_over_the_size_limit_is_refused_unread)
 {
     //  The length is checked before any byte is read
     const char byte = 0;
-    int rc = sw_doc_load (arena, "big.json", &byte, (size_t) SW_DOC_MAX_BYTES + 1, SW_FMT_JSON,
+    int rc = sw_doc_load (arena, "big.json", &byte, (size_t)SW_DOC_MAX_BYTES + 1, SW_FMT_JSON,
                           &docs, err, sizeof err);
     cr_assert_eq (rc, -1);
     cr_assert_str_eq (err, "big.json: file is 67108865 bytes, over the limit of 67108864 bytes");
@@ -311,8 +321,8 @@ Test (docload, yaml_empty_documents_are_skipped)
 {
     cr_assert_eq (s_load ("t.yaml", "---\n", SW_FMT_YAML), 0, "%s", err);
     cr_assert_eq (docs.n, 0);
-    cr_assert_eq (s_load ("t.yaml", "---\n---\n# nothing\n---\na: 1\n---\n", SW_FMT_YAML), 0,
-                  "%s", err);
+    cr_assert_eq (s_load ("t.yaml", "---\n---\n# nothing\n---\na: 1\n---\n", SW_FMT_YAML), 0, "%s",
+                  err);
     cr_assert_eq (docs.n, 1);
     //  An explicit null is a document
     cr_assert_eq (s_load ("t.yaml", "--- ~\n--- null\n--- ''\n", SW_FMT_YAML), 0, "%s", err);
@@ -410,8 +420,7 @@ Test (docload, yaml_core_tags_are_honoured)
 Test (docload, yaml_value_that_does_not_fit_its_tag_is_refused)
 {
     s_refused ("t.yaml", "a: !!int 1.5\n", SW_FMT_YAML, "t.yaml:1:4: '1.5' is not a valid !!int");
-    s_refused ("t.yaml", "a: !!bool yes\n", SW_FMT_YAML,
-               "t.yaml:1:4: 'yes' is not a valid !!bool");
+    s_refused ("t.yaml", "a: !!bool yes\n", SW_FMT_YAML, "t.yaml:1:4: 'yes' is not a valid !!bool");
     s_refused ("t.yaml", "a: !!map 1\n", SW_FMT_YAML,
                "t.yaml:1:4: tag !!map does not apply to a scalar");
     s_refused ("t.yaml", "a: !!str [1]\n", SW_FMT_YAML,
@@ -525,7 +534,8 @@ Test (docload, yaml_unknown_alias_is_refused_with_position)
 
 Test (docload, yaml_alias_into_its_own_node_is_refused)
 {
-    s_refused ("t.yaml", "&a [1, *a]\n", SW_FMT_YAML, "t.yaml:1:8: alias *a has no anchor before it");
+    s_refused ("t.yaml", "&a [1, *a]\n", SW_FMT_YAML,
+               "t.yaml:1:8: alias *a has no anchor before it");
 }
 
 Test (docload, yaml_anchors_do_not_reach_across_documents)
@@ -540,7 +550,8 @@ Test (docload, yaml_too_many_anchors_are_refused)
     char *p = text;
     for (int i = 0; i <= 10000; i++)
         p += sprintf (p, "- &a%d %d\n", i, i);
-    s_refused ("t.yaml", text, SW_FMT_YAML, "t.yaml:10001:3: more than 10000 anchors in one document");
+    s_refused ("t.yaml", text, SW_FMT_YAML,
+               "t.yaml:10001:3: more than 10000 anchors in one document");
     free (text);
 }
 
@@ -652,6 +663,25 @@ Test (docload, yaml_alias_that_would_nest_too_deep_is_refused)
     free (bad);
 }
 
+Test (docload, yaml_merge_depth_counts_where_entries_land)
+{
+    //  &a is 63 levels tall and sits at level 2; merged into a map at level
+    //  2 its entries reach level 64, merged one level deeper, 65
+    char *open = s_repeat ("a: &a ", "{x: ", 63, "1");
+    char *base = s_repeat (open, "}", 63, "\n");
+    char *text = malloc (strlen (base) + 64);
+    sprintf (text, "%sb: {<<: *a}\nc: {<<: [*a]}\n", base);
+    sw_val_t *doc = s_yaml (text);
+    cr_assert_eq (sw_val_get (sw_val_get (doc, "b"), "x"), sw_val_get (sw_val_get (doc, "a"), "x"));
+    sprintf (text, "%sb: [{<<: *a}]\n", base);
+    s_refused ("t.yaml", text, SW_FMT_YAML, "t.yaml:2:10: nesting deeper than 64");
+    sprintf (text, "%sb: [{<<: [*a]}]\n", base);
+    s_refused ("t.yaml", text, SW_FMT_YAML, "t.yaml:2:11: nesting deeper than 64");
+    free (open);
+    free (base);
+    free (text);
+}
+
 //  ------------------------------------------------------------------------
 //  YAML bounds and errors
 
@@ -684,7 +714,8 @@ Test (docload, yaml_syntax_error_names_file_line_and_column)
 Test (docload, yaml_nul_byte_in_input_is_refused)
 {
     const char text[] = "a: b\0c\n";
-    int rc = sw_doc_load (arena, "t.yaml", text, sizeof text - 1, SW_FMT_YAML, &docs, err, sizeof err);
+    int rc =
+        sw_doc_load (arena, "t.yaml", text, sizeof text - 1, SW_FMT_YAML, &docs, err, sizeof err);
     cr_assert_eq (rc, -1);
     cr_assert_str_eq (err, "t.yaml:1:5: control characters are not allowed");
 }
@@ -728,7 +759,8 @@ Test (docload, cfn_getatt_sequence_stays_a_sequence)
 Test (docload, cfn_sub_scalar_is_a_string)
 {
     s_yaml_is ("!Sub 'arn:aws:s3:::${Bucket}/*'\n", "{\"Fn::Sub\":\"arn:aws:s3:::${Bucket}/*\"}");
-    s_yaml_is ("!Sub [\"${A}\", {A: !Ref B}]\n", "{\"Fn::Sub\":[\"${A}\",{\"A\":{\"Ref\":\"B\"}}]}");
+    s_yaml_is ("!Sub [\"${A}\", {A: !Ref B}]\n",
+               "{\"Fn::Sub\":[\"${A}\",{\"A\":{\"Ref\":\"B\"}}]}");
 }
 
 Test (docload, cfn_join_sequence_is_wrapped)
@@ -738,17 +770,36 @@ Test (docload, cfn_join_sequence_is_wrapped)
 
 Test (docload, cfn_if_nests_other_forms)
 {
-    s_yaml_is ("!If [IsProd, !GetAtt A.B, !Ref AWS::NoValue]\n",
-               "{\"Fn::If\":[\"IsProd\",{\"Fn::GetAtt\":[\"A\",\"B\"]},{\"Ref\":\"AWS::NoValue\"}]}");
+    s_yaml_is (
+        "!If [IsProd, !GetAtt A.B, !Ref AWS::NoValue]\n",
+        "{\"Fn::If\":[\"IsProd\",{\"Fn::GetAtt\":[\"A\",\"B\"]},{\"Ref\":\"AWS::NoValue\"}]}");
 }
 
 Test (docload, cfn_every_fn_short_form_is_known)
 {
-    static const char *const names[] = {
-        "Sub",     "Join",   "Select",      "Split", "FindInMap", "Base64",       "Cidr",
-        "ImportValue", "GetAZs", "If", "Equals", "Not",       "And",          "Or",
-        "Transform",   "ToJsonString", "Length", "Contains", "EachMemberEquals", "EachMemberIn",
-        "RefAll",  "ValueOf", "ValueOfAll"};
+    static const char *const names[] = {"Sub",
+                                        "Join",
+                                        "Select",
+                                        "Split",
+                                        "FindInMap",
+                                        "Base64",
+                                        "Cidr",
+                                        "ImportValue",
+                                        "GetAZs",
+                                        "If",
+                                        "Equals",
+                                        "Not",
+                                        "And",
+                                        "Or",
+                                        "Transform",
+                                        "ToJsonString",
+                                        "Length",
+                                        "Contains",
+                                        "EachMemberEquals",
+                                        "EachMemberIn",
+                                        "RefAll",
+                                        "ValueOf",
+                                        "ValueOfAll"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char text[64], expected[64];
         snprintf (text, sizeof text, "!%s [x]\n", names[i]);
@@ -825,7 +876,8 @@ Test (docload, load_file_reads_and_names_by_path)
 
 Test (docload, load_file_on_missing_file_names_the_path)
 {
-    int rc = sw_doc_load_file (arena, "/nonexistent/dir/x.yaml", SW_FMT_AUTO, &docs, err, sizeof err);
+    int rc =
+        sw_doc_load_file (arena, "/nonexistent/dir/x.yaml", SW_FMT_AUTO, &docs, err, sizeof err);
     cr_assert_eq (rc, -1);
     cr_assert_str_eq (err, "/nonexistent/dir/x.yaml: No such file or directory");
 }
@@ -855,7 +907,7 @@ Test (docload, load_file_refuses_a_file_over_the_limit)
     FILE *f = fopen (path, "w");
     cr_assert_not_null (f);
     fclose (f);
-    cr_assert_eq (truncate (path, (off_t) SW_DOC_MAX_BYTES + 1), 0); //  sparse, no disk used
+    cr_assert_eq (truncate (path, (off_t)SW_DOC_MAX_BYTES + 1), 0); //  sparse, no disk used
     cr_assert_eq (sw_doc_load_file (arena, path, SW_FMT_AUTO, &docs, err, sizeof err), -1);
     char expected[256];
     snprintf (expected, sizeof expected,
