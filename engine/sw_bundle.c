@@ -1,0 +1,253 @@
+/*  sw_bundle - rule packs as signed bundles. */
+#include "sw_bundle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sw_docload.h"
+#include "sw_mpv.h"
+#include "sw_proto.h"
+
+#define KEY_HEX_MAX (2 * crypto_sign_SECRETKEYBYTES + 2)
+
+//  Writes hex of key to path with mode, refusing to replace a file.
+static int s_write_key (const char *path, const uint8_t *key, size_t len, mode_t mode, char *err,
+                        size_t errlen)
+{
+    char hex[KEY_HEX_MAX + 1];
+    sodium_bin2hex (hex, sizeof hex, key, len);
+    strcat (hex, "\n");
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 || fchmod (fd, mode) || write (fd, hex, strlen (hex)) != (ssize_t)strlen (hex) ||
+        fsync (fd)) {
+        snprintf (err, errlen, "%s: %s", path, strerror (errno));
+        if (fd >= 0) {
+            close (fd);
+            unlink (path);
+        }
+        sodium_memzero (hex, sizeof hex);
+        return -1;
+    }
+    close (fd);
+    sodium_memzero (hex, sizeof hex);
+    return 0;
+}
+
+int sw_bundle_keygen (const char *keys_dir, char *err, size_t errlen)
+{
+    char dir[4096], pub[4200], sec[4200];
+    snprintf (dir, sizeof dir, "%s/content", keys_dir);
+    snprintf (pub, sizeof pub, "%s/bundle.pub", dir);
+    snprintf (sec, sizeof sec, "%s/bundle.key", dir);
+    if (access (pub, F_OK) == 0)
+        return 1;
+    if (mkdir (dir, 0700) && errno != EEXIST) {
+        snprintf (err, errlen, "%s: %s", dir, strerror (errno));
+        return -1;
+    }
+    uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    crypto_sign_keypair (pk, sk);
+    int rc = s_write_key (sec, sk, sizeof sk, 0600, err, errlen);
+    if (rc == 0 && (rc = s_write_key (pub, pk, sizeof pk, 0644, err, errlen)))
+        unlink (sec);
+    sodium_memzero (sk, sizeof sk);
+    return rc;
+}
+
+int sw_bundle_read_key (const char *path, bool secret, uint8_t *key, size_t keylen, char *err,
+                        size_t errlen)
+{
+    char hex[KEY_HEX_MAX + 2];
+    int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat (fd, &st)) {
+        snprintf (err, errlen, "%s: %s", path, strerror (errno));
+        if (fd >= 0)
+            close (fd);
+        return -1;
+    }
+    if (secret && (st.st_mode & 077)) {
+        snprintf (err, errlen, "%s: secret key is readable by others (mode %03o); chmod 600 it",
+                  path, (unsigned)(st.st_mode & 0777));
+        close (fd);
+        return -1;
+    }
+    ssize_t n = read (fd, hex, sizeof hex - 1);
+    close (fd);
+    size_t got = 0;
+    int rc = -1;
+    if (n > 0) {
+        hex[n] = 0;
+        rc = sodium_hex2bin (key, keylen, hex, (size_t)n, "\n", &got, NULL);
+    }
+    sodium_memzero (hex, sizeof hex);
+    if (rc || got != keylen) {
+        snprintf (err, errlen, "%s: not a %zu-byte hex key", path, keylen);
+        return -1;
+    }
+    return 0;
+}
+
+//  The name of a rule file inside a bundle: its path below dir.
+static const char *s_relative (const char *path, const char *dir)
+{
+    size_t dl = strlen (dir);
+    while (dl > 1 && dir[dl - 1] == '/')
+        dl--;
+    return strncmp (path, dir, dl) == 0 && path[dl] == '/' ? path + dl + 1 : path;
+}
+
+static int s_pack_files (sw_packer_t *body, const char *dir, char **paths, long n,
+                         const char *version, char *err, size_t errlen)
+{
+    msgpack_pack_map (&body->pk, 3);
+    sw_pack_kv_str (&body->pk, "version", version);
+    sw_pack_kv_int (&body->pk, "created", (int64_t)time (NULL));
+    sw_pack_str (&body->pk, "files");
+    msgpack_pack_array (&body->pk, (size_t)n);
+    for (long i = 0; i < n; i++) {
+        size_t len;
+        char *text = sw_file_read (paths[i], SW_DOC_MAX_BYTES, &len, err, errlen);
+        if (!text)
+            return -1;
+        msgpack_pack_array (&body->pk, 2);
+        sw_pack_str (&body->pk, s_relative (paths[i], dir));
+        msgpack_pack_str (&body->pk, len);
+        msgpack_pack_str_body (&body->pk, text, len);
+        free (text);
+    }
+    return 0;
+}
+
+//  "<UTC yyyymmddHHMMSS>-<12 hex>" of a body, for bundles built without a
+//  version of their own.
+static void s_default_version (const char *dir, char **paths, long n, char *out, size_t len)
+{
+    sw_packer_t probe;
+    char err[256];
+    sw_packer_init (&probe);
+    s_pack_files (&probe, dir, paths, n, "", err, sizeof err);
+    uint8_t hash[6];
+    crypto_generichash (hash, sizeof hash, (const uint8_t *)probe.sbuf.data, probe.sbuf.size, NULL,
+                        0);
+    sw_packer_destroy (&probe);
+    char hex[13], stamp[20];
+    sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+    time_t now = time (NULL);
+    struct tm tm;
+    gmtime_r (&now, &tm);
+    strftime (stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+    snprintf (out, len, "%s-%s", stamp, hex);
+}
+
+int sw_bundle_build (const char *dir, const char *version,
+                     const uint8_t secret_key[crypto_sign_SECRETKEYBYTES], uint8_t **out,
+                     size_t *len, char *err, size_t errlen)
+{
+    sw_ruleset_t *check = sw_ruleset_new ();
+    int rc = check ? sw_ruleset_add_dir (check, dir, err, errlen) : -1;
+    sw_ruleset_destroy (&check);
+    if (rc)
+        return -1;
+    char **paths;
+    long n = sw_rules_files (dir, &paths, err, errlen);
+    if (n < 0)
+        return -1;
+    char fallback[64];
+    if (!version) {
+        s_default_version (dir, paths, n, fallback, sizeof fallback);
+        version = fallback;
+    }
+    if (strlen (version) > SW_BUNDLE_VERSION_MAX) {
+        snprintf (err, errlen, "bundle version is longer than %d characters",
+                  SW_BUNDLE_VERSION_MAX);
+        sw_rules_files_free (paths, n);
+        return -1;
+    }
+    sw_packer_t body;
+    sw_packer_init (&body);
+    rc = s_pack_files (&body, dir, paths, n, version, err, errlen);
+    sw_rules_files_free (paths, n);
+    if (rc == 0 && body.sbuf.size + SW_BUNDLE_HEAD > SW_BUNDLE_MAX) {
+        snprintf (err, errlen, "rules make a bundle over %u bytes", SW_BUNDLE_MAX);
+        rc = -1;
+    }
+    if (rc == 0) {
+        *len = SW_BUNDLE_HEAD + body.sbuf.size;
+        *out = malloc (*len);
+        memcpy (*out, SW_BUNDLE_MAGIC, 6);
+        crypto_sign_detached (*out + 6, NULL, (const uint8_t *)body.sbuf.data, body.sbuf.size,
+                              secret_key);
+        memcpy (*out + SW_BUNDLE_HEAD, body.sbuf.data, body.sbuf.size);
+    }
+    sw_packer_destroy (&body);
+    return rc;
+}
+
+//  Checks magic and signature, then decodes the body into doc.
+static int s_verify (const uint8_t *data, size_t len, const uint8_t *pk, sw_mpdoc_t *doc,
+                     char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
+{
+    if (len < SW_BUNDLE_HEAD || len > SW_BUNDLE_MAX || memcmp (data, SW_BUNDLE_MAGIC, 6)) {
+        snprintf (err, errlen, "not a rule bundle (bad magic or size)");
+        return -1;
+    }
+    if (crypto_sign_verify_detached (data + 6, data + SW_BUNDLE_HEAD, len - SW_BUNDLE_HEAD, pk)) {
+        snprintf (err, errlen, "rule bundle signature does not verify: refusing unverified rules");
+        return -1;
+    }
+    char why[256];
+    if (sw_mpdoc_decode (data + SW_BUNDLE_HEAD, len - SW_BUNDLE_HEAD, doc, why, sizeof why)) {
+        snprintf (err, errlen, "rule bundle body: %s", why);
+        return -1;
+    }
+    const char *v = sw_mpv_str (sw_mpv_get (doc->root, "version"));
+    const sw_mpv_t *files = sw_mpv_get (doc->root, "files");
+    if (!v || strlen (v) > SW_BUNDLE_VERSION_MAX || !files || files->type != SW_MPV_ARRAY) {
+        snprintf (err, errlen, "rule bundle body lacks a version or files");
+        sw_mpdoc_free (doc);
+        return -1;
+    }
+    snprintf (version, SW_BUNDLE_VERSION_MAX + 1, "%s", v);
+    return 0;
+}
+
+int sw_bundle_verify (const uint8_t *data, size_t len,
+                      const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                      char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
+{
+    sw_mpdoc_t doc = {0};
+    int rc = s_verify (data, len, public_key, &doc, version, err, errlen);
+    sw_mpdoc_free (&doc);
+    return rc;
+}
+
+sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
+                              const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                              char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
+{
+    sw_mpdoc_t doc = {0};
+    if (s_verify (data, len, public_key, &doc, version, err, errlen))
+        return NULL;
+    sw_ruleset_t *rules = sw_ruleset_new ();
+    const sw_mpv_t *files = sw_mpv_get (doc.root, "files");
+    for (uint32_t i = 0; rules && i < files->len; i++) {
+        const sw_mpv_t *pair = &files->v.items[i];
+        const char *name =
+            pair->type == SW_MPV_ARRAY && pair->len == 2 ? sw_mpv_str (&pair->v.items[0]) : NULL;
+        const sw_mpv_t *text = name ? &pair->v.items[1] : NULL;
+        if (!text || text->type != SW_MPV_STR) {
+            snprintf (err, errlen, "rule bundle %s: file %u is not [name, text]", version, i);
+            sw_ruleset_destroy (&rules);
+        } else if (sw_ruleset_add_text (rules, name, text->v.s, text->len, err, errlen))
+            sw_ruleset_destroy (&rules);
+    }
+    sw_mpdoc_free (&doc);
+    return rules;
+}

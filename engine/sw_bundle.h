@@ -1,0 +1,60 @@
+/*  sw_bundle - rule packs as signed bundles.
+
+    Content the nodes execute travels signed. A bundle is one byte string:
+
+        "CSRB1\n"                  magic and format version (6 bytes)
+        signature                  Ed25519, detached, over the body (64 bytes)
+        body                       MessagePack map: version (string),
+                                   created (unix s), files (array of
+                                   [name, text] pairs, names relative to
+                                   the rules folder)
+
+    The content key pair is made by `sweepctl keys init` (KEYS/content/
+    bundle.key, 0600, and bundle.pub). Whoever holds the secret key signs
+    (the operator's sweepctl); broker and nodes hold only the public key
+    and refuse a bundle whose signature does not verify, before a single
+    rule of it is parsed. */
+#ifndef SW_BUNDLE_H
+#define SW_BUNDLE_H
+
+#include <sodium.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sw_rule.h"
+
+#define SW_BUNDLE_MAGIC       "CSRB1\n"
+#define SW_BUNDLE_HEAD        (6 + crypto_sign_BYTES)
+#define SW_BUNDLE_MAX         (32u * 1024 * 1024)
+#define SW_BUNDLE_VERSION_MAX 96
+
+//  Creates DIR/content/bundle.key (secret, 0600) and bundle.pub, unless
+//  bundle.pub already exists. Returns 0, 1 when it existed, -1 with err.
+int sw_bundle_keygen (const char *keys_dir, char *err, size_t errlen);
+
+//  Reads a key file (hex). A secret key file that is group- or
+//  world-readable is refused. Returns 0, or -1 with err naming the file.
+int sw_bundle_read_key (const char *path, bool secret, uint8_t *key, size_t keylen, char *err,
+                        size_t errlen);
+
+//  Packs and signs every rule file under dir. version may be NULL (then
+//  "<UTC yyyymmddHHMMSS>-<12 hex of the body's hash>"). Checks first that
+//  the rules load. Returns 0 with *out (malloc'd) and *len, or -1 with err.
+int sw_bundle_build (const char *dir, const char *version,
+                     const uint8_t secret_key[crypto_sign_SECRETKEYBYTES], uint8_t **out,
+                     size_t *len, char *err, size_t errlen);
+
+//  Verifies a bundle against the public key, then loads its rules. Returns
+//  the rule set (version copied into version), or NULL with err: "rule
+//  bundle signature does not verify" when tampered with or signed by
+//  another key.
+sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
+                              const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                              char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen);
+
+//  Verifies only (the broker checks a bundle before storing it).
+int sw_bundle_verify (const uint8_t *data, size_t len,
+                      const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                      char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen);
+
+#endif
