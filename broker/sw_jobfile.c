@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include <inttypes.h>
+
+#include "sw_proto.h"
 
 typedef struct {
     yaml_document_t *doc;
@@ -267,8 +270,76 @@ static int s_missing (s_ctx_t *ctx, yaml_node_t *map, const char *path, uint32_t
     return 0;
 }
 
-enum { T_SCANNER, T_HOSTS, T_PORTS, T_SHARD_PORTS, T_COUNT };
-static const char *const s_target_keys[] = {"scanner", "hosts", "ports", "shard_ports", NULL};
+//  One entry of a posture target's `files`: {name, hash, size}.
+static int s_file (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_file_t *file)
+{
+    static const char *const keys[] = {"name", "hash", "size", NULL};
+    if (node->type != YAML_MAPPING_NODE) {
+        s_error (ctx, node, path, "expected a mapping {name, hash, size}, found %s", s_kind (node));
+        return -1;
+    }
+    uint32_t seen = 0;
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *key = yaml_document_get_node (ctx->doc, pair->key);
+        yaml_node_t *value = yaml_document_get_node (ctx->doc, pair->value);
+        int which = key && value ? s_key (ctx, key, path, keys, 3, &seen) : -1;
+        char *text = NULL;
+        if (which < 0)
+            return -1;
+        if (which == 0 && s_string (ctx, value, path, SW_JOBFILE_MAX_PATH, &file->name))
+            return -1;
+        if (which == 1) {
+            if (s_string (ctx, value, path, SW_BLOB_HEX_LEN, &text) ||
+                strlen (text) != SW_BLOB_HEX_LEN ||
+                strspn (text, "0123456789abcdef") != SW_BLOB_HEX_LEN) {
+                if (text)
+                    s_error (ctx, value, path, "hash must be %d lower-case hex digits",
+                             SW_BLOB_HEX_LEN);
+                free (text);
+                return -1;
+            }
+            memcpy (file->hash, text, SW_BLOB_HEX_LEN + 1);
+            free (text);
+        }
+        if (which == 2) {
+            uint32_t size;
+            if (s_uint (ctx, value, path, 0, SW_JOBFILE_MAX_FILE_SIZE, &size))
+                return -1;
+            file->size = size;
+        }
+    }
+    return s_missing (ctx, node, path, seen, keys, 7);
+}
+
+static int s_files (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_target_t *target)
+{
+    if (s_check_tag (ctx, node, path))
+        return -1;
+    size_t n = node->type == YAML_SEQUENCE_NODE
+                   ? (size_t)(node->data.sequence.items.top - node->data.sequence.items.start)
+                   : 0;
+    if (n == 0 || n > SW_JOBFILE_MAX_FILES) {
+        s_error (ctx, node, path, "expected a list of 1..%d files", SW_JOBFILE_MAX_FILES);
+        return -1;
+    }
+    target->files = calloc (n, sizeof (sw_job_file_t));
+    if (!target->files)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = yaml_document_get_node (ctx->doc, node->data.sequence.items.start[i]);
+        char item_path[128];
+        snprintf (item_path, sizeof item_path, "%s[%zu]", path, i);
+        target->nfiles++;
+        if (!item || s_file (ctx, item, item_path, &target->files[i]))
+            return -1;
+    }
+    return 0;
+}
+
+enum { T_SCANNER, T_HOSTS, T_PORTS, T_SHARD_PORTS, T_PATHS, T_FILES, T_COUNT };
+static const char *const s_target_keys[] = {"scanner", "hosts", "ports", "shard_ports",
+                                            "paths",   "files", NULL};
 
 static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_target_t *target)
 {
@@ -314,6 +385,13 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
         case T_SHARD_PORTS:
             rc = s_uint (ctx, value, value_path, 1, 65535, &target->shard_ports);
             break;
+        case T_PATHS:
+            rc = s_string_list (ctx, value, value_path, SW_JOBFILE_MAX_PATHS, SW_JOBFILE_MAX_PATH,
+                                &target->paths, &target->npaths);
+            break;
+        case T_FILES:
+            rc = s_files (ctx, value, value_path, target);
+            break;
         }
         if (rc)
             return -1;
@@ -321,6 +399,11 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
     uint32_t required = 1u << T_SCANNER;
     if ((seen & (1u << T_SCANNER)) && strcmp (target->scanner, "tcp") == 0)
         required |= (1u << T_HOSTS) | (1u << T_PORTS);
+    if ((seen & (1u << T_SCANNER)) && strcmp (target->scanner, "posture") == 0 &&
+        !(seen & ((1u << T_PATHS) | (1u << T_FILES)))) {
+        s_error (ctx, node, path, "a posture target needs 'paths'");
+        return -1;
+    }
     return s_missing (ctx, node, path, seen, s_target_keys, required);
 }
 
@@ -576,8 +659,59 @@ void sw_jobfile_destroy (sw_jobfile_t **self_p)
         free (self->targets[i].scanner);
         s_free_list (self->targets[i].hosts);
         free (self->targets[i].ports);
+        s_free_list (self->targets[i].paths);
+        for (size_t f = 0; f < self->targets[i].nfiles; f++)
+            free (self->targets[i].files[f].name);
+        free (self->targets[i].files);
     }
     free (self->targets);
     free (self);
     *self_p = NULL;
+}
+
+static void s_json_list (FILE *out, const char *key, char **list, size_t n)
+{
+    fprintf (out, ", \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) {
+        fputs (i ? ", " : "", out);
+        sw_json_string (out, list[i]);
+    }
+    fputs ("]", out);
+}
+
+void sw_jobfile_write_json (const sw_jobfile_t *job, FILE *out)
+{
+    fputs ("{\"name\": ", out);
+    sw_json_string (out, job->name);
+    if (job->scope)
+        s_json_list (out, "scope", job->scope, job->nscope);
+    fprintf (out, ", \"lease_ms\": %u, \"max_attempts\": %u, \"targets\": [", job->lease_ms,
+             job->max_attempts);
+    for (size_t i = 0; i < job->ntargets; i++) {
+        const sw_job_target_t *t = &job->targets[i];
+        fputs (i ? ",\n  {\"scanner\": " : "\n  {\"scanner\": ", out);
+        sw_json_string (out, t->scanner);
+        if (t->hosts)
+            s_json_list (out, "hosts", t->hosts, t->nhosts);
+        if (t->ports) {
+            fputs (", \"ports\": ", out);
+            sw_json_string (out, t->ports);
+        }
+        if (t->hosts)
+            fprintf (out, ", \"shard_ports\": %u", t->shard_ports);
+        if (t->paths)
+            s_json_list (out, "paths", t->paths, t->npaths);
+        if (t->files) {
+            fputs (", \"files\": [", out);
+            for (size_t f = 0; f < t->nfiles; f++) {
+                fputs (f ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+                sw_json_string (out, t->files[f].name);
+                fprintf (out, ", \"hash\": \"%s\", \"size\": %" PRIu64 "}", t->files[f].hash,
+                         t->files[f].size);
+            }
+            fputs ("]", out);
+        }
+        fputs ("}", out);
+    }
+    fputs ("\n]}\n", out);
 }

@@ -11,6 +11,11 @@
             hosts: [127.0.0.2, 127.0.1.0/28]   # tcp: required, 1..4096 strings
             ports: "1-1024,5432,6379"          # tcp: required; a YAML int is fine
             shard_ports: 256         # optional, 1..65535
+          - scanner: posture
+            paths: [snapshots/aws/, k8s/]      # posture: files and folders (sweepctl
+                                               # uploads them and sends `files`)
+            files:                   # posture, as the broker receives it:
+              - {name: k8s/app.yaml, hash: <64 hex BLAKE2b-256>, size: 1234}
 
     The parser checks structure and types only; the planner checks host, port
     and scope syntax and the broker checks scanner names. */
@@ -19,6 +24,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "sw_blobref.h"
 
 #define SW_JOBFILE_MAX_TEXT        (1024 * 1024)
 #define SW_JOBFILE_MAX_DEPTH       16
@@ -29,10 +37,16 @@
 #define SW_JOBFILE_MAX_SCOPE       1024
 #define SW_JOBFILE_MAX_STRING      255 //  hosts and scope entries
 #define SW_JOBFILE_MAX_PORTS_TEXT  4096
+#define SW_JOBFILE_MAX_PATHS       1024
+#define SW_JOBFILE_MAX_FILES       100000 //  per target
+#define SW_JOBFILE_MAX_PATH        512 //  keeps a shard's file list within one message
+#define SW_JOBFILE_MAX_FILE_SIZE   SW_BLOB_MAX_SIZE
 
 #define SW_JOBFILE_DEFAULT_LEASE_MS     10000
 #define SW_JOBFILE_DEFAULT_MAX_ATTEMPTS 3
 #define SW_JOBFILE_DEFAULT_SHARD_PORTS  256
+
+typedef sw_blobref_t sw_job_file_t;
 
 typedef struct {
     char *scanner;
@@ -40,6 +54,10 @@ typedef struct {
     size_t nhosts;
     char *ports; //  NULL when absent (allowed for scanners other than tcp)
     uint32_t shard_ports;
+    char **paths; //  NULL when absent (posture, as written by a user)
+    size_t npaths;
+    sw_job_file_t *files; //  NULL when absent (posture, as uploaded)
+    size_t nfiles;
     int line; //  1-based line of the target in the job file
 } sw_job_target_t;
 
@@ -58,6 +76,9 @@ typedef struct {
 //  "job.yaml:7:5: targets[0]: unknown key 'prots'" (1-based line:column).
 sw_jobfile_t *sw_jobfile_parse (const char *text, size_t len, const char *source, char *err,
                                 size_t errlen);
+
+//  Writes job as a JSON job file that parses back to the same job.
+void sw_jobfile_write_json (const sw_jobfile_t *job, FILE *out);
 
 //  Frees a parsed job file and NULLs *self_p.
 void sw_jobfile_destroy (sw_jobfile_t **self_p);

@@ -8,6 +8,7 @@
       x/<job>/<shard:016x>  failed shard: target, ports, attempts, reason
       a/<job>/<shard:016x>  attempts so far of a shard waiting for a retry
       r/<token>             job id created by a SUBMIT carrying that token
+      u/<job>               rule bundle of a posture job: "HASH VERSION" (text)
       f/<job>/<fingerprint> merged finding
 */
 #include "sw_jobs.h"
@@ -28,6 +29,8 @@ typedef struct {
     char *source;
     job_state_t state;
     sw_plan_t *plan; //  only while running
+    char *bundle;    //  posture jobs: bundle hash (the text up to the space)
+    char *bundle_version;
     uint64_t total, cursor, done, failed, findings;
     uint64_t sev[SW_SEV_COUNT];
     int64_t created, finished;
@@ -61,6 +64,7 @@ struct sw_jobs_t {
     zhashx_t *held;    //  node -> size_t *, leases each node holds
     zhashx_t *pending; //  "job/fp" keys of findings staged but not committed
     uint64_t next_job;
+    sw_blobs_t *blobs; //  borrowed; NULL: posture jobs are refused
 };
 
 //  ---------------------------------------------------------------------
@@ -73,6 +77,8 @@ static void s_job_destroy (void **item)
         return;
     free (job->name);
     free (job->source);
+    free (job->bundle);
+    free (job->bundle_version);
     sw_plan_destroy (&job->plan);
     zlist_destroy (&job->requeue);
     free (job);
@@ -381,6 +387,51 @@ static int s_gap_visit (void *arg, const char *key, size_t keylen, const char *v
     return 0;
 }
 
+//  Splits "HASH VERSION" into the job's bundle fields.
+static void s_job_set_bundle (job_t *job, const char *text)
+{
+    const char *space = strchr (text, ' ');
+    job->bundle = space ? strndup (text, (size_t)(space - text)) : strdup (text);
+    job->bundle_version = strdup (space ? space + 1 : "");
+}
+
+//  Every file of a posture target must be a complete blob of its size, and
+//  a posture job needs a rule bundle.
+static int s_check_inputs (sw_jobs_t *self, const sw_jobfile_t *spec, const char *bundle,
+                           bool *posture, char *err, size_t errlen)
+{
+    *posture = false;
+    for (size_t i = 0; i < spec->ntargets; i++) {
+        const sw_job_target_t *t = &spec->targets[i];
+        if (strcmp (t->scanner, "posture") != 0)
+            continue;
+        *posture = true;
+        for (size_t f = 0; f < t->nfiles; f++) {
+            uint64_t size = 0;
+            if (!self->blobs || !sw_blobs_have (self->blobs, t->files[f].hash, &size) ||
+                size != t->files[f].size) {
+                snprintf (err, errlen,
+                          "targets[%zu].files[%zu] (%s): blob %.16s... is not on the broker "
+                          "(sweepctl submit uploads it)",
+                          i, f, t->files[f].name, t->files[f].hash);
+                return -1;
+            }
+        }
+    }
+    if (*posture && !bundle) {
+        snprintf (err, errlen,
+                  "the job has posture targets and the broker has no rule bundle: push one "
+                  "with `sweepctl rules push DIR`");
+        return -1;
+    }
+    return 0;
+}
+
+void sw_jobs_set_blobs (sw_jobs_t *self, sw_blobs_t *blobs)
+{
+    self->blobs = blobs;
+}
+
 //  Puts back in the queue every shard below the cursor that has no
 //  finished record: those were in flight when the broker stopped.
 static int s_resume (sw_jobs_t *self, job_t *job, char *err, size_t errlen)
@@ -401,6 +452,12 @@ static int s_resume (sw_jobs_t *self, job_t *job, char *err, size_t errlen)
     sw_jobfile_destroy (&spec);
     if (!job->plan)
         return -1;
+    snprintf (key, sizeof key, "u/%s", job->id);
+    char *bundle = sw_store_get (self->store, key, &size);
+    if (bundle) {
+        s_job_set_bundle (job, bundle);
+        free (bundle);
+    }
     char prefix[64];
     snprintf (prefix, sizeof prefix, "s/%s/", job->id);
     gap_scan_t scan = {self, job, 0};
@@ -495,8 +552,8 @@ static bool s_token_ok (const char *token)
 }
 
 int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
-                    const char *token, char id[SW_JOB_ID_MAX], uint64_t *total, char *err,
-                    size_t errlen)
+                    const char *token, const char *bundle, char id[SW_JOB_ID_MAX], uint64_t *total,
+                    char *err, size_t errlen)
 {
     char token_key[80] = "";
     if (token) {
@@ -519,6 +576,12 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
     if (!spec)
         return -1;
     char why[600];
+    bool posture;
+    if (s_check_inputs (self, spec, bundle, &posture, why, sizeof why)) {
+        snprintf (err, errlen, "%s: %s", source, why);
+        sw_jobfile_destroy (&spec);
+        return -1;
+    }
     sw_plan_t *plan = sw_plan_new (spec, self->allowed, why, sizeof why);
     if (!plan) {
         snprintf (err, errlen, "%s: %s", source, why);
@@ -545,6 +608,11 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
     sw_store_put (self->store, "m/next_job", next, strlen (next));
     if (*token_key)
         sw_store_put (self->store, token_key, job->id, strlen (job->id));
+    if (posture) {
+        snprintf (key, sizeof key, "u/%s", job->id);
+        sw_store_put (self->store, key, bundle, strlen (bundle));
+        s_job_set_bundle (job, bundle);
+    }
     s_job_save (self, job);
     zhashx_insert (self->jobs, job->id, job);
     zlistx_add_end (self->order, job);
@@ -570,6 +638,8 @@ static void s_grant (sw_jobs_t *self, lease_t *lease, const char *node, int64_t 
     out->shard = lease->shard;
     out->attempt = lease->attempts;
     out->lease_ms = job->lease_ms;
+    out->bundle = job->bundle;
+    out->bundle_version = job->bundle_version;
     sw_plan_shard (job->plan, lease->shard, &out->spec);
 }
 

@@ -18,6 +18,7 @@
 #include <msgpack.h>
 #include <stdint.h>
 
+#include "sw_blobs.h"
 #include "sw_finding.h"
 #include "sw_planner.h"
 #include "sw_store.h"
@@ -30,6 +31,8 @@ typedef struct sw_jobs_t sw_jobs_t;
 
 typedef struct {
     char job[SW_JOB_ID_MAX];
+    const char *bundle;         //  posture: rule bundle blob hash (borrowed), else NULL
+    const char *bundle_version; //  and its version
     uint64_t shard;
     uint32_t attempt; //  1 on the first run
     uint32_t lease_ms;
@@ -42,13 +45,19 @@ typedef struct {
 sw_jobs_t *sw_jobs_new (sw_store_t *store, const sw_hostlist_t *allowed, char *err, size_t errlen);
 void sw_jobs_destroy (sw_jobs_t **self_p);
 
-//  Validates and plans a job file and stores it. On success returns 0,
+//  Gives the job state the broker's blob store, so that submits of jobs
+//  with posture targets can check their files were uploaded.
+void sw_jobs_set_blobs (sw_jobs_t *self, sw_blobs_t *blobs);
+
+//  Validates and plans a job file and stores it. bundle ("HASH VERSION"
+//  of the broker's current rule bundle, or NULL) is recorded with a job
+//  that has posture targets, which needs one. On success returns 0,
 //  the new id in id and the number of shards in *total. token, when not
 //  NULL, makes the call idempotent: a submit that repeats a token already
 //  seen returns the job it created (a client's retry after a lost reply).
 int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
-                    const char *token, char id[SW_JOB_ID_MAX], uint64_t *total, char *err,
-                    size_t errlen);
+                    const char *token, const char *bundle, char id[SW_JOB_ID_MAX], uint64_t *total,
+                    char *err, size_t errlen);
 
 //  Takes the next shard for node (queued retries first, oldest job first)
 //  and leases it to that node until now + lease. Returns 1 with out filled,

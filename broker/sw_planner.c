@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sw_posture.h"
+
 typedef struct {
     char *scanner;
     sw_hostlist_t *hosts;
@@ -14,6 +16,12 @@ typedef struct {
     uint64_t chunks;      //  port chunks per host
     uint64_t first_shard; //  index of this target's first shard
     uint64_t shards;
+    //  posture: the files (names owned here), and per group a contiguous
+    //  copy of its members' references
+    sw_blobref_t *files;
+    size_t nfiles;
+    sw_group_t *groups;
+    sw_blobref_t **group_files;
 } plan_target_t;
 
 struct sw_plan_t {
@@ -22,7 +30,7 @@ struct sw_plan_t {
     uint64_t total;
 };
 
-static const char *s_scanners[] = {"tcp", NULL};
+static const char *s_scanners[] = {"tcp", "posture", NULL};
 
 int sw_plan_knows_scanner (const char *scanner)
 {
@@ -41,6 +49,14 @@ void sw_plan_destroy (sw_plan_t **self_p)
         free (self->targets[i].scanner);
         sw_hostlist_destroy (&self->targets[i].hosts);
         sw_portlist_destroy (&self->targets[i].ports);
+        plan_target_t *pt = &self->targets[i];
+        for (size_t f = 0; f < pt->nfiles; f++)
+            free (pt->files[f].name);
+        free (pt->files);
+        for (uint64_t g = 0; pt->group_files && g < pt->shards; g++)
+            free (pt->group_files[g]);
+        free (pt->group_files);
+        sw_posture_groups_free (pt->groups, pt->groups ? pt->shards : 0);
     }
     free (self->targets);
     free (self);
@@ -58,16 +74,56 @@ static sw_hostlist_t *s_hostlist (char **specs, size_t n, char *err, size_t errl
     return list;
 }
 
+//  Groups a posture target's uploaded files into shards.
+static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *why, size_t whylen)
+{
+    if (!t->files || t->nfiles == 0) {
+        snprintf (why, whylen,
+                  "a posture target reaches the broker with 'files' (sweepctl submit uploads "
+                  "the 'paths' and sends them)");
+        return -1;
+    }
+    pt->files = calloc (t->nfiles, sizeof (sw_blobref_t));
+    const char **names = calloc (t->nfiles, sizeof (char *));
+    if (!pt->files || !names) {
+        free (names);
+        snprintf (why, whylen, "out of memory");
+        return -1;
+    }
+    pt->nfiles = t->nfiles;
+    for (size_t i = 0; i < t->nfiles; i++) {
+        pt->files[i] = t->files[i];
+        pt->files[i].name = strdup (t->files[i].name);
+        names[i] = pt->files[i].name;
+    }
+    long n = sw_posture_group (names, t->nfiles, &pt->groups);
+    free (names);
+    if (n <= 0) {
+        snprintf (why, whylen, "none of the files is a posture input (.json, .yaml, .yml)");
+        return -1;
+    }
+    pt->shards = (uint64_t)n;
+    pt->group_files = calloc ((size_t)n, sizeof (sw_blobref_t *));
+    for (long g = 0; g < n; g++) {
+        pt->group_files[g] = calloc (pt->groups[g].n, sizeof (sw_blobref_t));
+        for (size_t m = 0; m < pt->groups[g].n; m++)
+            pt->group_files[g][m] = pt->files[pt->groups[g].members[m]];
+    }
+    return 0;
+}
+
 //  Validates one target and fills pt. Returns 0, or -1 with a message.
 static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_scope,
                           const sw_hostlist_t *allowed, plan_target_t *pt, char *why, size_t whylen)
 {
     char msg[512], offender[128];
     if (!sw_plan_knows_scanner (t->scanner)) {
-        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp)", t->scanner);
+        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp, posture)", t->scanner);
         return -1;
     }
     pt->scanner = strdup (t->scanner);
+    if (strcmp (t->scanner, "posture") == 0)
+        return s_plan_posture (t, pt, why, whylen);
     if (!t->nhosts || !t->ports) {
         snprintf (why, whylen, "a tcp target needs 'hosts' and 'ports'");
         return -1;
@@ -162,12 +218,24 @@ int sw_plan_shard (const sw_plan_t *self, uint64_t index, sw_shard_spec_t *out)
     while (index >= pt->first_shard + pt->shards)
         pt++;
     uint64_t local = index - pt->first_shard;
+    out->scanner = pt->scanner;
+    out->kind = NULL;
+    out->files = NULL;
+    out->nfiles = 0;
+    out->ports[0] = 0;
+    if (pt->groups) {
+        const sw_group_t *g = &pt->groups[local];
+        snprintf (out->target, sizeof out->target, "%s", g->name);
+        out->kind = g->kind == SW_GROUP_AWS ? "aws" : "files";
+        out->files = pt->group_files[local];
+        out->nfiles = g->n;
+        return 0;
+    }
     uint64_t host = local / pt->chunks;
     uint64_t chunk = local % pt->chunks;
     uint32_t nports = sw_portlist_count (pt->ports);
     uint32_t first = (uint32_t)(chunk * pt->shard_ports);
     uint32_t count = nports - first < pt->shard_ports ? nports - first : pt->shard_ports;
-    out->scanner = pt->scanner;
     sw_ipv4_format (sw_hostlist_nth (pt->hosts, host), out->target);
     return sw_portlist_slice_format (pt->ports, first, count, out->ports, sizeof out->ports);
 }

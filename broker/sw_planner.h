@@ -4,13 +4,16 @@
     on demand, so the broker's memory does not grow with the size of a
     job. A tcp target of H hosts and P ports (cut into chunks of
     shard_ports) owns H * ceil(P / shard_ports) consecutive shard numbers,
-    host-major. Targets are validated here: host and port syntax, the
+    host-major. A posture target owns one shard per group of its files
+    (sw_posture_group: an AWS account and region, or a folder of
+    manifests). Targets are validated here: host and port syntax, the
     job's own scope, and the broker's allowed scope. */
 #ifndef SW_PLANNER_H
 #define SW_PLANNER_H
 
 #include <stdint.h>
 
+#include "sw_blobref.h"
 #include "sw_jobfile.h"
 #include "sw_target.h"
 
@@ -22,8 +25,12 @@ typedef struct sw_plan_t sw_plan_t;
 
 typedef struct {
     const char *scanner; //  borrowed from the plan
-    char target[16];     //  IPv4 address
+    char target[600];    //  tcp: IPv4 address; posture: the group's name
     char ports[SW_SHARD_PORTS_MAX * 6 + 1];
+    //  posture: "aws" or "files", and the group's files (borrowed)
+    const char *kind;
+    const sw_blobref_t *files;
+    size_t nfiles;
 } sw_shard_spec_t;
 
 //  Builds the plan of a parsed job file. allowed is the broker's scope.

@@ -11,6 +11,8 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include "sw_blobs.h"
+#include "sw_bundle.h"
 #include "sw_jobs.h"
 #include "sw_keys.h"
 #include "sw_opts.h"
@@ -39,7 +41,7 @@ typedef struct {
 
 typedef struct {
     //  settings
-    char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec;
+    char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec, *content_key;
     int heartbeat_ms, liveness, scan_timeout_ms;
     //  runtime
     zsock_t *admin;
@@ -47,6 +49,10 @@ typedef struct {
     zactor_t *auth;
     sw_store_t *store;
     sw_jobs_t *jobs;
+    sw_blobs_t *blobs;
+    uint8_t content_pk[crypto_sign_PUBLICKEYBYTES];
+    bool have_content_key;
+    char *rules; //  current rule bundle, "HASH VERSION", or NULL
     sw_hostlist_t *scope;
     zhashx_t *nodes;     //  routing id hex -> node_t
     zhash_t *node_keys;  //  Z85 -> name, allow-list of node keys
@@ -107,6 +113,7 @@ static const char *s_peer_key (zmsg_t *msg)
 //  Node channel
 
 static int s_send_node (broker_t *self, node_t *node, sw_node_msg_t *msg);
+static void s_load_content_key (broker_t *self);
 
 //  Forgets a node session. A node that left or was revoked gives its
 //  shards back at once; a node that merely went silent (or whose socket
@@ -228,6 +235,22 @@ static void s_add_credit (node_t *node, uint32_t credit)
     node->credit = sum > UINT32_MAX ? UINT32_MAX : (uint32_t)sum;
 }
 
+//  A node asks for a chunk of a blob (a posture input or a rule bundle):
+//  answer with the chunk, or with an empty chunk and the reason.
+static void s_on_fetch (broker_t *self, node_t *node, const sw_node_msg_t *msg)
+{
+    sw_node_msg_t reply = {.cmd = SW_CMD_BLOB, .hash = msg->hash, .offset = msg->offset};
+    size_t len = 0;
+    void *chunk = sw_blobs_read (self->blobs, msg->hash, msg->offset, &len, &reply.size);
+    if (!chunk)
+        reply.reason = "no such blob or chunk on the broker";
+    reply.data = chunk;
+    reply.ndata = len;
+    if (s_send_node (self, node, &reply))
+        zsys_warning ("node %s: blob chunk could not be sent", node->name);
+    free (chunk);
+}
+
 static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg, int64_t now)
 {
     size_t refused = 0;
@@ -275,6 +298,9 @@ static void s_on_node_message (broker_t *self, node_t *node, sw_node_msg_t *msg,
         break;
     case SW_CMD_DISCONNECT:
         s_node_lost (self, node, msg->reason && *msg->reason ? msg->reason : "node left", true);
+        return;
+    case SW_CMD_FETCH:
+        s_on_fetch (self, node, msg);
         return;
     default:
         zsys_warning ("node %s: unexpected %s dropped", node->name, sw_cmd_name (msg->cmd));
@@ -361,7 +387,14 @@ static void s_dispatch (broker_t *self, int64_t now)
                                  .scanner = (char *)grant.spec.scanner,
                                  .target = grant.spec.target,
                                  .ports = grant.spec.ports,
-                                 .timeout_ms = (uint32_t)self->scan_timeout_ms};
+                                 .timeout_ms = (uint32_t)self->scan_timeout_ms,
+                                 .kind = (char *)grant.spec.kind,
+                                 .files = (sw_blobref_t *)grant.spec.files,
+                                 .nfiles = grant.spec.nfiles,
+                                 .bundle = (char *)grant.bundle,
+                                 .bundle_version = (char *)grant.bundle_version};
+            if (!grant.spec.kind)
+                msg.kind = msg.bundle = msg.bundle_version = NULL;
             if (s_send_node (self, node, &msg)) {
                 //  Never sent, so not an attempt: back to the queue as it was.
                 sw_jobs_release (self->jobs, grant.job, grant.shard);
@@ -489,6 +522,132 @@ static void s_pack_status (broker_t *self, msgpack_packer *pk, int64_t now)
     sw_pack_kv_uint (pk, "malformed_dropped", self->malformed);
 }
 
+//  BLOB-HAVE {hashes}: which of these blobs the broker lacks.
+static int s_blob_have (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk, char *err,
+                        size_t errlen)
+{
+    const sw_mpv_t *hashes = sw_mpv_get (body, "hashes");
+    if (!hashes || hashes->type != SW_MPV_ARRAY || hashes->len > 100000) {
+        snprintf (err, errlen, "BLOB-HAVE needs 'hashes', a list of at most 100000");
+        return -1;
+    }
+    size_t missing = 0;
+    uint64_t size;
+    for (uint32_t i = 0; i < hashes->len; i++)
+        if (!sw_blobs_have (self->blobs, sw_mpv_str (&hashes->v.items[i]), &size))
+            missing++;
+    msgpack_pack_map (pk, 1);
+    sw_pack_str (pk, "missing");
+    msgpack_pack_array (pk, missing);
+    for (uint32_t i = 0; i < hashes->len; i++) {
+        const char *h = sw_mpv_str (&hashes->v.items[i]);
+        if (!sw_blobs_have (self->blobs, h, &size))
+            sw_pack_str (pk, h ? h : "");
+    }
+    return 0;
+}
+
+//  BLOB-PUT {hash, size, offset, data}: one chunk of an upload, durable
+//  before the reply.
+static int s_blob_put (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk, char *err,
+                       size_t errlen)
+{
+    const char *hash = sw_mpv_str (sw_mpv_get (body, "hash"));
+    const sw_mpv_t *data = sw_mpv_get (body, "data");
+    uint64_t size, offset;
+    if (!hash || !data || data->type != SW_MPV_BIN ||
+        sw_mpv_uint (sw_mpv_get (body, "size"), UINT64_MAX, &size) ||
+        sw_mpv_uint (sw_mpv_get (body, "offset"), UINT64_MAX, &offset)) {
+        snprintf (err, errlen, "BLOB-PUT needs hash, size, offset and binary data");
+        return -1;
+    }
+    int rc = sw_blobs_put (self->blobs, hash, size, offset, data->v.s, data->len, err, errlen);
+    if (rc < 0 || sw_store_commit (self->store, true, err, errlen))
+        return -1;
+    msgpack_pack_map (pk, 1);
+    sw_pack_kv_bool (pk, "complete", rc == 1);
+    return 0;
+}
+
+//  RULES-PUSH {hash}: makes an uploaded bundle the broker's current rules,
+//  once its signature verifies against the content key.
+static int s_rules_push (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk, char *err,
+                         size_t errlen)
+{
+    const char *hash = sw_mpv_str (sw_mpv_get (body, "hash"));
+    char version[SW_BUNDLE_VERSION_MAX + 1], why[256];
+    if (!self->have_content_key) {
+        snprintf (err, errlen, "the broker has no content key (%s): it cannot check bundles",
+                  self->content_key);
+        return -1;
+    }
+    size_t len;
+    uint8_t *bundle = hash ? sw_blobs_read_all (self->blobs, hash, SW_BUNDLE_MAX, &len) : NULL;
+    if (!bundle) {
+        snprintf (err, errlen, "RULES-PUSH: no uploaded bundle with that hash");
+        return -1;
+    }
+    int rc = sw_bundle_verify (bundle, len, self->content_pk, version, why, sizeof why);
+    free (bundle);
+    if (rc) {
+        zsys_warning ("rule bundle %.16s... refused: %s", hash, why);
+        snprintf (err, errlen, "%s", why);
+        return -1;
+    }
+    char *rules = NULL;
+    if (asprintf (&rules, "%s %s", hash, version) < 0)
+        return -1;
+    sw_store_put (self->store, "c/rules", rules, strlen (rules));
+    if (sw_store_commit (self->store, true, err, errlen)) {
+        free (rules);
+        return -1;
+    }
+    free (self->rules);
+    self->rules = rules;
+    zsys_info ("rule bundle %s is now current (%.16s...)", version, hash);
+    msgpack_pack_map (pk, 2);
+    sw_pack_kv_str (pk, "version", version);
+    sw_pack_kv_str (pk, "hash", hash);
+    return 0;
+}
+
+//  RULES: the current bundle's version and hash (nil when none).
+static void s_rules_current (broker_t *self, msgpack_packer *pk)
+{
+    const char *space = self->rules ? strchr (self->rules, ' ') : NULL;
+    msgpack_pack_map (pk, 2);
+    sw_pack_str (pk, "version");
+    if (space)
+        sw_pack_str (pk, space + 1);
+    else
+        msgpack_pack_nil (pk);
+    sw_pack_str (pk, "hash");
+    if (space) {
+        msgpack_pack_str (pk, (size_t)(space - self->rules));
+        msgpack_pack_str_body (pk, self->rules, (size_t)(space - self->rules));
+    } else
+        msgpack_pack_nil (pk);
+}
+
+//  The commands about content: blobs and rule bundles. Returns 1 when cmd
+//  is not one of them; 0 with the reply packed; -1 with err.
+static int s_admin_content (broker_t *self, const char *cmd, const sw_mpv_t *body,
+                            msgpack_packer *pk, char *err, size_t errlen)
+{
+    *err = 0;
+    if (strcmp (cmd, "BLOB-HAVE") == 0)
+        return s_blob_have (self, body, pk, err, errlen);
+    if (strcmp (cmd, "BLOB-PUT") == 0)
+        return s_blob_put (self, body, pk, err, errlen);
+    if (strcmp (cmd, "RULES-PUSH") == 0)
+        return s_rules_push (self, body, pk, err, errlen);
+    if (strcmp (cmd, "RULES") == 0) {
+        s_rules_current (self, pk);
+        return 0;
+    }
+    return 1;
+}
+
 static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, const sw_mpv_t *body,
                             int64_t now)
 {
@@ -523,7 +682,7 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
             return;
         }
         if (sw_jobs_submit (self->jobs, text->v.s, text->len, source ? source : "job", token,
-                            job_id, &total, err, sizeof err)) {
+                            self->rules, job_id, &total, err, sizeof err)) {
             sw_packer_destroy (&r);
             s_admin_error (self, envelope, "invalid-job", err);
             return;
@@ -555,6 +714,12 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
         msgpack_pack_str (&r.pk, len);
         msgpack_pack_str_body (&r.pk, report, len);
         free (report);
+    } else if (s_admin_content (self, cmd, body, &r.pk, err, sizeof err) != 1) {
+        if (*err) {
+            sw_packer_destroy (&r);
+            s_admin_error (self, envelope, "bad-request", err);
+            return;
+        }
     } else if (strcmp (cmd, "CANCEL") == 0) {
         int rc = id ? sw_jobs_cancel (self->jobs, id, err, sizeof err) : -1;
         if (rc == -1)
@@ -703,6 +868,11 @@ static int s_start (broker_t *self)
         zsys_error ("job store: %s", err);
         return -1;
     }
+    self->blobs = sw_blobs_new (self->store);
+    sw_jobs_set_blobs (self->jobs, self->blobs);
+    s_load_content_key (self);
+    size_t rules_len;
+    self->rules = sw_store_get (self->store, "c/rules", &rules_len);
     self->nodes = zhashx_new ();
     zhashx_set_destructor (self->nodes, s_node_destroy);
     if (s_write_endpoints (self))
@@ -710,6 +880,21 @@ static int s_start (broker_t *self)
     zsys_info ("listening: admin %s, nodes %s; scope %s", zsock_endpoint (self->admin),
                zsock_endpoint (self->nodes_sock), self->scope_spec);
     return 0;
+}
+
+//  The content key checks rule bundles. Without one the broker runs, but
+//  refuses bundles (so posture jobs).
+static void s_load_content_key (broker_t *self)
+{
+    char path[1024], err[512];
+    if (!self->content_key) {
+        snprintf (path, sizeof path, "%s/content/bundle.pub", self->keys_dir);
+        self->content_key = strdup (path);
+    }
+    self->have_content_key = sw_bundle_read_key (self->content_key, false, self->content_pk,
+                                                 sizeof self->content_pk, err, sizeof err) == 0;
+    if (!self->have_content_key)
+        zsys_warning ("no content key (%s): rule bundles, and so posture jobs, are refused", err);
 }
 
 static int s_run (broker_t *self)
@@ -755,6 +940,8 @@ static void s_stop (broker_t *self)
 {
     zhashx_destroy (&self->nodes);
     sw_jobs_destroy (&self->jobs);
+    sw_blobs_destroy (&self->blobs);
+    free (self->rules);
     sw_store_destroy (&self->store);
     zsock_destroy (&self->admin);
     zsock_destroy (&self->nodes_sock);
@@ -788,6 +975,8 @@ int main (int argc, char **argv)
         {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
         {"liveness", SW_OPT_INT, &self->liveness, 2, 100,
          "heartbeats a node may miss before it is dropped [3]"},
+        {"content-key", SW_OPT_STR, &self->content_key, 0, 0,
+         "public key that rule bundles must be signed with [KEYS/content/bundle.pub]"},
         {"scan-timeout-ms", SW_OPT_INT, &self->scan_timeout_ms, 10, 60000,
          "per-port connect timeout sent with tcp shards [1000]"},
         {NULL, 0, NULL, 0, 0, NULL}};

@@ -4,11 +4,14 @@
 #include <czmq.h>
 #include <inttypes.h>
 
+#include "sw_bundle.h"
+#include "sw_docload.h"
 #include "sw_portpolicy.h"
+#include "sw_posture.h"
 #include "sw_target.h"
 #include "sw_tcpscan.h"
 
-const char *sw_shard_scanners[] = {"tcp", NULL};
+const char *sw_shard_scanners[] = {"tcp", "posture", NULL};
 
 typedef struct {
     const sw_shard_work_t *work;
@@ -88,11 +91,131 @@ static int s_run_tcp (const sw_shard_work_t *work, volatile int *cancel, sw_shar
     return 0;
 }
 
+//  Reads a cached blob and checks it is what its name says.
+static char *s_blob_read (const sw_shard_work_t *work, const char *hash, size_t *len, char *err,
+                          size_t errlen)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/%s", work->blob_dir, hash);
+    char *data = sw_file_read (path, SW_BLOB_MAX_SIZE, len, err, errlen);
+    if (!data)
+        return NULL;
+    uint8_t bin[32];
+    char hex[SW_BLOB_HEX_LEN + 1];
+    crypto_generichash (bin, sizeof bin, (const uint8_t *)data, *len, NULL, 0);
+    sodium_bin2hex (hex, sizeof hex, bin, sizeof bin);
+    if (strcmp (hex, hash) != 0) {
+        snprintf (err, errlen, "cached blob %.16s... does not match its hash", hash);
+        free (data);
+        unlink (path); //  fetched again next time
+        return NULL;
+    }
+    return data;
+}
+
+void sw_rules_cache_clear (sw_rules_cache_t *cache)
+{
+    sw_ruleset_destroy (&cache->rules);
+    cache->hash[0] = 0;
+}
+
+//  The worker's rules for this shard's bundle, verified before a single
+//  rule is parsed.
+static const sw_ruleset_t *s_rules (const sw_shard_work_t *work, sw_shard_result_t *r)
+{
+    sw_rules_cache_t *cache = work->cache;
+    if (cache->rules && strcmp (cache->hash, work->bundle) == 0)
+        return cache->rules;
+    sw_rules_cache_clear (cache);
+    char err[400], version[SW_BUNDLE_VERSION_MAX + 1];
+    size_t len;
+    char *data = s_blob_read (work, work->bundle, &len, err, sizeof err);
+    if (data && !work->content_pk)
+        snprintf (err, sizeof err, "this node has no content key to verify rule bundles with");
+    else if (data)
+        cache->rules =
+            sw_bundle_open ((const uint8_t *)data, len, work->content_pk, version, err, sizeof err);
+    free (data);
+    if (!cache->rules) {
+        snprintf (r->error, sizeof r->error, "rule bundle %.96s refused: %.300s",
+                  work->bundle_version ? work->bundle_version : "?", err);
+        zsys_error ("shard %s/%" PRIu64 ": %s", work->job, work->shard, r->error);
+        return NULL;
+    }
+    snprintf (cache->hash, sizeof cache->hash, "%s", work->bundle);
+    return cache->rules;
+}
+
+typedef struct {
+    const sw_shard_work_t *work;
+    sw_shard_result_t *result;
+    int64_t now;
+} posture_ctx_t;
+
+static void s_on_posture_finding (void *arg, const sw_finding_t *f)
+{
+    posture_ctx_t *ctx = arg;
+    sw_shard_result_t *r = ctx->result;
+    if (r->nfindings == r->capacity) {
+        size_t cap = r->capacity ? r->capacity * 2 : 64;
+        sw_finding_t *grown = realloc (r->findings, cap * sizeof *grown);
+        if (!grown)
+            return;
+        r->findings = grown;
+        r->capacity = cap;
+    }
+    sw_finding_t *copy = &r->findings[r->nfindings];
+    if (sw_finding_copy (copy, f))
+        return;
+    copy->job = strdup (ctx->work->job);
+    copy->shard = ctx->work->shard;
+    copy->first_seen = ctx->now;
+    r->nfindings++;
+}
+
+static int s_run_posture (const sw_shard_work_t *work, sw_shard_result_t *r)
+{
+    if (!work->bundle || !work->files || !work->blob_dir || !work->cache) {
+        snprintf (r->error, sizeof r->error, "posture shard without files or rule bundle");
+        return -1;
+    }
+    const sw_ruleset_t *rules = s_rules (work, r);
+    if (!rules)
+        return -1;
+    sw_input_file_t *files = calloc (work->nfiles, sizeof (sw_input_file_t));
+    char **data = calloc (work->nfiles, sizeof (char *));
+    int rc = 0;
+    for (size_t i = 0; files && data && i < work->nfiles && rc == 0; i++) {
+        char err[400];
+        files[i].name = work->files[i].name;
+        data[i] = s_blob_read (work, work->files[i].hash, &files[i].len, err, sizeof err);
+        files[i].data = data[i];
+        if (!data[i]) {
+            snprintf (r->error, sizeof r->error, "input %.200s: %.280s", work->files[i].name, err);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && files && data) {
+        posture_ctx_t ctx = {work, r, zclock_time ()};
+        sw_group_kind_t kind =
+            work->kind && strcmp (work->kind, "aws") == 0 ? SW_GROUP_AWS : SW_GROUP_FILES;
+        sw_posture_run (rules, kind, files, work->nfiles, work->bundle_version,
+                        s_on_posture_finding, &ctx, NULL);
+    }
+    for (size_t i = 0; data && i < work->nfiles; i++)
+        free (data[i]);
+    free (data);
+    free (files);
+    return rc;
+}
+
 int sw_shard_run (const sw_shard_work_t *work, volatile int *cancel, sw_shard_result_t *result)
 {
     memset (result, 0, sizeof *result);
     if (work->scanner && strcmp (work->scanner, "tcp") == 0)
         return s_run_tcp (work, cancel, result);
+    if (work->scanner && strcmp (work->scanner, "posture") == 0)
+        return s_run_posture (work, result);
     snprintf (result->error, sizeof result->error, "scanner '%.64s' is not available on this node",
               work->scanner ? work->scanner : "");
     return -1;
@@ -112,5 +235,11 @@ void sw_shard_work_clear (sw_shard_work_t *work)
     free (work->scanner);
     free (work->target);
     free (work->ports);
+    free (work->kind);
+    for (size_t i = 0; work->files && i < work->nfiles; i++)
+        free (work->files[i].name);
+    free (work->files);
+    free (work->bundle);
+    free (work->bundle_version);
     memset (work, 0, sizeof *work);
 }

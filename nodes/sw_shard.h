@@ -8,7 +8,20 @@
 
 #include <stdint.h>
 
+#include <sodium.h>
+
+#include "sw_blobref.h"
 #include "sw_finding.h"
+#include "sw_rule.h"
+
+//  A worker's loaded rule bundle, kept between posture shards so that a
+//  bundle is verified and parsed once per worker, not once per shard.
+typedef struct {
+    char hash[SW_BLOB_HEX_LEN + 1];
+    sw_ruleset_t *rules;
+} sw_rules_cache_t;
+
+void sw_rules_cache_clear (sw_rules_cache_t *cache);
 
 typedef struct {
     char *job;
@@ -19,6 +32,16 @@ typedef struct {
     char *ports;
     uint32_t timeout_ms;
     int max_inflight;
+    //  posture: group kind, files, rule bundle; blobs are read from
+    //  blob_dir/<hash>, the bundle is verified with content_pk
+    char *kind;
+    sw_blobref_t *files;
+    size_t nfiles;
+    char *bundle;
+    char *bundle_version;
+    const char *blob_dir;
+    const uint8_t *content_pk; //  NULL: this node has no content key
+    sw_rules_cache_t *cache;   //  the worker's
 } sw_shard_work_t;
 
 typedef struct {

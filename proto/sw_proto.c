@@ -11,11 +11,17 @@
 #define BIT(c) (1u << (c))
 
 static const char *s_cmd_names[SW_CMD_COUNT] = {
-    [SW_CMD_READY] = "READY",           [SW_CMD_CREDIT] = "CREDIT",
-    [SW_CMD_SHARD] = "SHARD",           [SW_CMD_HEARTBEAT] = "HEARTBEAT",
-    [SW_CMD_FINDINGS] = "FINDINGS",     [SW_CMD_DONE] = "DONE",
-    [SW_CMD_FAILED] = "FAILED",         [SW_CMD_ACK] = "ACK",
+    [SW_CMD_READY] = "READY",
+    [SW_CMD_CREDIT] = "CREDIT",
+    [SW_CMD_SHARD] = "SHARD",
+    [SW_CMD_HEARTBEAT] = "HEARTBEAT",
+    [SW_CMD_FINDINGS] = "FINDINGS",
+    [SW_CMD_DONE] = "DONE",
+    [SW_CMD_FAILED] = "FAILED",
+    [SW_CMD_ACK] = "ACK",
     [SW_CMD_DISCONNECT] = "DISCONNECT",
+    [SW_CMD_FETCH] = "FETCH",
+    [SW_CMD_BLOB] = "BLOB",
 };
 
 const char *sw_cmd_name (sw_cmd_t cmd)
@@ -51,12 +57,18 @@ static const field_t s_fields[] = {
     {"target", F_STR, offsetof (sw_node_msg_t, target), BIT (SW_CMD_SHARD), 0},
     {"ports", F_STR, offsetof (sw_node_msg_t, ports), 0, BIT (SW_CMD_SHARD)},
     {"timeout_ms", F_U32, offsetof (sw_node_msg_t, timeout_ms), 0, BIT (SW_CMD_SHARD)},
+    {"kind", F_STR, offsetof (sw_node_msg_t, kind), 0, BIT (SW_CMD_SHARD)},
+    {"bundle", F_STR, offsetof (sw_node_msg_t, bundle), 0, BIT (SW_CMD_SHARD)},
+    {"bundle_version", F_STR, offsetof (sw_node_msg_t, bundle_version), 0, BIT (SW_CMD_SHARD)},
+    {"hash", F_STR, offsetof (sw_node_msg_t, hash), BIT (SW_CMD_FETCH) | BIT (SW_CMD_BLOB), 0},
+    {"offset", F_U64, offsetof (sw_node_msg_t, offset), BIT (SW_CMD_FETCH) | BIT (SW_CMD_BLOB), 0},
+    {"size", F_U64, offsetof (sw_node_msg_t, size), BIT (SW_CMD_BLOB), 0},
     {"seq", F_U64, offsetof (sw_node_msg_t, seq), RELIABLE | BIT (SW_CMD_ACK), 0},
     {"open", F_U64, offsetof (sw_node_msg_t, open), BIT (SW_CMD_DONE), 0},
     {"closed", F_U64, offsetof (sw_node_msg_t, closed), BIT (SW_CMD_DONE), 0},
     {"filtered", F_U64, offsetof (sw_node_msg_t, filtered), BIT (SW_CMD_DONE), 0},
     {"reason", F_STR, offsetof (sw_node_msg_t, reason), BIT (SW_CMD_FAILED),
-     BIT (SW_CMD_DISCONNECT)},
+     BIT (SW_CMD_DISCONNECT) | BIT (SW_CMD_BLOB)},
 };
 #define NFIELDS (sizeof s_fields / sizeof s_fields[0])
 
@@ -83,6 +95,10 @@ void sw_node_msg_clear (sw_node_msg_t *msg)
     for (size_t i = 0; msg->findings && i < msg->nfindings; i++)
         sw_finding_clear (&msg->findings[i]);
     free (msg->findings);
+    for (size_t i = 0; msg->files && i < msg->nfiles; i++)
+        free (msg->files[i].name);
+    free (msg->files);
+    free (msg->data);
     memset (msg, 0, sizeof *msg);
 }
 
@@ -141,8 +157,8 @@ static void s_pack_opt_str (msgpack_packer *pk, const char *key, const char *val
 
 void sw_finding_pack (msgpack_packer *pk, const sw_finding_t *f)
 {
-    msgpack_pack_map (pk, 12 + (f->bundle != NULL) + (f->references != NULL) +
-                              (f->compliance != NULL));
+    msgpack_pack_map (pk,
+                      12 + (f->bundle != NULL) + (f->references != NULL) + (f->compliance != NULL));
     sw_pack_kv_str (pk, "fp", f->fingerprint);
     s_pack_opt_str (pk, "job", f->job);
     sw_pack_kv_uint (pk, "shard", f->shard);
@@ -173,8 +189,8 @@ static bool s_text_ok (const char *s)
 
 static bool s_finding_ok (const sw_finding_t *f)
 {
-    const char *texts[] = {f->job,      f->scanner, f->rule,     f->resource,
-                           f->location, f->title,   f->evidence, f->remediation,
+    const char *texts[] = {f->job,      f->scanner,    f->rule,      f->resource,
+                           f->location, f->title,      f->evidence,  f->remediation,
                            f->bundle,   f->references, f->compliance};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (texts[i] && strlen (texts[i]) > SW_MAX_FINDING_TEXT)
@@ -197,7 +213,11 @@ static bool s_extras_ok (const sw_node_msg_t *msg)
     for (size_t i = 0; i < msg->nfindings; i++)
         if (!s_finding_ok (&msg->findings[i]))
             return false;
-    return true;
+    for (size_t i = 0; i < msg->nfiles; i++)
+        if (!msg->files[i].name || strlen (msg->files[i].name) > SW_MAX_PATH ||
+            strlen (msg->files[i].hash) != SW_BLOB_HEX_LEN)
+            return false;
+    return msg->ndata <= SW_BLOB_CHUNK;
 }
 
 static size_t s_extra_pairs (const sw_node_msg_t *msg)
@@ -209,6 +229,10 @@ static size_t s_extra_pairs (const sw_node_msg_t *msg)
         return 1; //  leases
     case SW_CMD_FINDINGS:
         return 1; //  findings
+    case SW_CMD_SHARD:
+        return msg->files ? 1 : 0; //  files (posture)
+    case SW_CMD_BLOB:
+        return 1; //  data
     default:
         return 0;
     }
@@ -238,6 +262,19 @@ static void s_pack_extras (msgpack_packer *pk, const sw_node_msg_t *msg)
         msgpack_pack_array (pk, msg->nfindings);
         for (size_t i = 0; i < msg->nfindings; i++)
             sw_finding_pack (pk, &msg->findings[i]);
+    } else if (msg->cmd == SW_CMD_SHARD && msg->files) {
+        sw_pack_str (pk, "files");
+        msgpack_pack_array (pk, msg->nfiles);
+        for (size_t i = 0; i < msg->nfiles; i++) {
+            msgpack_pack_array (pk, 3);
+            sw_pack_str (pk, msg->files[i].name);
+            sw_pack_str (pk, msg->files[i].hash);
+            msgpack_pack_uint64 (pk, msg->files[i].size);
+        }
+    } else if (msg->cmd == SW_CMD_BLOB) {
+        sw_pack_str (pk, "data");
+        msgpack_pack_bin (pk, msg->ndata);
+        msgpack_pack_bin_body (pk, msg->data, msg->ndata);
     }
 }
 
@@ -245,7 +282,8 @@ int sw_node_msg_encode_body (const sw_node_msg_t *msg, char **data, size_t *size
 {
     if (!sw_cmd_name (msg->cmd) || msg->nscanners > SW_MAX_SCANNERS ||
         msg->nlabels > SW_MAX_LABELS || msg->nleases > SW_MAX_LEASES ||
-        msg->nfindings > SW_FINDINGS_BATCH || !s_extras_ok (msg))
+        msg->nfindings > SW_FINDINGS_BATCH || msg->nfiles > SW_MAX_SHARD_FILES ||
+        !s_extras_ok (msg))
         return -1;
     uint32_t bit = BIT (msg->cmd);
     size_t pairs = s_extra_pairs (msg);
@@ -443,6 +481,28 @@ static int s_decode_findings (const sw_mpv_t *v, sw_node_msg_t *msg, char *err, 
     return 0;
 }
 
+//  A posture shard's files: [name, hash, size] triples.
+static int s_decode_files (const sw_mpv_t *v, sw_node_msg_t *msg)
+{
+    if (v->type != SW_MPV_ARRAY || v->len > SW_MAX_SHARD_FILES)
+        return -1;
+    msg->files = calloc (v->len ? v->len : 1, sizeof (sw_blobref_t));
+    for (uint32_t i = 0; i < v->len; i++) {
+        const sw_mpv_t *t = &v->v.items[i];
+        if (t->type != SW_MPV_ARRAY || t->len != 3)
+            return -1;
+        const char *hash = sw_mpv_str (&t->v.items[1]);
+        msg->files[i].name = s_dup_text_max (&t->v.items[0], SW_MAX_PATH);
+        msg->nfiles = i + 1;
+        if (!msg->files[i].name || !hash || strlen (hash) != SW_BLOB_HEX_LEN ||
+            strspn (hash, "0123456789abcdef") != SW_BLOB_HEX_LEN ||
+            sw_mpv_uint (&t->v.items[2], SW_BLOB_MAX_SIZE, &msg->files[i].size))
+            return -1;
+        memcpy (msg->files[i].hash, hash, SW_BLOB_HEX_LEN + 1);
+    }
+    return 0;
+}
+
 static int s_decode_field (const field_t *f, const sw_mpv_t *v, sw_node_msg_t *msg)
 {
     uint64_t u;
@@ -486,6 +546,24 @@ static int s_decode_extras (const sw_mpv_t *root, sw_node_msg_t *msg, char *err,
                       SW_MAX_LEASES);
             return -1;
         }
+    } else if (msg->cmd == SW_CMD_SHARD && sw_mpv_get (root, "files")) {
+        if (s_decode_files (sw_mpv_get (root, "files"), msg)) {
+            snprintf (err, errlen,
+                      "SHARD: 'files' must be at most %d [name, hash, size] triples with "
+                      "64-hex hashes",
+                      SW_MAX_SHARD_FILES);
+            return -1;
+        }
+    } else if (msg->cmd == SW_CMD_BLOB) {
+        const sw_mpv_t *data = sw_mpv_get (root, "data");
+        if (!data || data->type != SW_MPV_BIN || data->len > SW_BLOB_CHUNK) {
+            snprintf (err, errlen, "BLOB: 'data' must be binary of at most %d bytes",
+                      SW_BLOB_CHUNK);
+            return -1;
+        }
+        msg->ndata = data->len;
+        msg->data = malloc (data->len ? data->len : 1);
+        memcpy (msg->data, data->v.s, data->len);
     } else if (msg->cmd == SW_CMD_FINDINGS) {
         char why[200];
         if (s_decode_findings (sw_mpv_get (root, "findings"), msg, why, sizeof why)) {

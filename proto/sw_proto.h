@@ -12,6 +12,7 @@
 #include <czmq.h>
 #include <msgpack.h>
 
+#include "sw_blobref.h"
 #include "sw_finding.h"
 #include "sw_mpv.h"
 
@@ -22,6 +23,8 @@
 #define SW_ADMIN_MAX_REQ    (2 * 1024 * 1024) //  socket limit, admin requests
 #define SW_FINDINGS_BATCH   32                //  findings per FINDINGS message (fits 1 MiB)
 #define SW_MAX_TEXT         32768             //  bytes in any one text field
+#define SW_MAX_PATH         512               //  a file name in a posture shard
+#define SW_MAX_SHARD_FILES  1002              //  a posture group and its snapshot's two
 #define SW_MAX_FINDING_TEXT 2048              //  bytes in any one text field of a finding
 #define SW_MAX_LABELS       32
 #define SW_MAX_SCANNERS     32
@@ -40,6 +43,8 @@ typedef enum {
     SW_CMD_FAILED,     //  node -> broker: a shard could not be run (reliable)
     SW_CMD_ACK,        //  broker -> node: reliable messages up to seq are durable
     SW_CMD_DISCONNECT, //  both ways: the session is over, with a reason
+    SW_CMD_FETCH,      //  node -> broker: send me a chunk of this blob
+    SW_CMD_BLOB,       //  broker -> node: a chunk of a blob (or why not)
     SW_CMD_COUNT
 } sw_cmd_t;
 
@@ -77,6 +82,21 @@ typedef struct {
     char *target;
     char *ports;
     uint32_t timeout_ms;
+    //  SHARD (posture): group kind ("aws" or "files"), the files, and the
+    //  rule bundle (blob hash and version) to evaluate them with
+    char *kind;
+    sw_blobref_t *files;
+    size_t nfiles;
+    char *bundle;
+    char *bundle_version;
+    //  FETCH, BLOB
+    char *hash;
+    uint64_t offset;
+    //  BLOB: total size of the blob, and this chunk (empty with a reason
+    //  when the broker has no such blob)
+    uint64_t size;
+    uint8_t *data;
+    size_t ndata;
     //  HEARTBEAT
     sw_lease_ref_t *leases;
     size_t nleases;

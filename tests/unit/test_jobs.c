@@ -87,8 +87,8 @@ static uint64_t s_submit (char id[SW_JOB_ID_MAX], unsigned nshards, unsigned lea
     snprintf (ports, sizeof ports, "1-%u", nshards);
     s_job_text (text, sizeof text, "127.0.0.1", ports, 1, lease_ms, max_attempts);
     uint64_t total = 0;
-    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "unit.yaml", NULL, id, &total, err,
-                                  sizeof err),
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "unit.yaml", NULL, NULL, id, &total,
+                                  err, sizeof err),
                   0, "submit: %s", err);
     cr_assert_eq (total, nshards);
     return total;
@@ -267,14 +267,14 @@ Test (jobs, submit_returns_sequential_ids_and_total)
     //  2 hosts x ceil(10 / 4) chunks = 6 shards.
     s_job_text (text, sizeof text, "127.0.0.1, 127.0.0.2", "1-10", 4, 10000, 3);
     uint64_t total = 0;
-    cr_assert_eq (
-        sw_jobs_submit (s_jobs, text, strlen (text), "a.yaml", NULL, id, &total, err, sizeof err),
-        0, "%s", err);
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "a.yaml", NULL, NULL, id, &total,
+                                  err, sizeof err),
+                  0, "%s", err);
     cr_assert_str_eq (id, "job-000001");
     cr_assert_eq (total, 6);
-    cr_assert_eq (
-        sw_jobs_submit (s_jobs, text, strlen (text), "b.yaml", NULL, id, &total, err, sizeof err),
-        0);
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "b.yaml", NULL, NULL, id, &total,
+                                  err, sizeof err),
+                  0);
     cr_assert_str_eq (id, "job-000002");
     size_t running, all;
     sw_jobs_counts (s_jobs, &running, &all);
@@ -291,8 +291,8 @@ Test (jobs, submit_refuses_a_job_outside_the_allowed_scope)
     char id[SW_JOB_ID_MAX], text[512], err[512] = "";
     s_job_text (text, sizeof text, "127.0.0.1, 192.168.1.1", "22", 1, 10000, 3);
     uint64_t total = 99;
-    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "evil.yaml", NULL, id, &total, err,
-                                  sizeof err),
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "evil.yaml", NULL, NULL, id, &total,
+                                  err, sizeof err),
                   -1);
     cr_assert (strstr (err, "evil.yaml"), "'%s' should name the source", err);
     cr_assert (strstr (err, "192.168.1.1"), "'%s' should name the host", err);
@@ -311,8 +311,8 @@ Test (jobs, submit_refuses_a_malformed_job_file)
     const char *text = "name: x\ntargets:\n  - scanner: tcp\n    hosts: [127.0.0.1]\n"
                        "    prots: \"22\"\n";
     uint64_t total;
-    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "typo.yaml", NULL, id, &total, err,
-                                  sizeof err),
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "typo.yaml", NULL, NULL, id, &total,
+                                  err, sizeof err),
                   -1);
     cr_assert (strstr (err, "prots"), "'%s' should name the bad key", err);
 }
@@ -323,9 +323,9 @@ Test (jobs, next_hands_out_shards_in_order_with_attempt_one_and_lease)
     //  2 hosts x ceil(5 / 2) = 6 shards, host-major.
     s_job_text (text, sizeof text, "127.0.0.7, 127.0.0.8", "1-5", 2, 7000, 3);
     uint64_t total;
-    cr_assert_eq (
-        sw_jobs_submit (s_jobs, text, strlen (text), "a.yaml", NULL, id, &total, err, sizeof err),
-        0);
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "a.yaml", NULL, NULL, id, &total,
+                                  err, sizeof err),
+                  0);
     const char *targets[] = {"127.0.0.7", "127.0.0.7", "127.0.0.7",
                              "127.0.0.8", "127.0.0.8", "127.0.0.8"};
     const char *ports[] = {"1-2", "3-4", "5", "1-2", "3-4", "5"};
@@ -354,9 +354,9 @@ Test (jobs, job_defaults_lease_and_attempts_from_the_job_file)
     const char *text = "name: defaults\ntargets:\n  - scanner: tcp\n    hosts: [127.0.0.1]\n"
                        "    ports: \"22\"\n";
     uint64_t total;
-    cr_assert_eq (
-        sw_jobs_submit (s_jobs, text, strlen (text), "d.yaml", NULL, id, &total, err, sizeof err),
-        0);
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "d.yaml", NULL, NULL, id, &total,
+                                  err, sizeof err),
+                  0);
     sw_grant_t g = s_next ("n1", 0);
     cr_assert_eq (g.lease_ms, SW_JOBFILE_DEFAULT_LEASE_MS);
     //  Default attempts: requeued twice, failed on the third expiry.
@@ -856,22 +856,22 @@ Test (jobs, a_repeated_submit_token_returns_the_first_job)
     s_job_text (text, sizeof text, "127.0.0.1", "1-3", 1, 1000, 3);
     uint64_t total = 0;
     const char *token = "0123456789abcdef0123456789abcdef";
-    cr_assert_eq (
-        sw_jobs_submit (s_jobs, text, strlen (text), "t.yaml", token, a, &total, err, sizeof err),
-        0, "%s", err);
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "t.yaml", token, NULL, a, &total,
+                                  err, sizeof err),
+                  0, "%s", err);
     s_commit ();
     s_crash ();
     s_open ();
-    cr_assert_eq (
-        sw_jobs_submit (s_jobs, text, strlen (text), "t.yaml", token, b, &total, err, sizeof err),
-        0, "%s", err);
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "t.yaml", token, NULL, b, &total,
+                                  err, sizeof err),
+                  0, "%s", err);
     cr_assert_str_eq (a, b, "a retried submit must not create a second job");
     cr_assert_eq (total, 3);
     size_t running, all;
     sw_jobs_counts (s_jobs, &running, &all);
     cr_assert_eq (all, 1);
-    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "t.yaml", "BAD TOKEN!", b, &total,
-                                  err, sizeof err),
+    cr_assert_eq (sw_jobs_submit (s_jobs, text, strlen (text), "t.yaml", "BAD TOKEN!", NULL, b,
+                                  &total, err, sizeof err),
                   -1);
     cr_assert (strstr (err, "token"), "%s", err);
 }

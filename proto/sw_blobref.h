@@ -1,0 +1,20 @@
+/*  sw_blobref - a file of a job as the cluster knows it: the name the job
+    gave it, and the content-addressed blob (BLAKE2b-256, hex) that holds
+    its bytes in the broker's store. Shared by job files, the planner, the
+    node channel's SHARD message and the node's blob cache. */
+#ifndef SW_BLOBREF_H
+#define SW_BLOBREF_H
+
+#include <stdint.h>
+
+#define SW_BLOB_HEX_LEN  64 //  BLAKE2b-256 in hex
+#define SW_BLOB_CHUNK    (256 * 1024)
+#define SW_BLOB_MAX_SIZE (64u * 1024 * 1024)
+
+typedef struct {
+    char *name;
+    char hash[SW_BLOB_HEX_LEN + 1];
+    uint64_t size;
+} sw_blobref_t;
+
+#endif
