@@ -10,11 +10,13 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include "sw_bundle.h"
 #include "sw_check.h"
 #include "sw_client.h"
 #include "sw_keys.h"
 #include "sw_opts.h"
 #include "sw_proto.h"
+#include "sw_upload.h"
 
 #define EXIT_GATE        1
 #define EXIT_USAGE       2
@@ -345,6 +347,42 @@ static int s_write_report (ctl_t *ctl, const char *id)
     return 0;
 }
 
+static int s_call_fn (void *ctx, const char *command, msgpack_sbuffer *body, sw_mpdoc_t *doc)
+{
+    return s_call (ctx, command, body, doc);
+}
+
+//  A job with posture targets: upload the files its paths name and send
+//  the job with their blob references (as JSON). Other jobs go as
+//  written (*out stays NULL). Returns 0 or an exit code.
+static int s_prepare_job (ctl_t *ctl, const char *path, const char *text, size_t len, char **out,
+                          size_t *outlen)
+{
+    char err[1024];
+    *out = NULL;
+    sw_jobfile_t *job = sw_jobfile_parse (text, len, path, err, sizeof err);
+    if (!job)
+        return 0; //  the broker gives the same error, with its code
+    bool posture = false;
+    for (size_t i = 0; i < job->ntargets; i++)
+        posture |= strcmp (job->targets[i].scanner, "posture") == 0 && job->targets[i].paths;
+    int rc = 0;
+    if (posture) {
+        char *dir = strdup (path), *slash = strrchr (dir, '/');
+        if (slash)
+            *slash = 0;
+        rc = sw_upload_job_inputs (s_call_fn, ctl, job, slash ? dir : ".");
+        free (dir);
+        FILE *mem = rc ? NULL : open_memstream (out, outlen);
+        if (mem) {
+            sw_jobfile_write_json (job, mem);
+            fclose (mem);
+        }
+    }
+    sw_jobfile_destroy (&job);
+    return rc;
+}
+
 static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
 {
     (void)argc;
@@ -361,6 +399,15 @@ static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
     zchunk_t *chunk = zfile_read (file, zfile_cursize (file), 0);
     size = chunk ? zchunk_size (chunk) : 0;
     text = chunk ? (char *)zchunk_data (chunk) : "";
+    char *prepared = NULL;
+    int prc = s_prepare_job (ctl, argv[0], text, size, &prepared, &size);
+    if (prc) {
+        zchunk_destroy (&chunk);
+        zfile_destroy (&file);
+        return prc;
+    }
+    if (prepared)
+        text = prepared;
     sw_packer_t p;
     sw_packer_init (&p);
     //  The token makes the submit idempotent across Lazy Pirate retries: a
@@ -377,6 +424,7 @@ static int s_cmd_submit (ctl_t *ctl, char **argv, int argc)
     sw_pack_kv_str (&p.pk, "token", token);
     zchunk_destroy (&chunk);
     zfile_destroy (&file);
+    free (prepared);
     sw_mpdoc_t doc;
     int rc = s_call (ctl, "SUBMIT", &p.sbuf, &doc);
     sw_packer_destroy (&p);
@@ -493,6 +541,8 @@ static int s_cmd_keys (ctl_t *ctl, char **argv, int argc)
     const char *sub = argv[0];
     if (strcmp (sub, "init") == 0 && argc == 2) {
         int rc = sw_keys_init (argv[1], ctl->nodes, err, sizeof err);
+        if (rc == 0)
+            rc = sw_bundle_keygen (argv[1], err, sizeof err) < 0 ? -1 : 0;
         if (rc == 0 && !ctl->json)
             printf ("created broker, %d node and 1 admin certificates in %s "
                     "(secret files are mode 0600; never commit them)\n",
@@ -529,8 +579,54 @@ static int s_cmd_check (ctl_t *ctl, char **argv, int argc)
                          ctl->fail_on, ctl->output);
 }
 
+//  rules push: signs the rules with the content key, uploads the bundle
+//  and makes it the broker's current one.
+static int s_rules_push (ctl_t *ctl, const char *dir)
+{
+    char err[1024], path[1024];
+    uint8_t sk[crypto_sign_SECRETKEYBYTES];
+    snprintf (path, sizeof path, "%s/content/bundle.key", s_keys_dir (ctl));
+    if (sw_bundle_read_key (path, true, sk, sizeof sk, err, sizeof err)) {
+        fprintf (stderr,
+                 "sweepctl: %s (the content key signs rule bundles; `sweepctl keys init` "
+                 "creates it)\n",
+                 err);
+        return EXIT_USAGE;
+    }
+    uint8_t *bundle;
+    size_t len;
+    int rc = sw_bundle_build (dir, NULL, sk, &bundle, &len, err, sizeof err);
+    sodium_memzero (sk, sizeof sk);
+    if (rc) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        return EXIT_USAGE;
+    }
+    char hash[SW_BLOB_HEX_LEN + 1];
+    sw_blob_hash (bundle, len, hash);
+    rc = sw_upload_blob (s_call_fn, ctl, bundle, len, hash);
+    free (bundle);
+    sw_mpdoc_t doc;
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 1);
+    sw_pack_kv_str (&p.pk, "hash", hash);
+    if (rc == 0)
+        rc = s_call (ctl, "RULES-PUSH", &p.sbuf, &doc);
+    sw_packer_destroy (&p);
+    if (rc)
+        return rc;
+    if (ctl->json)
+        s_print_json (doc.root);
+    else
+        printf ("rule bundle %s pushed (%s)\n", s_s (doc.root, "version"), hash);
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
 static int s_cmd_rules (ctl_t *ctl, char **argv, int argc)
 {
+    if (strcmp (argv[0], "push") == 0)
+        return s_rules_push (ctl, argc > 1 ? argv[1] : s_rules_dir (ctl));
     return sw_check_rules (argv[0], argc > 1 ? argv[1] : s_rules_dir (ctl), ctl->json);
 }
 
@@ -554,8 +650,10 @@ static const command_t s_commands[] = {
      "run the posture rules over local files, no cluster needed (--rules DIR, --format "
      "table|json, -o FILE, --fail-on SEVERITY)",
      s_cmd_check, 1},
-    {"rules", "lint|test [DIR]",
-     "validate rule files / run every rule's fixtures (DIR defaults to --rules)", s_cmd_rules, 1},
+    {"rules", "lint|test|push [DIR]",
+     "validate rule files / run every rule's fixtures / sign the rules and make them the "
+     "broker's current bundle (DIR defaults to --rules)",
+     s_cmd_rules, 1},
     {NULL, NULL, NULL, NULL, 0}};
 
 static void s_usage (const sw_opt_t *opts)

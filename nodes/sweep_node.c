@@ -17,6 +17,8 @@
 #include <sys/resource.h>
 
 #include "sw_keys.h"
+#include "sw_blobcache.h"
+#include "sw_bundle.h"
 #include "sw_opts.h"
 #include "sw_proto.h"
 #include "sw_shard.h"
@@ -36,7 +38,7 @@ typedef struct {
 
 typedef struct {
     //  settings
-    char *broker, *broker_key, *cert_path, *state_dir, *name, *labels;
+    char *broker, *broker_key, *cert_path, *state_dir, *name, *labels, *content_key;
     int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms;
     //  runtime
     zcert_t *cert;
@@ -52,6 +54,11 @@ typedef struct {
     uint64_t next_seq;  //  seq of the next journal record
     uint64_t acked;     //  every seq up to this one is acknowledged (and deleted)
     worker_t worker[MAX_WORKERS];
+    sw_rules_cache_t rules_cache[MAX_WORKERS];
+    sw_blobcache_t *blobs; //  posture inputs and rule bundles
+    zlistx_t *staged;      //  posture shards waiting for their blobs
+    uint8_t content_pk[crypto_sign_PUBLICKEYBYTES];
+    bool have_content_pk;
     int64_t broker_seen;
     int64_t next_heartbeat;
     int64_t reconnect_at; //  0 when connected
@@ -109,7 +116,7 @@ static void *s_task_done (void *actor)
 
 static void *s_run_shard (void *ctx, void *item)
 {
-    (void)ctx;
+    ((sw_shard_work_t *)item)->cache = ctx;
     sw_shard_result_t *result = calloc (1, sizeof *result);
     sw_shard_run (item, &s_cancel_scans, result);
     return result;
@@ -118,6 +125,7 @@ static void *s_run_shard (void *ctx, void *item)
 static void s_worker (zsock_t *pipe, void *arg)
 {
     s_task_loop (pipe, s_run_shard, arg);
+    sw_rules_cache_clear (arg); //  the cache is this thread's
 }
 
 //  Shards this node holds: running or queued on a worker.
@@ -126,7 +134,7 @@ static size_t s_held (node_t *self)
     size_t n = 0;
     for (int i = 0; i < self->workers; i++)
         n += (size_t)self->worker[i].queued;
-    return n;
+    return n + (self->staged ? zlistx_size (self->staged) : 0);
 }
 
 //  ---------------------------------------------------------------------
@@ -458,6 +466,11 @@ static void s_heartbeat (node_t *self)
             leases[n].job = self->worker[i].queue[q]->job;
             leases[n++].shard = self->worker[i].queue[q]->shard;
         }
+    for (sw_shard_work_t *w = zlistx_first (self->staged); w && n < MAX_WORKERS * PREFETCH;
+         w = zlistx_next (self->staged)) {
+        leases[n].job = w->job;
+        leases[n++].shard = w->shard;
+    }
     sw_node_msg_t msg = {.cmd = SW_CMD_HEARTBEAT, .leases = leases, .nleases = n};
     s_send (self, &msg);
 }
@@ -465,13 +478,46 @@ static void s_heartbeat (node_t *self)
 //  ---------------------------------------------------------------------
 //  Shards
 
-static void s_on_shard (node_t *self, sw_node_msg_t *msg)
+//  The least busy worker with a free slot, or NULL.
+static worker_t *s_free_worker (node_t *self)
 {
     worker_t *w = NULL;
     for (int i = 0; i < self->workers; i++)
         if (self->worker[i].queued < PREFETCH && (!w || self->worker[i].queued < w->queued))
             w = &self->worker[i];
-    if (!w) {
+    return w;
+}
+
+static void s_assign (node_t *self, worker_t *w, sw_shard_work_t *work)
+{
+    (void)self;
+    w->queue[w->queued++] = work;
+    zsock_send (w->actor, "sp", "DO", work);
+}
+
+//  Asks for the first chunk of every blob a posture shard needs that the
+//  cache lacks. Returns how many it still lacks.
+static size_t s_want_blobs (node_t *self, const sw_shard_work_t *work)
+{
+    size_t missing = 0;
+    int64_t now = zclock_mono ();
+    for (size_t i = 0; i <= work->nfiles; i++) {
+        const char *hash = i < work->nfiles ? work->files[i].hash : work->bundle;
+        if (!hash || sw_blobcache_has (self->blobs, hash))
+            continue;
+        missing++;
+        if (sw_blobcache_want (self->blobs, hash, now)) {
+            sw_node_msg_t fetch = {.cmd = SW_CMD_FETCH, .hash = (char *)hash, .offset = 0};
+            s_send (self, &fetch);
+        }
+    }
+    return missing;
+}
+
+static void s_on_shard (node_t *self, sw_node_msg_t *msg)
+{
+    worker_t *w = s_free_worker (self);
+    if (!w || s_held (self) >= (size_t)self->workers * PREFETCH) {
         //  The broker sent more than our credit: refuse, it will requeue.
         zsys_warning ("shard %s/%" PRIu64 " beyond credit ignored", msg->job, msg->shard);
         return;
@@ -486,17 +532,112 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
     work->timeout_ms = msg->timeout_ms;
     work->max_inflight = self->max_inflight;
     msg->job = msg->scanner = msg->target = msg->ports = NULL; //  moved
-    w->queue[w->queued++] = work;
-    zsock_send (w->actor, "sp", "DO", work);
+    if (msg->files) {
+        work->kind = msg->kind;
+        work->files = msg->files;
+        work->nfiles = msg->nfiles;
+        work->bundle = msg->bundle;
+        work->bundle_version = msg->bundle_version;
+        work->blob_dir = sw_blobcache_dir (self->blobs);
+        work->content_pk = self->have_content_pk ? self->content_pk : NULL;
+        msg->kind = msg->bundle = msg->bundle_version = NULL;
+        msg->files = NULL;
+        msg->nfiles = 0;
+        if (s_want_blobs (self, work)) {
+            zlistx_add_end (self->staged, work);
+            return;
+        }
+    }
+    s_assign (self, w, work);
 }
 
-//  A worker finished: journal its findings and its result (one commit),
-//  then send them.
+//  Takes every staged shard out of the list, in order (the list is
+//  rebuilt by the caller with what stays staged). Returns a malloc'd array.
+static sw_shard_work_t **s_unstage (node_t *self, size_t *n)
+{
+    *n = zlistx_size (self->staged);
+    sw_shard_work_t **items = calloc (*n ? *n : 1, sizeof *items);
+    for (size_t i = 0; i < *n; i++)
+        items[i] = zlistx_detach (self->staged, NULL);
+    return items;
+}
+
+//  Hands every staged shard whose blobs are all here to a worker.
+static void s_release_staged (node_t *self)
+{
+    size_t n;
+    sw_shard_work_t **items = s_unstage (self, &n);
+    for (size_t i = 0; i < n; i++) {
+        worker_t *w = s_free_worker (self);
+        if (w && s_want_blobs (self, items[i]) == 0)
+            s_assign (self, w, items[i]);
+        else
+            zlistx_add_end (self->staged, items[i]);
+    }
+    free (items);
+}
+
+static void s_report (node_t *self, sw_shard_work_t *work, sw_shard_result_t *result);
+
+//  A worker finished: its result goes out.
 static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
 {
     assert (w->queued > 0);
     sw_shard_work_t *work = w->queue[0];
     memmove (w->queue, w->queue + 1, sizeof w->queue[0] * (size_t)--w->queued);
+    s_report (self, work, result);
+}
+
+//  A blob could not be fetched: every staged shard that needs it fails
+//  with the reason (the broker retries it, perhaps elsewhere).
+static void s_fail_staged (node_t *self, const char *hash, const char *why)
+{
+    size_t n;
+    sw_shard_work_t **items = s_unstage (self, &n);
+    for (size_t i = 0; i < n; i++) {
+        sw_shard_work_t *work = items[i];
+        bool needs = work->bundle && strcmp (work->bundle, hash) == 0;
+        for (size_t f = 0; f < work->nfiles && !needs; f++)
+            needs = strcmp (work->files[f].hash, hash) == 0;
+        if (!needs) {
+            zlistx_add_end (self->staged, work);
+            continue;
+        }
+        sw_shard_result_t *result = calloc (1, sizeof *result);
+        snprintf (result->error, sizeof result->error, "%s", why);
+        s_report (self, work, result);
+    }
+    free (items);
+}
+
+static void s_on_blob (node_t *self, const sw_node_msg_t *msg)
+{
+    char err[300];
+    uint64_t next = 0;
+    sw_blob_step_t step =
+        sw_blobcache_chunk (self->blobs, msg->hash, msg->offset, msg->size, msg->data, msg->ndata,
+                            msg->reason, zclock_mono (), &next, err, sizeof err);
+    if (step == SW_BLOB_MORE) {
+        sw_node_msg_t fetch = {.cmd = SW_CMD_FETCH, .hash = msg->hash, .offset = next};
+        s_send (self, &fetch);
+    } else if (step == SW_BLOB_DONE)
+        s_release_staged (self);
+    else if (step == SW_BLOB_FAILED) {
+        zsys_warning ("%s", err);
+        s_fail_staged (self, msg->hash, err);
+    }
+}
+
+static void s_refetch (void *arg, const char *hash, uint64_t offset)
+{
+    sw_node_msg_t fetch = {.cmd = SW_CMD_FETCH, .hash = (char *)hash, .offset = offset};
+    s_send (arg, &fetch);
+}
+
+//  Journals a shard's findings and its result (one commit), then sends
+//  them; frees work and result.
+static void s_report (node_t *self, sw_shard_work_t *work, sw_shard_result_t *result)
+{
     size_t nmsgs = (result->nfindings + SW_FINDINGS_BATCH - 1) / SW_FINDINGS_BATCH + 1;
     sw_node_msg_t *msgs = calloc (nmsgs, sizeof *msgs);
     size_t m = 0;
@@ -556,6 +697,9 @@ static void s_on_broker (node_t *self, int64_t now)
     }
     case SW_CMD_HEARTBEAT:
         break;
+    case SW_CMD_BLOB:
+        s_on_blob (self, &msg);
+        break;
     case SW_CMD_DISCONNECT:
         if (msg.reason && strcmp (msg.reason, "unknown session; send READY") == 0) {
             //  Every message in flight when the broker restarted earns one
@@ -591,14 +735,41 @@ static void s_on_timer (node_t *self, int64_t now)
                       now - self->broker_seen, self->backoff_ms);
     }
     if (now >= self->next_heartbeat) {
-        if (self->dealer)
+        if (self->dealer) {
             s_heartbeat (self);
+            sw_blobcache_stalled (self->blobs, now, 2 * (int64_t)self->heartbeat_ms, s_refetch,
+                                  self);
+        }
         self->next_heartbeat = now + self->heartbeat_ms;
     }
 }
 
 //  ---------------------------------------------------------------------
 //  Set-up, loop, drain
+
+//  The content key verifies rule bundles. Default: content/bundle.pub in
+//  the key directory that holds the broker's certificate.
+static void s_load_content_key (node_t *self)
+{
+    char path[1024], err[512];
+    if (!self->content_key) {
+        char *dir = strdup (self->broker_key);
+        for (int up = 0; up < 2; up++) {
+            char *slash = strrchr (dir, '/');
+            if (slash)
+                *slash = 0;
+            else
+                snprintf (dir, strlen (dir) + 1, "%s", strlen (dir) ? "." : "");
+        }
+        snprintf (path, sizeof path, "%s/content/bundle.pub", *dir ? dir : ".");
+        free (dir);
+        self->content_key = strdup (path);
+    }
+    self->have_content_pk = sw_bundle_read_key (self->content_key, false, self->content_pk,
+                                                sizeof self->content_pk, err, sizeof err) == 0;
+    if (!self->have_content_pk)
+        zsys_warning ("no content key (%s): posture shards will be refused", err);
+}
 
 static int s_start (node_t *self)
 {
@@ -645,11 +816,18 @@ static int s_start (node_t *self)
         rl.rlim_cur = rl.rlim_max;
         setrlimit (RLIMIT_NOFILE, &rl);
     }
+    snprintf (path, sizeof path, "%s/blobs", self->state_dir);
+    if (!(self->blobs = sw_blobcache_new (path, err, sizeof err))) {
+        zsys_error ("%s", err);
+        return -1;
+    }
+    self->staged = zlistx_new ();
+    s_load_content_key (self);
     self->batch = sw_batch_new ();
     self->outbox = zlistx_new ();
     self->writer = zactor_new (s_writer, self->journal);
     for (int i = 0; i < self->workers; i++)
-        self->worker[i].actor = zactor_new (s_worker, NULL);
+        self->worker[i].actor = zactor_new (s_worker, &self->rules_cache[i]);
     zsys_info ("node %s: %d workers, broker %s", self->name, self->workers, self->broker);
     return s_connect (self);
 }
@@ -754,6 +932,13 @@ static void s_stop (node_t *self)
             free (self->worker[i].queue[q]);
         }
     }
+    sw_shard_work_t *work;
+    while (self->staged && (work = zlistx_detach (self->staged, NULL))) {
+        sw_shard_work_clear (work);
+        free (work);
+    }
+    zlistx_destroy (&self->staged);
+    sw_blobcache_destroy (&self->blobs);
     if (self->writer) {
         //  What was staged is still written; its replies are collected so
         //  nothing is left behind in the writer's pipe.
@@ -803,6 +988,9 @@ int main (int argc, char **argv)
         {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
         {"liveness", SW_OPT_INT, &self->liveness, 2, 100,
          "missed broker heartbeats before reconnecting [3]"},
+        {"content-key", SW_OPT_STR, &self->content_key, 0, 0,
+         "public key rule bundles must be signed with [content/bundle.pub beside the broker "
+         "key's folder]"},
         {"drain-timeout-ms", SW_OPT_INT, &self->drain_timeout_ms, 0, 3600000,
          "on SIGTERM, how long to wait for the broker's acks after the last shard [10000]"},
         {NULL, 0, NULL, 0, 0, NULL}};
