@@ -328,7 +328,11 @@ static void s_add_k8s_object (sw_resset_t *set, const char *file, sw_val_t *obj,
     }
     sw_val_t *ns = s_k8s_namespace (set, file, meta, kind);
     const workload_t *workload = s_workload (kind);
+    //  An item of a typed List has no kind of its own; rules see the one
+    //  it has as a resource.
+    bool borrowed = !sw_val_cstr (sw_val_get (obj, "kind"));
     extra_t extras[] = {
+        {"kind", borrowed ? sw_val_str (set->arena, kind) : NULL},
         {"_namespace", ns},
         {"_pod", workload ? s_dig_map (set, file, obj, workload->pod) : NULL},
         {"_podMeta", workload ? s_dig_map (set, file, obj, workload->meta) : NULL},
