@@ -21,11 +21,12 @@
 #include "sw_blobs.h"
 #include "sw_finding.h"
 #include "sw_planner.h"
+#include "sw_proto.h"
 #include "sw_store.h"
 
 #define SW_JOB_ID_MAX         32
-#define SW_LEASE_MAX_RENEWALS 10   //  a lease lives at most this many lease_ms
-#define SW_SHARD_FINDINGS_MAX 4096 //  findings one shard may report (its ports)
+#define SW_LEASE_MAX_RENEWALS 10 //  a lease lives at most this many lease_ms
+#define SW_SHARD_FINDINGS_MAX SW_MAX_SHARD_FINDINGS
 
 typedef struct sw_jobs_t sw_jobs_t;
 

@@ -547,8 +547,10 @@ static int s_blob_have (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk
     return 0;
 }
 
-//  BLOB-PUT {hash, size, offset, data}: one chunk of an upload, durable
-//  before the reply.
+//  BLOB-PUT {hash, size, offset, data}: one chunk of an upload. Written
+//  without an fsync: the SUBMIT that uses the blob commits durably, which
+//  makes every earlier write of the store's log durable with it, and a
+//  blob lost to a crash before that is refused at SUBMIT, not used.
 static int s_blob_put (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk, char *err,
                        size_t errlen)
 {
@@ -562,7 +564,7 @@ static int s_blob_put (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk,
         return -1;
     }
     int rc = sw_blobs_put (self->blobs, hash, size, offset, data->v.s, data->len, err, errlen);
-    if (rc < 0 || sw_store_commit (self->store, true, err, errlen))
+    if (rc < 0 || sw_store_commit (self->store, false, err, errlen))
         return -1;
     msgpack_pack_map (pk, 1);
     sw_pack_kv_bool (pk, "complete", rc == 1);

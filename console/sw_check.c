@@ -166,26 +166,50 @@ static void s_run_group (const sw_ruleset_t *rules, const sw_inputs_t *in, const
     free (files);
 }
 
-static void s_print_table (FILE *out, const findings_t *fs)
+//  Writes one group's findings (sorted) and forgets them, so that memory
+//  is bounded by a group, not the estate.
+typedef struct {
+    FILE *out;
+    bool json;
+    size_t written;
+    sw_severity_t worst;
+} writer_t;
+
+static void s_write_group (writer_t *w, findings_t *fs)
 {
-    fprintf (out, "%-8s  %-44s  %s\n", "SEVERITY", "RULE", "RESOURCE (LOCATION)");
+    if (fs->n)
+        qsort (fs->items, fs->n, sizeof (sw_finding_t), sw_finding_order);
     for (size_t i = 0; i < fs->n; i++) {
         const sw_finding_t *f = &fs->items[i];
-        fprintf (out, "%-8s  %-44s  %s (%s)\n", sw_severity_name (f->severity), f->rule,
-                 f->resource, f->location);
+        if (w->json) {
+            fputs (w->written ? ",\n" : "\n", w->out);
+            sw_finding_json (w->out, f, true);
+        } else
+            fprintf (w->out, "%-8s  %-44s  %s (%s)\n", sw_severity_name (f->severity), f->rule,
+                     f->resource, f->location);
+        if (w->written == 0 || f->severity > w->worst)
+            w->worst = f->severity;
+        w->written++;
+        sw_finding_clear (&fs->items[i]);
     }
+    fs->n = 0;
 }
 
-static void s_print_json (FILE *out, const findings_t *fs, const sw_posture_stats_t *st)
+static void s_write_head (writer_t *w)
 {
-    fprintf (out,
-             "{\n  \"schema\": \"cloudsweep.check/1\",\n  \"summary\": {\"files\": %zu, "
-             "\"resources\": %zu, \"evaluations\": %zu, \"findings\": %zu, \"input_errors\": "
-             "%zu},\n  \"findings\": [\n",
-             st->files, st->resources, st->evaluations, fs->n, st->input_errors);
-    for (size_t i = 0; i < fs->n; i++)
-        sw_finding_json (out, &fs->items[i], i + 1 == fs->n);
-    fputs ("  ]\n}\n", out);
+    if (w->json)
+        fputs ("{\n  \"schema\": \"cloudsweep.check/1\",\n  \"findings\": [", w->out);
+    else
+        fprintf (w->out, "%-8s  %-44s  %s\n", "SEVERITY", "RULE", "RESOURCE (LOCATION)");
+}
+
+static void s_write_tail (writer_t *w, const sw_posture_stats_t *st, size_t files, long groups)
+{
+    if (w->json)
+        fprintf (w->out,
+                 "\n  ],\n  \"summary\": {\"files\": %zu, \"groups\": %ld, \"resources\": %zu, "
+                 "\"evaluations\": %zu, \"findings\": %zu, \"input_errors\": %zu}\n}\n",
+                 files, groups, st->resources, st->evaluations, w->written, st->input_errors);
 }
 
 static sw_ruleset_t *s_load_rules (const char *dir)
@@ -224,25 +248,24 @@ int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, cons
         fprintf (stderr, "sweepctl: %s\n", err);
         goto cleanup;
     }
-    ngroups = sw_posture_group ((const char *const *)in.names, in.n, &groups);
-    for (long g = 0; g < ngroups; g++)
-        s_run_group (rules, &in, &groups[g], &fs, &stats);
-    if (fs.n)
-        qsort (fs.items, fs.n, sizeof (sw_finding_t), sw_finding_order);
     FILE *out = output ? fopen (output, "w") : stdout;
     if (!out) {
         fprintf (stderr, "sweepctl: %s: %s\n", output, strerror (errno));
         goto cleanup;
     }
-    json ? s_print_json (out, &fs, &stats) : s_print_table (out, &fs);
+    writer_t w = {out, json, 0, SW_SEV_INFO};
+    ngroups = sw_posture_group ((const char *const *)in.names, in.n, &groups);
+    s_write_head (&w);
+    for (long g = 0; g < ngroups; g++) {
+        s_run_group (rules, &in, &groups[g], &fs, &stats);
+        s_write_group (&w, &fs);
+    }
+    s_write_tail (&w, &stats, in.n, ngroups);
     if (out != stdout)
         fclose (out);
     fprintf (stderr, "sweepctl: %zu files, %ld groups, %zu resources, %zu findings\n", in.n,
-             ngroups, stats.resources, fs.n);
-    rc = 0;
-    for (size_t i = 0; i < fs.n; i++)
-        if (fs.items[i].severity >= gate)
-            rc = 1;
+             ngroups, stats.resources, w.written);
+    rc = w.written && w.worst >= gate ? 1 : 0;
 cleanup:
     for (size_t i = 0; i < fs.n; i++)
         sw_finding_clear (&fs.items[i]);

@@ -8,6 +8,7 @@
 #include "sw_docload.h"
 #include "sw_portpolicy.h"
 #include "sw_posture.h"
+#include "sw_proto.h"
 #include "sw_target.h"
 #include "sw_tcpscan.h"
 
@@ -201,6 +202,13 @@ static int s_run_posture (const sw_shard_work_t *work, sw_shard_result_t *r)
             work->kind && strcmp (work->kind, "aws") == 0 ? SW_GROUP_AWS : SW_GROUP_FILES;
         sw_posture_run (rules, kind, files, work->nfiles, work->bundle_version,
                         s_on_posture_finding, &ctx, NULL);
+        if (r->nfindings > SW_MAX_SHARD_FINDINGS) {
+            //  The broker would refuse the excess: fail loudly instead.
+            snprintf (r->error, sizeof r->error,
+                      "%zu findings, over the %d a shard may report: split the input folder",
+                      r->nfindings, SW_MAX_SHARD_FINDINGS);
+            rc = -1;
+        }
     }
     for (size_t i = 0; data && i < work->nfiles; i++)
         free (data[i]);
