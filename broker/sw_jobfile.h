@@ -28,7 +28,7 @@
 
 #include "sw_blobref.h"
 
-#define SW_JOBFILE_MAX_TEXT        (1024 * 1024)
+#define SW_JOBFILE_MAX_TEXT        (24 * 1024 * 1024) //  a posture job lists its files
 #define SW_JOBFILE_MAX_DEPTH       16
 #define SW_JOBFILE_MAX_ALIASES     64 //  also the limit for anchors
 #define SW_JOBFILE_MAX_TARGETS     1024
@@ -39,7 +39,7 @@
 #define SW_JOBFILE_MAX_PORTS_TEXT  4096
 #define SW_JOBFILE_MAX_PATHS       1024
 #define SW_JOBFILE_MAX_FILES       100000 //  per target
-#define SW_JOBFILE_MAX_PATH        512 //  keeps a shard's file list within one message
+#define SW_JOBFILE_MAX_PATH        512    //  keeps a shard's file list within one message
 #define SW_JOBFILE_MAX_FILE_SIZE   SW_BLOB_MAX_SIZE
 
 #define SW_JOBFILE_DEFAULT_LEASE_MS     10000

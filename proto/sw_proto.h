@@ -16,17 +16,18 @@
 #include "sw_finding.h"
 #include "sw_mpv.h"
 
-#define SW_PROTO_VERSION      1
-#define SW_SIG_NODE           "SWN1"
-#define SW_SIG_ADMIN          "SWA1"
-#define SW_NODE_MAX_MSG       (1024 * 1024)     //  socket limit, node channel
-#define SW_ADMIN_MAX_REQ      (2 * 1024 * 1024) //  socket limit, admin requests
-#define SW_FINDINGS_BATCH     32                //  findings per FINDINGS message (fits 1 MiB)
-#define SW_MAX_TEXT           32768             //  bytes in any one text field
-#define SW_MAX_PATH           512               //  a file name in a posture shard
-#define SW_MAX_SHARD_FINDINGS 65536             //  findings one shard may report
-#define SW_MAX_SHARD_FILES    1002              //  a posture group and its snapshot's two
-#define SW_MAX_FINDING_TEXT   2048              //  bytes in any one text field of a finding
+#define SW_PROTO_VERSION 1
+#define SW_SIG_NODE      "SWN1"
+#define SW_SIG_ADMIN     "SWA1"
+#define SW_NODE_MAX_MSG  (1024 * 1024) //  socket limit, node channel
+#define SW_ADMIN_MAX_REQ                                                                           \
+    (32 * 1024 * 1024)              //  socket limit, admin requests (a posture job lists its files)
+#define SW_FINDINGS_BATCH     32    //  findings per FINDINGS message (fits 1 MiB)
+#define SW_MAX_TEXT           32768 //  bytes in any one text field
+#define SW_MAX_PATH           512   //  a file name in a posture shard
+#define SW_MAX_SHARD_FINDINGS 65536 //  findings one shard may report
+#define SW_MAX_SHARD_FILES    1002  //  a posture group and its snapshot's two
+#define SW_MAX_FINDING_TEXT   2048  //  bytes in any one text field of a finding
 #define SW_MAX_LABELS         32
 #define SW_MAX_SCANNERS       32
 #define SW_MAX_LEASES         4096 //  leases listed in one HEARTBEAT
