@@ -10,6 +10,7 @@ struct sw_store_t {
     leveldb_t *db;
     leveldb_options_t *options;
     leveldb_cache_t *cache;
+    leveldb_filterpolicy_t *filter;
     leveldb_readoptions_t *read;
     leveldb_writeoptions_t *sync_write;
     leveldb_writeoptions_t *async_write;
@@ -80,10 +81,15 @@ sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
     leveldb_options_set_create_if_missing (self->options, 1);
     leveldb_options_set_paranoid_checks (self->options, 1);
     //  Bounded memory whatever the size of the store: a fixed block cache
-    //  and a cap on open table files (each holds its index in memory).
+    //  and a cap on open table files (each holds its index and filter in
+    //  memory; too few and lookups reopen tables all the time).
     self->cache = leveldb_cache_create_lru (8 << 20);
     leveldb_options_set_cache (self->options, self->cache);
-    leveldb_options_set_max_open_files (self->options, 64);
+    leveldb_options_set_max_open_files (self->options, 512);
+    //  Most lookups miss (is this finding new? is this blob here?): a bloom
+    //  filter answers those without reading and decompressing a block.
+    self->filter = leveldb_filterpolicy_create_bloom (10);
+    leveldb_options_set_filter_policy (self->options, self->filter);
     char *lerr = NULL;
     self->db = leveldb_open (self->options, path, &lerr);
     if (!self->db) {
@@ -91,6 +97,7 @@ sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
         leveldb_free (lerr);
         leveldb_options_destroy (self->options);
         leveldb_cache_destroy (self->cache);
+        leveldb_filterpolicy_destroy (self->filter);
         free (self);
         return NULL;
     }
@@ -115,6 +122,7 @@ void sw_store_destroy (sw_store_t **self_p)
     leveldb_close (self->db);
     leveldb_options_destroy (self->options);
     leveldb_cache_destroy (self->cache);
+    leveldb_filterpolicy_destroy (self->filter);
     free (self);
     *self_p = NULL;
 }
