@@ -1,7 +1,6 @@
 /*  sw_check - the posture scanner in-process, and rule linting/testing. */
 #include "sw_check.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,112 +12,15 @@
 #include "sw_posture.h"
 #include "sw_proto.h"
 
-#define INPUT_MAX_DEPTH 32
-
-static void s_push (sw_inputs_t *self, const char *name)
-{
-    if (self->n == self->cap) {
-        self->cap = self->cap ? self->cap * 2 : 64;
-        char **names = realloc (self->names, self->cap * sizeof (char *));
-        if (!names)
-            abort ();
-        self->names = names;
-    }
-    self->names[self->n++] = strdup (name);
-}
-
-//  The path as the user meant it: no "./" prefix, no repeated or
-//  trailing slashes.
-static void s_clean (const char *path, char *out, size_t len)
-{
-    while (path[0] == '.' && path[1] == '/')
-        path += 2;
-    size_t o = 0;
-    for (const char *p = path; *p && o + 1 < len; p++)
-        if (!(*p == '/' && (o > 0 && out[o - 1] == '/')))
-            out[o++] = *p;
-    while (o > 1 && out[o - 1] == '/')
-        o--;
-    out[o] = 0;
-}
-
-static int s_walk (sw_inputs_t *self, const char *path, int depth, char *err, size_t errlen)
-{
-    struct stat st;
-    if (lstat (path, &st)) {
-        snprintf (err, errlen, "%s: %s", path, strerror (errno));
-        return -1;
-    }
-    if (S_ISREG (st.st_mode)) {
-        if ((uint64_t)st.st_size > SW_DOC_MAX_BYTES)
-            self->skipped++;
-        else
-            s_push (self, path);
-        return 0;
-    }
-    if (!S_ISDIR (st.st_mode) || depth > INPUT_MAX_DEPTH) {
-        self->skipped++; //  symlinks, devices: never followed
-        return 0;
-    }
-    DIR *d = opendir (path);
-    if (!d) {
-        snprintf (err, errlen, "%s: %s", path, strerror (errno));
-        return -1;
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir (d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char child[4096];
-        if ((size_t)snprintf (child, sizeof child, "%s/%s", path, e->d_name) >= sizeof child) {
-            self->skipped++;
-            continue;
-        }
-        rc = s_walk (self, child, depth + 1, err, errlen);
-    }
-    closedir (d);
-    return rc;
-}
-
-static int s_cmpstr (const void *a, const void *b)
-{
-    return strcmp (*(char *const *)a, *(char *const *)b);
-}
-
-int sw_inputs_collect (sw_inputs_t *self, char *const *paths, size_t npaths, char *err,
+int sw_inputs_collect (sw_filelist_t *self, char *const *paths, size_t npaths, char *err,
                        size_t errlen)
 {
-    for (size_t i = 0; i < npaths; i++) {
-        char clean[4096];
-        s_clean (paths[i], clean, sizeof clean);
-        if (s_walk (self, clean, 0, err, errlen))
+    for (size_t i = 0; i < npaths; i++)
+        if (sw_filelist_add (self, paths[i], NULL, SW_DOC_MAX_BYTES, SW_POSTURE_MAX_FILES, err,
+                             errlen))
             return -1;
-        if (self->n > SW_POSTURE_MAX_FILES) {
-            snprintf (err, errlen, "more than %d input files", SW_POSTURE_MAX_FILES);
-            return -1;
-        }
-    }
-    if (self->n)
-        qsort (self->names, self->n, sizeof (char *), s_cmpstr);
-    //  The same file named twice (overlapping paths) is scanned once.
-    size_t o = 0;
-    for (size_t i = 0; i < self->n; i++) {
-        if (o && strcmp (self->names[o - 1], self->names[i]) == 0)
-            free (self->names[i]);
-        else
-            self->names[o++] = self->names[i];
-    }
-    self->n = o;
+    sw_filelist_finish (self);
     return 0;
-}
-
-void sw_inputs_clear (sw_inputs_t *self)
-{
-    for (size_t i = 0; i < self->n; i++)
-        free (self->names[i]);
-    free (self->names);
-    memset (self, 0, sizeof *self);
 }
 
 // -------------------------------------------------------------------------
@@ -144,7 +46,7 @@ static void s_keep (void *arg, const sw_finding_t *f)
 }
 
 //  Runs one group: reads its files and evaluates them.
-static void s_run_group (const sw_ruleset_t *rules, const sw_inputs_t *in, const sw_group_t *g,
+static void s_run_group (const sw_ruleset_t *rules, const sw_filelist_t *in, const sw_group_t *g,
                          findings_t *out, sw_posture_stats_t *stats)
 {
     sw_input_file_t *files = calloc (g->n ? g->n : 1, sizeof (sw_input_file_t));
@@ -237,7 +139,7 @@ int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, cons
     sw_ruleset_t *rules = s_load_rules (rules_dir);
     if (!rules)
         return 2;
-    sw_inputs_t in = {0};
+    sw_filelist_t in = {0};
     char err[1024];
     int rc = 2;
     findings_t fs = {0};
@@ -271,7 +173,7 @@ cleanup:
         sw_finding_clear (&fs.items[i]);
     free (fs.items);
     sw_posture_groups_free (groups, ngroups > 0 ? (size_t)ngroups : 0);
-    sw_inputs_clear (&in);
+    sw_filelist_clear (&in);
     sw_ruleset_destroy (&rules);
     return rc;
 }

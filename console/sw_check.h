@@ -11,18 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct {
-    char **names; //  sorted, '/'-separated, as the user named them
-    size_t n, cap;
-    size_t skipped; //  not regular files, or over the size limit
-} sw_inputs_t;
+#include "sw_files.h"
 
 //  Collects the files under each path (a file, or a folder walked
-//  recursively; hidden entries skipped). Returns 0, or -1 with err naming
-//  a path that does not exist or cannot be read.
-int sw_inputs_collect (sw_inputs_t *self, char *const *paths, size_t npaths, char *err,
+//  recursively; see sw_files), sorted, each once. Returns 0, or -1 with err
+//  naming a path that does not exist or cannot be read.
+int sw_inputs_collect (sw_filelist_t *self, char *const *paths, size_t npaths, char *err,
                        size_t errlen);
-void sw_inputs_clear (sw_inputs_t *self);
 
 //  `sweepctl check`. Returns the exit code: 0, 1 when findings reach
 //  fail_on (may be NULL), 2 on a usage or rules error.

@@ -97,7 +97,7 @@ static char *s_read (const char *base_dir, const char *name, size_t *len)
 static int s_target_files (sw_job_target_t *t, const char *base_dir, size_t index)
 {
     char err[1024], cwd[4096];
-    sw_inputs_t in = {0};
+    sw_filelist_t in = {0};
     //  Walk from the job file's folder so names stay as the job wrote them.
     if (!getcwd (cwd, sizeof cwd) || (base_dir && *base_dir && chdir (base_dir))) {
         fprintf (stderr, "sweepctl: cannot enter %s\n", base_dir);
@@ -106,7 +106,7 @@ static int s_target_files (sw_job_target_t *t, const char *base_dir, size_t inde
     int rc = sw_inputs_collect (&in, t->paths, t->npaths, err, sizeof err);
     if (chdir (cwd) || rc) {
         fprintf (stderr, "sweepctl: targets[%zu]: %s\n", index, rc ? err : "cannot return");
-        sw_inputs_clear (&in);
+        sw_filelist_clear (&in);
         return EXIT_USAGE;
     }
     t->files = calloc (in.n ? in.n : 1, sizeof (sw_job_file_t));
@@ -114,7 +114,7 @@ static int s_target_files (sw_job_target_t *t, const char *base_dir, size_t inde
         size_t len;
         char *data = s_read (base_dir, in.names[i], &len);
         if (!data) {
-            sw_inputs_clear (&in);
+            sw_filelist_clear (&in);
             return EXIT_USAGE;
         }
         t->files[i].name = strdup (in.names[i]);
@@ -123,7 +123,7 @@ static int s_target_files (sw_job_target_t *t, const char *base_dir, size_t inde
         t->nfiles = i + 1;
         free (data);
     }
-    sw_inputs_clear (&in);
+    sw_filelist_clear (&in);
     if (t->nfiles == 0) {
         fprintf (stderr, "sweepctl: targets[%zu]: the paths hold no files\n", index);
         return EXIT_USAGE;

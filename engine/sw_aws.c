@@ -275,17 +275,6 @@ static void s_error (aws_t *self, const char *file, const sw_val_t *at, const ch
     sw_resset_error (self->set, file, at ? at->line : 0, at ? at->col : 0, "%s", msg);
 }
 
-static int s_hex (char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 //  Percent-decodes len bytes of s into a malloc'd buffer (RFC 3986: '+'
 //  stays '+'). When only_slash, decodes %2F alone (file names).
 static char *s_urldecode (const char *s, size_t len, bool only_slash, size_t *outlen)
@@ -295,8 +284,8 @@ static char *s_urldecode (const char *s, size_t len, bool only_slash, size_t *ou
         abort ();
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
-        int hi = s[i] == '%' && i + 2 < len ? s_hex (s[i + 1]) : -1;
-        int lo = hi >= 0 ? s_hex (s[i + 2]) : -1;
+        int hi = s[i] == '%' && i + 2 < len ? sw_hex_digit (s[i + 1]) : -1;
+        int lo = hi >= 0 ? sw_hex_digit (s[i + 2]) : -1;
         if (lo >= 0 && (!only_slash || hi * 16 + lo == '/')) {
             out[n++] = (char)(hi * 16 + lo);
             i += 2;

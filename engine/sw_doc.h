@@ -38,15 +38,7 @@ char *sw_arena_printf (sw_arena_t *self, const char *fmt, ...)
 //  Bytes allocated so far (for limits and benchmarks).
 size_t sw_arena_used (const sw_arena_t *self);
 
-typedef enum {
-    SW_VNULL = 0,
-    SW_VBOOL,
-    SW_VINT,
-    SW_VREAL,
-    SW_VSTR,
-    SW_VARR,
-    SW_VMAP
-} sw_vtype_t;
+typedef enum { SW_VNULL = 0, SW_VBOOL, SW_VINT, SW_VREAL, SW_VSTR, SW_VARR, SW_VMAP } sw_vtype_t;
 
 typedef struct sw_val_t sw_val_t;
 
@@ -94,6 +86,14 @@ void sw_val_push (sw_arena_t *arena, sw_val_t *arr, sw_val_t *item);
 //  Sets key in a map value, replacing an existing entry of that key. The
 //  key is copied.
 void sw_val_set (sw_arena_t *arena, sw_val_t *map, const char *key, sw_val_t *val);
+
+//  Appends key (borrowed: it must live in the arena) to a map without
+//  looking for an existing entry: loaders of big maps know whether the key
+//  can already be there, and a scan per key would make them quadratic.
+void sw_val_append (sw_arena_t *arena, sw_val_t *map, const char *key, sw_val_t *val);
+
+//  Value of a hex digit (either case), or -1.
+int sw_hex_digit (char c);
 
 //  Value of key in map, or NULL when map is not a map or lacks the key.
 sw_val_t *sw_val_get (const sw_val_t *map, const char *key);

@@ -138,23 +138,6 @@ static void s_seed (s_ctx_t *ctx)
     ctx->seeded = true;
 }
 
-//  Appends without looking for the key: sw_val_set's scan would make big
-//  maps quadratic, and callers know whether the key can already be there.
-static void s_map_append (sw_arena_t *arena, sw_val_t *map, const char *key, sw_val_t *val)
-{
-    if (map->map.n == map->map.cap) {
-        uint32_t cap = map->map.cap ? map->map.cap * 2 : 4;
-        sw_kv_t *kv = sw_arena_alloc (arena, cap * sizeof (sw_kv_t));
-        if (map->map.n)
-            memcpy (kv, map->map.kv, map->map.n * sizeof (sw_kv_t));
-        map->map.kv = kv;
-        map->map.cap = cap;
-    }
-    map->map.kv[map->map.n].key = key;
-    map->map.kv[map->map.n].val = val;
-    map->map.n++;
-}
-
 void sw_doclist_push (sw_arena_t *arena, sw_doclist_t *list, sw_val_t *doc)
 {
     if (list->n == list->cap) {
@@ -333,17 +316,6 @@ static const char *const s_falses[] = {"false", "False", "FALSE", NULL};
 static const char *const s_infs[] = {".inf", ".Inf", ".INF", NULL};
 static const char *const s_nans[] = {".nan", ".NaN", ".NAN", NULL};
 
-static int s_digit (char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 99;
-}
-
 //  [-+]?[0-9]+, 0x[0-9a-fA-F]+ or 0o[0-7]+. Returns 1 with *i, 2 with *r
 //  when the value does not fit 64 bits, 0 when s is no integer.
 static int s_integer (const char *s, size_t len, int64_t *i, double *r)
@@ -364,7 +336,8 @@ static int s_integer (const char *s, size_t len, int64_t *i, double *r)
     double d = 0;
     bool over = false;
     for (; p < len; p++) {
-        int digit = s_digit (s[p]);
+        int digit = sw_hex_digit (s[p]);
+        digit = digit < 0 ? 99 : digit;
         if (digit >= base)
             return 0;
         if (u > (UINT64_MAX - (uint64_t)digit) / (uint64_t)base)
@@ -533,7 +506,7 @@ static sw_val_t *s_at (sw_val_t *v, uint32_t line, uint32_t col)
 static sw_val_t *s_wrap (s_ctx_t *ctx, const char *fn, sw_val_t *v)
 {
     sw_val_t *map = s_at (sw_val_map (ctx->arena), v->line, v->col);
-    s_map_append (ctx->arena, map, fn, v);
+    sw_val_append (ctx->arena, map, fn, v);
     return map;
 }
 
@@ -749,7 +722,7 @@ static void s_map_put (s_ctx_t *ctx, s_frame_t *f, const char *key, sw_val_t *va
         f->val->map.kv[at].val = val;
         return;
     }
-    s_map_append (ctx->arena, f->val, key, val);
+    sw_val_append (ctx->arena, f->val, key, val);
     s_index_update (ctx, f);
 }
 
@@ -788,7 +761,7 @@ static void s_merge_apply (s_ctx_t *ctx, s_frame_t *f)
         const sw_val_t *src = f->merge[m];
         for (uint32_t i = 0; i < src->map.n; i++)
             if (s_map_find (ctx, f, src->map.kv[i].key) < 0) {
-                s_map_append (ctx->arena, f->val, src->map.kv[i].key, src->map.kv[i].val);
+                sw_val_append (ctx->arena, f->val, src->map.kv[i].key, src->map.kv[i].val);
                 s_index_update (ctx, f);
             }
     }

@@ -1,7 +1,6 @@
 /*  sw_rule - rule files: loading, validation, evaluation, fixtures. */
 #include "sw_rule.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "sw_cond.h"
 #include "sw_docload.h"
+#include "sw_files.h"
 #include "sw_inventory.h"
 
 #define RULE_EVIDENCE_MAX 512
@@ -457,16 +457,6 @@ int sw_ruleset_add_text (sw_ruleset_t *self, const char *name, const char *text,
     return 0;
 }
 
-typedef struct {
-    char **paths;
-    size_t n, cap;
-} pathlist_t;
-
-static int s_cmpstr (const void *a, const void *b)
-{
-    return strcmp (*(char *const *)a, *(char *const *)b);
-}
-
 static bool s_is_rule_file (const char *name)
 {
     size_t len = strlen (name);
@@ -474,61 +464,22 @@ static bool s_is_rule_file (const char *name)
            (len > 4 && strcmp (name + len - 4, ".yml") == 0);
 }
 
-//  Collects rule files under dir, skipping hidden entries. -1 on error.
-static int s_scan_dir (const char *dir, pathlist_t *list, int depth, char *err, size_t errlen)
-{
-    DIR *d = opendir (dir);
-    if (!d) {
-        snprintf (err, errlen, "%s: %s", dir, strerror (errno));
-        return -1;
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir (d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[4096];
-        struct stat st;
-        if ((size_t)snprintf (path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path ||
-            stat (path, &st))
-            continue;
-        if (S_ISDIR (st.st_mode) && depth < 16)
-            rc = s_scan_dir (path, list, depth + 1, err, errlen);
-        else if (S_ISREG (st.st_mode) && s_is_rule_file (e->d_name)) {
-            if (list->n == RULES_MAX_FILES) {
-                snprintf (err, errlen, "%s: more than %d rule files", dir, RULES_MAX_FILES);
-                rc = -1;
-                break;
-            }
-            if (list->n == list->cap) {
-                list->cap = list->cap ? list->cap * 2 : 64;
-                char **p = realloc (list->paths, list->cap * sizeof (char *));
-                if (!p)
-                    abort ();
-                list->paths = p;
-            }
-            list->paths[list->n++] = strdup (path);
-        }
-    }
-    closedir (d);
-    return rc;
-}
-
 long sw_rules_files (const char *dir, char ***paths, char *err, size_t errlen)
 {
-    pathlist_t list = {NULL, 0, 0};
-    int rc = s_scan_dir (dir, &list, 0, err, errlen);
-    if (rc == 0 && list.n == 0) {
-        snprintf (err, errlen, "%s: no rule files (*.yaml, *.yml)", dir);
-        rc = -1;
-    }
-    if (rc) {
-        sw_rules_files_free (list.paths, (long)list.n);
-        *paths = NULL;
+    sw_filelist_t list = {0};
+    *paths = NULL;
+    if (sw_filelist_add (&list, dir, s_is_rule_file, SW_DOC_MAX_BYTES, RULES_MAX_FILES, err,
+                         errlen)) {
+        sw_filelist_clear (&list);
         return -1;
     }
-    qsort (list.paths, list.n, sizeof (char *), s_cmpstr);
-    *paths = list.paths;
+    if (list.n == 0) {
+        snprintf (err, errlen, "%s: no rule files (*.yaml, *.yml)", dir);
+        sw_filelist_clear (&list);
+        return -1;
+    }
+    sw_filelist_finish (&list);
+    *paths = list.names;
     return (long)list.n;
 }
 
