@@ -7,7 +7,10 @@
 typedef struct {
     crypto_generichash_state state;
     uint64_t size, received;
+    int64_t touched; //  monotonic ms of the last chunk
 } upload_t;
+
+#define UPLOAD_IDLE_MS 60000 //  an upload idle this long gives its slot up
 
 struct sw_blobs_t {
     sw_store_t *store;
@@ -40,16 +43,10 @@ void sw_blobs_destroy (sw_blobs_t **self_p)
     *self_p = NULL;
 }
 
-bool sw_blobs_valid_hash (const char *text)
-{
-    return text && strlen (text) == SW_BLOB_HEX_LEN &&
-           strspn (text, "0123456789abcdef") == SW_BLOB_HEX_LEN;
-}
-
 int sw_blobs_have (sw_blobs_t *self, const char *hash, uint64_t *size)
 {
     char key[80];
-    if (!sw_blobs_valid_hash (hash))
+    if (!sw_blob_hash_valid (hash))
         return 0;
     snprintf (key, sizeof key, "B/%s", hash);
     size_t len;
@@ -89,18 +86,37 @@ static int s_finish (sw_blobs_t *self, const char *hash, upload_t *up, char *err
     return 1;
 }
 
+//  Forgets uploads nobody has continued for a while (a client that died).
+static void s_evict_idle (sw_blobs_t *self)
+{
+    zlistx_t *idle = zlistx_new ();
+    int64_t now = zclock_mono ();
+    for (upload_t *up = zhashx_first (self->uploads); up; up = zhashx_next (self->uploads))
+        if (now - up->touched > UPLOAD_IDLE_MS)
+            zlistx_add_end (idle, (void *)zhashx_cursor (self->uploads));
+    for (const char *key = zlistx_first (idle); key; key = zlistx_next (idle))
+        zhashx_delete (self->uploads, key);
+    zlistx_destroy (&idle);
+}
+
 int sw_blobs_put (sw_blobs_t *self, const char *hash, uint64_t size, uint64_t offset,
                   const void *data, size_t len, char *err, size_t errlen)
 {
-    if (!sw_blobs_valid_hash (hash))
+    if (!sw_blob_hash_valid (hash))
         return s_fail (err, errlen, "not a 64-hex BLAKE2b-256 name", hash);
     if (size > SW_BLOB_MAX_SIZE)
         return s_fail (err, errlen, "over the size limit", hash);
     if (len > SW_BLOB_CHUNK || offset % SW_BLOB_CHUNK ||
         (len < SW_BLOB_CHUNK && offset + len != size))
         return s_fail (err, errlen, "chunks are 256 KiB, in order, the last one short", hash);
+    uint64_t have;
+    if (sw_blobs_have (self, hash, &have))
+        //  Already whole: a repeated upload must not overwrite good chunks.
+        return have == size ? 1 : s_fail (err, errlen, "held with another size", hash);
     upload_t *up = zhashx_lookup (self->uploads, hash);
     if (offset == 0) {
+        if (!up && zhashx_size (self->uploads) >= SW_BLOBS_MAX_UPLOADS)
+            s_evict_idle (self);
         if (!up && zhashx_size (self->uploads) >= SW_BLOBS_MAX_UPLOADS)
             return s_fail (err, errlen, "too many uploads in progress", hash);
         if (!up) {
@@ -118,6 +134,7 @@ int sw_blobs_put (sw_blobs_t *self, const char *hash, uint64_t size, uint64_t of
     sw_store_put (self->store, key, data, len);
     crypto_generichash_update (&up->state, data, len);
     up->received += len;
+    up->touched = zclock_mono ();
     return up->received == size ? s_finish (self, hash, up, err, errlen) : 0;
 }
 

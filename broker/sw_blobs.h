@@ -49,7 +49,4 @@ void *sw_blobs_read (sw_blobs_t *self, const char *hash, uint64_t offset, size_t
 //  Reads a whole complete blob (at most max bytes). NULL if absent.
 void *sw_blobs_read_all (sw_blobs_t *self, const char *hash, size_t max, size_t *len);
 
-//  Is text a blob name (64 lower-case hex digits)?
-bool sw_blobs_valid_hash (const char *text);
-
 #endif

@@ -290,9 +290,7 @@ static int s_file (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_fil
         if (which == 0 && s_string (ctx, value, path, SW_JOBFILE_MAX_PATH, &file->name))
             return -1;
         if (which == 1) {
-            if (s_string (ctx, value, path, SW_BLOB_HEX_LEN, &text) ||
-                strlen (text) != SW_BLOB_HEX_LEN ||
-                strspn (text, "0123456789abcdef") != SW_BLOB_HEX_LEN) {
+            if (s_string (ctx, value, path, SW_BLOB_HEX_LEN, &text) || !sw_blob_hash_valid (text)) {
                 if (text)
                     s_error (ctx, value, path, "hash must be %d lower-case hex digits",
                              SW_BLOB_HEX_LEN);

@@ -560,8 +560,18 @@ static int s_cmd_keys (ctl_t *ctl, char **argv, int argc)
     if (strcmp (sub, "revoke") == 0 && argc == 2)
         return s_keys_result (ctl, sw_keys_revoke (s_keys_dir (ctl), argv[1], err, sizeof err), err,
                               "revoked", argv[1]);
+    if (strcmp (sub, "content") == 0 && argc == 1) {
+        //  Key folders made before rule bundles existed get a content key.
+        int rc = sw_bundle_keygen (s_keys_dir (ctl), err, sizeof err);
+        if (rc < 0)
+            fprintf (stderr, "sweepctl: %s\n", err);
+        else if (!ctl->json)
+            printf ("content key %s in %s/content\n", rc == 1 ? "already present" : "created",
+                    s_keys_dir (ctl));
+        return rc < 0 ? EXIT_USAGE : 0;
+    }
     fprintf (stderr, "sweepctl: usage: sweepctl keys init DIR [--nodes N] | add-node NAME | "
-                     "add-admin NAME | revoke NAME  [--keys DIR]\n");
+                     "add-admin NAME | revoke NAME | content  [--keys DIR]\n");
     return EXIT_USAGE;
 }
 
@@ -644,7 +654,7 @@ static const command_t s_commands[] = {
     {"findings", "JOB", "a job's findings, most severe first (--limit N, default 50)",
      s_cmd_findings, 1},
     {"cancel", "JOB", "cancel a running job", s_cmd_cancel, 1},
-    {"keys", "init DIR | add-node NAME | add-admin NAME | revoke NAME",
+    {"keys", "init DIR | add-node NAME | add-admin NAME | revoke NAME | content",
      "create and revoke CURVE certificates (see keys/README.md)", s_cmd_keys, 1},
     {"check", "PATH...",
      "run the posture rules over local files, no cluster needed (--rules DIR, --format "

@@ -57,22 +57,17 @@ const char *sw_blobcache_dir (const sw_blobcache_t *self)
     return self->dir;
 }
 
-static bool s_valid (const char *hash)
-{
-    return hash && strlen (hash) == SW_BLOB_HEX_LEN &&
-           strspn (hash, "0123456789abcdef") == SW_BLOB_HEX_LEN;
-}
-
 bool sw_blobcache_has (sw_blobcache_t *self, const char *hash)
 {
     char path[1200];
     snprintf (path, sizeof path, "%s/%s", self->dir, hash);
-    return s_valid (hash) && access (path, F_OK) == 0;
+    return sw_blob_hash_valid (hash) && access (path, F_OK) == 0;
 }
 
 bool sw_blobcache_want (sw_blobcache_t *self, const char *hash, int64_t now)
 {
-    if (!s_valid (hash) || sw_blobcache_has (self, hash) || zhashx_lookup (self->fetches, hash))
+    if (!sw_blob_hash_valid (hash) || sw_blobcache_has (self, hash) ||
+        zhashx_lookup (self->fetches, hash))
         return false;
     char path[1200];
     snprintf (path, sizeof path, "%s/%s.part", self->dir, hash);
@@ -108,7 +103,7 @@ sw_blob_step_t sw_blobcache_chunk (sw_blobcache_t *self, const char *hash, uint6
                                    uint64_t size, const void *data, size_t len, const char *reason,
                                    int64_t now, uint64_t *next, char *err, size_t errlen)
 {
-    fetch_t *f = s_valid (hash) ? zhashx_lookup (self->fetches, hash) : NULL;
+    fetch_t *f = sw_blob_hash_valid (hash) ? zhashx_lookup (self->fetches, hash) : NULL;
     if (!f || offset != f->offset)
         return SW_BLOB_IGNORED;
     if (reason || f->fd < 0 || size > SW_BLOB_MAX_SIZE || offset + len > size ||

@@ -478,6 +478,8 @@ static void s_heartbeat (node_t *self)
 //  ---------------------------------------------------------------------
 //  Shards
 
+static void s_report (node_t *self, sw_shard_work_t *work, sw_shard_result_t *result);
+
 //  The least busy worker with a free slot, or NULL.
 static worker_t *s_free_worker (node_t *self)
 {
@@ -543,6 +545,14 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
         msg->kind = msg->bundle = msg->bundle_version = NULL;
         msg->files = NULL;
         msg->nfiles = 0;
+        if (!work->bundle || !sw_blob_hash_valid (work->bundle)) {
+            //  Nothing to fetch would ever arrive: fail now, not never.
+            sw_shard_result_t *result = calloc (1, sizeof *result);
+            snprintf (result->error, sizeof result->error,
+                      "posture shard without a valid rule bundle reference");
+            s_report (self, work, result);
+            return;
+        }
         if (s_want_blobs (self, work)) {
             zlistx_add_end (self->staged, work);
             return;
@@ -576,8 +586,6 @@ static void s_release_staged (node_t *self)
     }
     free (items);
 }
-
-static void s_report (node_t *self, sw_shard_work_t *work, sw_shard_result_t *result);
 
 //  A worker finished: its result goes out.
 static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)

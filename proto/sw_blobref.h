@@ -5,7 +5,9 @@
 #ifndef SW_BLOBREF_H
 #define SW_BLOBREF_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SW_BLOB_HEX_LEN  64 //  BLAKE2b-256 in hex
 #define SW_BLOB_CHUNK    (256 * 1024)
@@ -16,5 +18,12 @@ typedef struct {
     char hash[SW_BLOB_HEX_LEN + 1];
     uint64_t size;
 } sw_blobref_t;
+
+//  Is text a blob name: 64 lower-case hex digits?
+static inline bool sw_blob_hash_valid (const char *text)
+{
+    return text && strlen (text) == SW_BLOB_HEX_LEN &&
+           strspn (text, "0123456789abcdef") == SW_BLOB_HEX_LEN;
+}
 
 #endif

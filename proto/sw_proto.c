@@ -494,8 +494,7 @@ static int s_decode_files (const sw_mpv_t *v, sw_node_msg_t *msg)
         const char *hash = sw_mpv_str (&t->v.items[1]);
         msg->files[i].name = s_dup_text_max (&t->v.items[0], SW_MAX_PATH);
         msg->nfiles = i + 1;
-        if (!msg->files[i].name || !hash || strlen (hash) != SW_BLOB_HEX_LEN ||
-            strspn (hash, "0123456789abcdef") != SW_BLOB_HEX_LEN ||
+        if (!msg->files[i].name || !sw_blob_hash_valid (hash) ||
             sw_mpv_uint (&t->v.items[2], SW_BLOB_MAX_SIZE, &msg->files[i].size))
             return -1;
         memcpy (msg->files[i].hash, hash, SW_BLOB_HEX_LEN + 1);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: a broker and two nodes on loopback audit a few listeners that
-# the demo opens itself, with a progress bar, a summary and a JSON report
-# in demo-out/report.json. Runs inside a private network namespace when it
+# the demo opens itself and a small built-in estate (AWS snapshot,
+# Kubernetes, CloudFormation, Terraform) against the rule packs, with a
+# progress bar, a summary and a JSON report in demo-out/report.json. Runs inside a private network namespace when it
 # can (so the scan sees nothing but the demo's own listeners); otherwise it
 # scans only the ports it opened and ports it checked are free.
 # Usage: scripts/demo.sh BIN_DIR
@@ -24,6 +25,8 @@ rm -rf "$out/state" "$out"/*.log
 if [ ! -f "$keys/broker/broker.crt" ]; then
   "$bin/sweepctl" keys init "$keys" --nodes 2
 fi
+# Key folders from before rule bundles existed get their content key.
+"$bin/sweepctl" keys content --keys "$keys" >/dev/null
 
 pids=()
 stop() {
@@ -85,7 +88,14 @@ targets:
     hosts: [$target]
     ports: "$portspec"
     shard_ports: 250
+  - scanner: posture
+    paths: [inputs]
 JOB
+# The demo's own "estate": an AWS snapshot, Kubernetes manifests, a
+# CloudFormation template and a Terraform plan, with some things wrong.
+rm -rf "$out/inputs"
+cp -r "$top/tests/functional/fixtures/posture" "$out/inputs"
+rm -f "$out/inputs/expected.txt"
 
 ctl() { "$bin/sweepctl" --broker "$admin" --keys "$keys" "$@"; }
 for _ in $(seq 200); do
@@ -94,6 +104,7 @@ for _ in $(seq 200); do
 done
 ctl nodes
 echo
+ctl rules push "$top/rules"
 ctl submit "$out/job.yaml" --wait -o "$out/report.json"
 ctl findings job-000001
 echo
