@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sw_posture.h"
+#include "sw_proto.h"
 
 typedef struct {
     char *scanner;
@@ -74,6 +75,37 @@ static sw_hostlist_t *s_hostlist (char **specs, size_t n, char *err, size_t errl
     return list;
 }
 
+static int s_blobref_cmp (const void *a, const void *b)
+{
+    return strcmp (((const sw_blobref_t *)a)->name, ((const sw_blobref_t *)b)->name);
+}
+
+//  A name that occurs twice in names (sorted), or NULL.
+static const char *s_repeated_name (const char **names, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp (names[i - 1], names[i]) == 0)
+            return names[i];
+    return NULL;
+}
+
+//  A shard carries its group's file list in one SHARD message: a group
+//  whose list cannot fit (an AWS region is never cut, so a huge one can
+//  get there) is refused when the job is planned, not sent in vain.
+static int s_group_too_big (const plan_target_t *pt, const sw_group_t *g, char *why, size_t whylen)
+{
+    size_t bytes = 0;
+    for (size_t m = 0; m < g->n; m++)
+        bytes += strlen (pt->files[g->members[m]].name) + SW_BLOB_HEX_LEN + 24;
+    if (g->n <= SW_MAX_SHARD_FILES && bytes <= SW_NODE_MAX_MSG - 16384)
+        return 0;
+    snprintf (why, whylen,
+              "%.200s has %zu files (a %zu-byte file list); a shard carries at most %d files "
+              "in %d bytes: split that folder",
+              g->name, g->n, bytes, SW_MAX_SHARD_FILES, SW_NODE_MAX_MSG - 16384);
+    return -1;
+}
+
 //  Groups a posture target's uploaded files into shards.
 static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *why, size_t whylen)
 {
@@ -94,7 +126,17 @@ static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *wh
     for (size_t i = 0; i < t->nfiles; i++) {
         pt->files[i] = t->files[i];
         pt->files[i].name = strdup (t->files[i].name);
+    }
+    //  Name order, whatever order the job listed them in: groups and their
+    //  members index this array.
+    qsort (pt->files, pt->nfiles, sizeof (sw_blobref_t), s_blobref_cmp);
+    for (size_t i = 0; i < t->nfiles; i++)
         names[i] = pt->files[i].name;
+    const char *twice = s_repeated_name (names, t->nfiles);
+    if (twice) {
+        snprintf (why, whylen, "file %.200s is listed twice", twice);
+        free (names);
+        return -1;
     }
     long n = sw_posture_group (names, t->nfiles, &pt->groups);
     free (names);
@@ -103,6 +145,9 @@ static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *wh
         return -1;
     }
     pt->shards = (uint64_t)n;
+    for (long g = 0; g < n; g++)
+        if (s_group_too_big (pt, &pt->groups[g], why, whylen))
+            return -1;
     pt->group_files = calloc ((size_t)n, sizeof (sw_blobref_t *));
     for (long g = 0; g < n; g++) {
         pt->group_files[g] = calloc (pt->groups[g].n, sizeof (sw_blobref_t));
@@ -118,7 +163,8 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
 {
     char msg[512], offender[128];
     if (!sw_plan_knows_scanner (t->scanner)) {
-        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp, posture)", t->scanner);
+        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp, posture)",
+                  t->scanner);
         return -1;
     }
     pt->scanner = strdup (t->scanner);

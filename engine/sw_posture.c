@@ -10,6 +10,7 @@
 
 typedef struct {
     char *key;
+    const char *name;
     size_t index;
     sw_group_kind_t kind;
 } keyed_t;
@@ -50,6 +51,8 @@ static int s_keyed_cmp (const void *a, const void *b)
 {
     const keyed_t *x = a, *y = b;
     int c = strcmp (x->key, y->key);
+    if (!c)
+        c = strcmp (x->name, y->name);
     return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
@@ -79,9 +82,9 @@ static size_t s_keys (const char *const *names, size_t n, char **roots, size_t n
                 abort ();
             free (dir);
         }
+        keyed[nk].name = names[i];
         keyed[nk++].index = i;
     }
-    //  Names sort within a key because the indexes follow the sorted names.
     qsort (keyed, nk, sizeof (keyed_t), s_keyed_cmp);
     return nk;
 }
@@ -107,16 +110,32 @@ static sw_group_t *s_group_add (sw_group_t **groups, size_t *ngroups, size_t *ca
 }
 
 //  Adds a snapshot's sts and snapshot.json files to an AWS group.
+static int s_name_cmp (const void *a, const void *b, void *names)
+{
+    const char *const *n = names;
+    return strcmp (n[*(const size_t *)a], n[*(const size_t *)b]);
+}
+
+//  Adds a snapshot's sts and snapshot.json files to an AWS group (each
+//  once, however often the names repeat), then puts members in name order.
 static void s_add_meta (sw_group_t *g, const char *const *names, size_t n, const char *root)
 {
+    bool have_sts = false, have_meta = false;
     for (size_t i = 0; i < n; i++) {
         const char *dir_end = strrchr (names[i], '/');
         size_t dl = dir_end ? (size_t)(dir_end - names[i]) : 0;
         const char *base = dir_end ? dir_end + 1 : names[i];
-        if (dl == strlen (root) && strncmp (names[i], root, dl) == 0 &&
-            (strcmp (base, STS_FILE) == 0 || strcmp (base, SNAPSHOT_META) == 0))
+        if (dl != strlen (root) || strncmp (names[i], root, dl) != 0)
+            continue;
+        bool *seen = strcmp (base, STS_FILE) == 0        ? &have_sts
+                     : strcmp (base, SNAPSHOT_META) == 0 ? &have_meta
+                                                         : NULL;
+        if (seen && !*seen) {
+            *seen = true;
             g->members[g->n++] = i;
+        }
     }
+    qsort_r (g->members, g->n, sizeof (size_t), s_name_cmp, (void *)names);
 }
 
 long sw_posture_group (const char *const *names, size_t n, sw_group_t **groups)
@@ -144,7 +163,7 @@ long sw_posture_group (const char *const *names, size_t n, sw_group_t **groups)
         size_t per = keyed[i].kind == SW_GROUP_AWS ? j - i : SW_POSTURE_GROUP_MAX_FILES;
         for (size_t part = 0, k = i; k < j; part++) {
             char *name = NULL;
-            if ((part || j - i > per ? asprintf (&name, "%s#%zu", keyed[i].key, part)
+            if ((part || j - i > per ? asprintf (&name, "%s#%04zu", keyed[i].key, part)
                                      : asprintf (&name, "%s", keyed[i].key)) < 0)
                 abort ();
             sw_group_t *g = s_group_add (groups, &ngroups, &cap, keyed[i].kind, name, per + 2);

@@ -26,8 +26,8 @@
 #define SW_MAX_TEXT           32768 //  bytes in any one text field
 #define SW_MAX_PATH           512   //  a file name in a posture shard
 #define SW_MAX_SHARD_FINDINGS 65536 //  findings one shard may report
-#define SW_MAX_SHARD_FILES    1002  //  a posture group and its snapshot's two
-#define SW_MAX_FINDING_TEXT   2048  //  bytes in any one text field of a finding
+#define SW_MAX_SHARD_FILES    8192 //  files of a posture shard (the 1 MiB message is the real bound)
+#define SW_MAX_FINDING_TEXT   2048 //  bytes in any one text field of a finding
 #define SW_MAX_LABELS         32
 #define SW_MAX_SCANNERS       32
 #define SW_MAX_LEASES         4096 //  leases listed in one HEARTBEAT

@@ -391,3 +391,46 @@ Test (planner, shard_count_overflow_is_refused)
     cr_assert_eq (total, 0, "accepted with a wrapped total of %lu shards", (unsigned long)total);
     cr_assert_neq (err[0], 0);
 }
+
+#define HASH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HASH_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+Test (planner, posture_groups_come_in_name_order_whatever_the_job_order)
+{
+    sw_plan_t *plan = s_plan_ok ("{name: p, targets: [{scanner: posture, files: ["
+                                 "{name: z/b.yaml, hash: " HASH_A ", size: 1},"
+                                 "{name: a/b.yaml, hash: " HASH_B ", size: 2},"
+                                 "{name: a/a.yaml, hash: " HASH_A ", size: 1}]}]}",
+                                 "127.0.0.0/8");
+    cr_assert_eq (sw_plan_total (plan), 2);
+    sw_shard_spec_t spec;
+    cr_assert_eq (sw_plan_shard (plan, 0, &spec), 0);
+    cr_assert_str_eq (spec.scanner, "posture");
+    cr_assert_str_eq (spec.target, "files:a");
+    cr_assert_str_eq (spec.kind, "files");
+    cr_assert_eq (spec.nfiles, 2);
+    cr_assert_str_eq (spec.files[0].name, "a/a.yaml");
+    cr_assert_str_eq (spec.files[1].name, "a/b.yaml");
+    cr_assert_eq (spec.files[1].size, 2);
+    cr_assert_eq (sw_plan_shard (plan, 1, &spec), 0);
+    cr_assert_str_eq (spec.target, "files:z");
+    sw_plan_destroy (&plan);
+}
+
+Test (planner, posture_file_listed_twice_is_refused)
+{
+    char err[512];
+    s_plan_fails ("{name: p, targets: [{scanner: posture, files: ["
+                  "{name: a/x.yaml, hash: " HASH_A ", size: 1},"
+                  "{name: a/x.yaml, hash: " HASH_B ", size: 1}]}]}",
+                  "127.0.0.0/8", err, sizeof err);
+    s_assert_contains (err, "file a/x.yaml is listed twice");
+}
+
+Test (planner, posture_target_without_uploaded_files_is_refused)
+{
+    char err[512];
+    s_plan_fails ("{name: p, targets: [{scanner: posture, paths: [k8s]}]}", "127.0.0.0/8", err,
+                  sizeof err);
+    s_assert_contains (err, "sweepctl submit uploads");
+}

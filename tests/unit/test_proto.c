@@ -469,3 +469,346 @@ Test (text, sanitize_replaces_controls_and_cuts_at_a_character_boundary)
     sw_text_sanitize (u, 3);  //  would split the two-byte character
     cr_assert_str_eq (u, "ab");
 }
+
+// -------------------------------------------------------------------------
+//  Posture on the node channel: FETCH, BLOB, and SHARD with files
+
+#define HASH_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define HASH_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+Test (proto, fetch_roundtrips_hash_and_offset)
+{
+    sw_node_msg_t in = {.cmd = SW_CMD_FETCH, .hash = HASH_A, .offset = 3ull * SW_BLOB_CHUNK};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_str_eq (out.hash, HASH_A);
+    cr_assert_eq (out.offset, 3ull * SW_BLOB_CHUNK);
+    cr_assert_null (out.data);
+    cr_assert_null (out.reason);
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, blob_roundtrips_a_full_chunk)
+{
+    uint8_t *data = malloc (SW_BLOB_CHUNK);
+    for (size_t i = 0; i < SW_BLOB_CHUNK; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    sw_node_msg_t in = {.cmd = SW_CMD_BLOB,
+                        .hash = HASH_B,
+                        .offset = SW_BLOB_CHUNK,
+                        .size = 5ull * SW_BLOB_CHUNK + 1,
+                        .data = data,
+                        .ndata = SW_BLOB_CHUNK};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_str_eq (out.hash, HASH_B);
+    cr_assert_eq (out.offset, SW_BLOB_CHUNK);
+    cr_assert_eq (out.size, 5ull * SW_BLOB_CHUNK + 1);
+    cr_assert_eq (out.ndata, SW_BLOB_CHUNK);
+    cr_assert_eq (memcmp (out.data, data, SW_BLOB_CHUNK), 0);
+    cr_assert_null (out.reason, "a BLOB without a reason decoded with one");
+    sw_node_msg_clear (&out);
+    free (data);
+}
+
+Test (proto, blob_roundtrips_a_reason_and_no_data)
+{
+    sw_node_msg_t in = {.cmd = SW_CMD_BLOB, .hash = HASH_A, .reason = "no such blob"};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_str_eq (out.hash, HASH_A);
+    cr_assert_eq (out.offset, 0);
+    cr_assert_eq (out.size, 0);
+    cr_assert_eq (out.ndata, 0);
+    cr_assert_str_eq (out.reason, "no such blob");
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, shard_roundtrips_posture_fields)
+{
+    sw_blobref_t files[] = {
+        {"acct/sts-get-caller-identity.json", HASH_A, 120},
+        {"acct/us-east-1/ec2-describe-instances.json", HASH_B, SW_BLOB_MAX_SIZE},
+    };
+    sw_node_msg_t in = {.cmd = SW_CMD_SHARD,
+                        .job = "job-000002",
+                        .shard = 3,
+                        .attempt = 1,
+                        .lease_ms = 60000,
+                        .scanner = "posture",
+                        .target = "aws:acct/us-east-1",
+                        .kind = "aws",
+                        .files = files,
+                        .nfiles = 2,
+                        .bundle = HASH_B,
+                        .bundle_version = "20260101000000-0123456789ab"};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_str_eq (out.scanner, "posture");
+    cr_assert_str_eq (out.target, "aws:acct/us-east-1");
+    cr_assert_str_eq (out.kind, "aws");
+    cr_assert_eq (out.nfiles, 2);
+    cr_assert_str_eq (out.files[0].name, "acct/sts-get-caller-identity.json");
+    cr_assert_str_eq (out.files[0].hash, HASH_A);
+    cr_assert_eq (out.files[0].size, 120);
+    cr_assert_str_eq (out.files[1].name, "acct/us-east-1/ec2-describe-instances.json");
+    cr_assert_str_eq (out.files[1].hash, HASH_B);
+    cr_assert_eq (out.files[1].size, SW_BLOB_MAX_SIZE);
+    cr_assert_str_eq (out.bundle, HASH_B);
+    cr_assert_str_eq (out.bundle_version, "20260101000000-0123456789ab");
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, tcp_shard_decodes_without_posture_fields)
+{
+    sw_node_msg_t in = {.cmd = SW_CMD_SHARD,
+                        .job = "job-000001",
+                        .shard = 1,
+                        .attempt = 1,
+                        .lease_ms = 1000,
+                        .scanner = "tcp",
+                        .target = "127.0.0.2",
+                        .ports = "22"};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_null (out.files);
+    cr_assert_eq (out.nfiles, 0);
+    cr_assert_null (out.kind);
+    cr_assert_null (out.bundle);
+    cr_assert_null (out.bundle_version);
+    sw_node_msg_clear (&out);
+}
+
+//  n files "dir/fNNNN.json" (names owned by the caller via s_free_files).
+static sw_blobref_t *s_files (size_t n)
+{
+    sw_blobref_t *files = calloc (n, sizeof (sw_blobref_t));
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_geq (asprintf (&files[i].name, "dir/f%04zu.json", i), 0);
+        memcpy (files[i].hash, HASH_A, SW_BLOB_HEX_LEN + 1);
+        files[i].size = i;
+    }
+    return files;
+}
+
+static void s_free_files (sw_blobref_t *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free (files[i].name);
+    free (files);
+}
+
+Test (proto, shard_with_max_files_roundtrips)
+{
+    sw_blobref_t *files = s_files (SW_MAX_SHARD_FILES);
+    sw_node_msg_t in = {.cmd = SW_CMD_SHARD,
+                        .job = "job-000001",
+                        .shard = 0,
+                        .attempt = 1,
+                        .lease_ms = 1000,
+                        .scanner = "posture",
+                        .target = "files:dir",
+                        .kind = "files",
+                        .files = files,
+                        .nfiles = SW_MAX_SHARD_FILES};
+    sw_node_msg_t out;
+    s_roundtrip (&in, &out);
+    cr_assert_eq (out.nfiles, SW_MAX_SHARD_FILES);
+    cr_assert_str_eq (out.files[SW_MAX_SHARD_FILES - 1].name, files[SW_MAX_SHARD_FILES - 1].name);
+    cr_assert_eq (out.files[SW_MAX_SHARD_FILES - 1].size, SW_MAX_SHARD_FILES - 1);
+    sw_node_msg_clear (&out);
+    s_free_files (files, SW_MAX_SHARD_FILES);
+}
+
+Test (proto, encoder_refuses_posture_fields_over_limits)
+{
+    sw_blobref_t *files = s_files (SW_MAX_SHARD_FILES + 1);
+    sw_node_msg_t shard = {.cmd = SW_CMD_SHARD,
+                           .job = "job-000001",
+                           .attempt = 1,
+                           .lease_ms = 1000,
+                           .scanner = "posture",
+                           .target = "files:dir",
+                           .files = files,
+                           .nfiles = SW_MAX_SHARD_FILES + 1};
+    cr_assert_null (sw_node_msg_encode (&shard), "more than SW_MAX_SHARD_FILES files encoded");
+    shard.nfiles = 1;
+    files[0].hash[10] = 0; //  a 10-character hash
+    cr_assert_null (sw_node_msg_encode (&shard), "a short file hash encoded");
+    s_free_files (files, SW_MAX_SHARD_FILES + 1);
+
+    uint8_t *big = calloc (1, SW_BLOB_CHUNK + 1);
+    sw_node_msg_t blob = {.cmd = SW_CMD_BLOB,
+                          .hash = HASH_A,
+                          .size = SW_BLOB_CHUNK + 1,
+                          .data = big,
+                          .ndata = SW_BLOB_CHUNK + 1};
+    cr_assert_null (sw_node_msg_encode (&blob), "BLOB data over SW_BLOB_CHUNK encoded");
+    free (big);
+}
+
+//  A SHARD body whose 'files' array the caller packs next (n entries).
+static void s_shard_head (sw_packer_t *p, size_t n)
+{
+    msgpack_pack_map (&p->pk, 7);
+    sw_pack_kv_str (&p->pk, "job", "job-000001");
+    sw_pack_kv_uint (&p->pk, "shard", 0);
+    sw_pack_kv_uint (&p->pk, "attempt", 1);
+    sw_pack_kv_uint (&p->pk, "lease_ms", 1000);
+    sw_pack_kv_str (&p->pk, "scanner", "posture");
+    sw_pack_kv_str (&p->pk, "target", "files:dir");
+    sw_pack_str (&p->pk, "files");
+    msgpack_pack_array (&p->pk, n);
+}
+
+static void s_pack_file (sw_packer_t *p, const char *name, const char *hash, uint64_t size)
+{
+    msgpack_pack_array (&p->pk, 3);
+    sw_pack_str (&p->pk, name);
+    sw_pack_str (&p->pk, hash);
+    msgpack_pack_uint64 (&p->pk, size);
+}
+
+//  Asserts that the SHARD body in p is refused for its files.
+static void s_shard_refused (sw_packer_t *p, const char *what)
+{
+    char err[256] = "";
+    int rc =
+        s_reject (s_frames (SW_SIG_NODE, "SHARD", p->sbuf.data, p->sbuf.size), err, sizeof err);
+    sw_packer_destroy (p);
+    cr_assert_eq (rc, -1, "%s: accepted", what);
+    cr_assert (strstr (err, "'files'"), "%s: %s", what, err);
+}
+
+Test (proto, decoder_accepts_a_hand_built_posture_shard)
+{
+    sw_packer_t p;
+    sw_packer_init (&p);
+    s_shard_head (&p, 1);
+    s_pack_file (&p, "k8s/a.yaml", HASH_A, 10);
+    sw_node_msg_t out;
+    char err[256] = "";
+    zmsg_t *z = s_frames (SW_SIG_NODE, "SHARD", p.sbuf.data, p.sbuf.size);
+    sw_packer_destroy (&p);
+    cr_assert_eq (sw_node_msg_decode (z, &out, err, sizeof err), 0, "%s", err);
+    zmsg_destroy (&z);
+    cr_assert_eq (out.nfiles, 1);
+    cr_assert_str_eq (out.files[0].name, "k8s/a.yaml");
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, decoder_refuses_a_file_with_a_bad_hash)
+{
+    const char *bad[] = {
+        "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",  //  upper case
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",   //  63
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", // 65
+        "0123456789abcdeg0123456789abcdef0123456789abcdef0123456789abcdef",  //  not hex
+        "../../../../etc/passwd",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sw_packer_t p;
+        sw_packer_init (&p);
+        s_shard_head (&p, 2);
+        s_pack_file (&p, "k8s/a.yaml", HASH_A, 10);
+        s_pack_file (&p, "k8s/b.yaml", bad[i], 10);
+        s_shard_refused (&p, bad[i]);
+    }
+}
+
+Test (proto, decoder_refuses_a_file_that_is_not_a_triple)
+{
+    sw_packer_t p;
+    sw_packer_init (&p);
+    s_shard_head (&p, 1);
+    msgpack_pack_array (&p.pk, 2);
+    sw_pack_str (&p.pk, "k8s/a.yaml");
+    sw_pack_str (&p.pk, HASH_A);
+    s_shard_refused (&p, "a pair");
+
+    sw_packer_init (&p);
+    s_shard_head (&p, 1);
+    s_pack_file (&p, "k8s/a.yaml", HASH_A, (uint64_t)SW_BLOB_MAX_SIZE + 1);
+    s_shard_refused (&p, "a size over SW_BLOB_MAX_SIZE");
+
+    char name[SW_MAX_PATH + 2];
+    memset (name, 'n', SW_MAX_PATH + 1);
+    name[SW_MAX_PATH + 1] = 0;
+    sw_packer_init (&p);
+    s_shard_head (&p, 1);
+    s_pack_file (&p, name, HASH_A, 1);
+    s_shard_refused (&p, "a name over SW_MAX_PATH");
+}
+
+Test (proto, decoder_refuses_more_than_max_shard_files)
+{
+    sw_packer_t p;
+    sw_packer_init (&p);
+    s_shard_head (&p, SW_MAX_SHARD_FILES + 1);
+    for (size_t i = 0; i < SW_MAX_SHARD_FILES + 1; i++) {
+        char name[32];
+        snprintf (name, sizeof name, "dir/f%04zu.json", i);
+        s_pack_file (&p, name, HASH_A, 1);
+    }
+    s_shard_refused (&p, "SW_MAX_SHARD_FILES + 1 files");
+}
+
+//  A BLOB body with data of n bytes, as bin (or as str when as_str).
+static zmsg_t *s_blob_frames (size_t n, bool as_str)
+{
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 4);
+    sw_pack_kv_str (&p.pk, "hash", HASH_A);
+    sw_pack_kv_uint (&p.pk, "offset", 0);
+    sw_pack_kv_uint (&p.pk, "size", n);
+    sw_pack_str (&p.pk, "data");
+    char *data = calloc (1, n ? n : 1);
+    memset (data, 'd', n);
+    if (as_str) {
+        msgpack_pack_str (&p.pk, n);
+        msgpack_pack_str_body (&p.pk, data, n);
+    } else {
+        msgpack_pack_bin (&p.pk, n);
+        msgpack_pack_bin_body (&p.pk, data, n);
+    }
+    free (data);
+    zmsg_t *z = s_frames (SW_SIG_NODE, "BLOB", p.sbuf.data, p.sbuf.size);
+    sw_packer_destroy (&p);
+    return z;
+}
+
+Test (proto, decoder_refuses_blob_data_over_a_chunk)
+{
+    char err[256] = "";
+    cr_assert_eq (s_reject (s_blob_frames (SW_BLOB_CHUNK + 1, false), err, sizeof err), -1);
+    cr_assert (strstr (err, "'data'"), "%s", err);
+    //  ...and takes a chunk of exactly SW_BLOB_CHUNK.
+    zmsg_t *z = s_blob_frames (SW_BLOB_CHUNK, false);
+    sw_node_msg_t out;
+    cr_assert_eq (sw_node_msg_decode (z, &out, err, sizeof err), 0, "%s", err);
+    zmsg_destroy (&z);
+    cr_assert_eq (out.ndata, SW_BLOB_CHUNK);
+    sw_node_msg_clear (&out);
+}
+
+Test (proto, decoder_refuses_blob_data_that_is_not_bin)
+{
+    char err[256] = "";
+    cr_assert_eq (s_reject (s_blob_frames (10, true), err, sizeof err), -1);
+    cr_assert (strstr (err, "'data'"), "%s", err);
+}
+
+Test (proto, decoder_refuses_fetch_without_a_hash)
+{
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 1);
+    sw_pack_kv_uint (&p.pk, "offset", 0);
+    char err[256] = "";
+    int rc = s_reject (s_frames (SW_SIG_NODE, "FETCH", p.sbuf.data, p.sbuf.size), err, sizeof err);
+    sw_packer_destroy (&p);
+    cr_assert_eq (rc, -1);
+    cr_assert (strstr (err, "'hash'"), "%s", err);
+}
