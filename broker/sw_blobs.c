@@ -127,6 +127,8 @@ int sw_blobs_put (sw_blobs_t *self, const char *hash, uint64_t size, uint64_t of
         up->size = size;
         up->received = 0;
     }
+    if (up && up->size == size && offset + len == up->received && len > 0)
+        return 0; //  a client's retry of the chunk it sent last: already staged
     if (!up || up->received != offset || up->size != size || offset + len > size)
         return s_fail (err, errlen, "chunk out of order or size changed; start again at 0", hash);
     char key[80];

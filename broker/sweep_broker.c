@@ -142,11 +142,13 @@ static void s_disconnect (broker_t *self, zframe_t *routing, const char *reason)
         zmsg_destroy (&zmsg);
 }
 
+//  Returns 0, -1 when the peer cannot take it, -2 when msg cannot be
+//  encoded (over a limit: the message's fault, not the peer's).
 static int s_send_node (broker_t *self, node_t *node, sw_node_msg_t *msg)
 {
     zmsg_t *zmsg = sw_node_msg_encode (msg);
     if (!zmsg)
-        return -1;
+        return -2;
     zframe_t *routing = zframe_dup (node->routing);
     zmsg_prepend (zmsg, &routing);
     if (zmsg_send (&zmsg, self->nodes_sock) == 0)
@@ -395,7 +397,13 @@ static void s_dispatch (broker_t *self, int64_t now)
                                  .bundle_version = (char *)grant.bundle_version};
             if (!grant.spec.kind)
                 msg.kind = msg.bundle = msg.bundle_version = NULL;
-            if (s_send_node (self, node, &msg)) {
+            int sent = s_send_node (self, node, &msg);
+            if (sent == -2) {
+                sw_jobs_failed (self->jobs, grant.job, grant.shard, grant.attempt, node->label,
+                                "shard does not fit in a SHARD message");
+                continue;
+            }
+            if (sent) {
                 //  Never sent, so not an attempt: back to the queue as it was.
                 sw_jobs_release (self->jobs, grant.job, grant.shard);
                 if (!gone)

@@ -1114,18 +1114,33 @@ static jcache_t *s_jcache (sw_eval_t *ev, const sw_cond_t *c, const typeidx_t *t
     return jc;
 }
 
-//  Do the values of local (in scope) and remote (in doc) share one?
+typedef struct {
+    const join_on_t *on;
+    const sw_val_t *doc;
+    const sw_val_t *want; //  the local value being looked for
+} pair_t;
+
+static bool s_pair_remote (void *arg, const sw_val_t *v)
+{
+    return sw_val_equal (((pair_t *)arg)->want, v);
+}
+
+static bool s_pair_local (void *arg, const sw_val_t *v)
+{
+    pair_t *p = arg;
+    if (!s_is_scalar (v))
+        return false;
+    p->want = v;
+    return s_walk (p->on->remote, 0, p->doc, s_pair_remote, p);
+}
+
+//  Do the values of local (in scope) and remote (in doc) share one? Every
+//  value is compared, however many the paths pick.
 static bool s_join_pair (sw_eval_t *ev, const join_on_t *on, const sw_val_t *scope,
                          const sw_val_t *doc)
 {
-    collect_t mine = {.n = 0}, theirs = {.n = 0};
-    s_path_each (on->local, ev->root, scope, s_collect, &mine);
-    s_walk (on->remote, 0, doc, s_collect, &theirs);
-    for (size_t i = 0; i < mine.n; i++)
-        for (size_t j = 0; j < theirs.n; j++)
-            if (s_is_scalar (mine.vals[i]) && sw_val_equal (mine.vals[i], theirs.vals[j]))
-                return true;
-    return false;
+    pair_t p = {on, doc, NULL};
+    return s_walk (on->local, 0, on->local->absolute ? ev->root : scope, s_pair_local, &p);
 }
 
 //  A selector matches labels holding all of its pairs; an empty selector

@@ -267,7 +267,9 @@ static void s_put (jbuf_t *j, const char *s, size_t n)
     if (j->cut)
         return;
     if (j->len + n > j->max) {
-        n = j->max > j->len ? j->max - j->len : 0;
+        //  Units (a character, an escape, a token) go whole or not at all,
+        //  so what is cut is still valid UTF-8 and valid JSON escapes.
+        n = 0;
         j->cut = true;
     }
     if (j->len + n + 4 > j->cap) {
@@ -301,8 +303,13 @@ static void s_put_jstr (jbuf_t *j, const char *s, size_t len)
         } else if (c < 0x20) {
             snprintf (esc, sizeof esc, "\\u%04x", c);
             s_put (j, esc, 6);
-        } else
-            s_put (j, (const char *)&s[i], 1);
+        } else {
+            //  A UTF-8 sequence is one unit (the loaders only let valid ones in).
+            size_t seq = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+            seq = seq < len - i ? seq : len - i;
+            s_put (j, (const char *)&s[i], seq);
+            i += seq - 1;
+        }
     }
     s_put (j, "\"", 1);
 }

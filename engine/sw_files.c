@@ -33,6 +33,8 @@ static void s_clean (const char *path, char *out, size_t len)
             out[o++] = *p;
     while (o > 1 && out[o - 1] == '/')
         o--;
+    if (o == 0 && len > 1)
+        out[o++] = '.'; //  "./" names the current folder
     out[o] = 0;
 }
 

@@ -42,6 +42,7 @@ typedef struct {
     const char *blob_dir;
     const uint8_t *content_pk; //  NULL: this node has no content key
     sw_rules_cache_t *cache;   //  the worker's
+    size_t blobs_missing;      //  the node's count while the shard waits for blobs
 } sw_shard_work_t;
 
 typedef struct {

@@ -553,7 +553,7 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
             s_report (self, work, result);
             return;
         }
-        if (s_want_blobs (self, work)) {
+        if ((work->blobs_missing = s_want_blobs (self, work))) {
             zlistx_add_end (self->staged, work);
             return;
         }
@@ -572,14 +572,26 @@ static sw_shard_work_t **s_unstage (node_t *self, size_t *n)
     return items;
 }
 
-//  Hands every staged shard whose blobs are all here to a worker.
-static void s_release_staged (node_t *self)
+//  How often a shard names a blob (files with the same content share one).
+static size_t s_uses (const sw_shard_work_t *work, const char *hash)
+{
+    size_t uses = strcmp (work->bundle, hash) == 0 ? 1 : 0;
+    for (size_t i = 0; i < work->nfiles; i++)
+        uses += strcmp (work->files[i].hash, hash) == 0;
+    return uses;
+}
+
+//  A blob arrived: shards that needed it count it, and those that lack
+//  nothing more go to a worker (without touching the disk for the others).
+static void s_release_staged (node_t *self, const char *hash)
 {
     size_t n;
     sw_shard_work_t **items = s_unstage (self, &n);
     for (size_t i = 0; i < n; i++) {
-        worker_t *w = s_free_worker (self);
-        if (w && s_want_blobs (self, items[i]) == 0)
+        size_t uses = hash ? s_uses (items[i], hash) : 0;
+        items[i]->blobs_missing -= uses < items[i]->blobs_missing ? uses : items[i]->blobs_missing;
+        worker_t *w = items[i]->blobs_missing == 0 ? s_free_worker (self) : NULL;
+        if (w)
             s_assign (self, w, items[i]);
         else
             zlistx_add_end (self->staged, items[i]);
@@ -594,6 +606,8 @@ static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
     sw_shard_work_t *work = w->queue[0];
     memmove (w->queue, w->queue + 1, sizeof w->queue[0] * (size_t)--w->queued);
     s_report (self, work, result);
+    if (zlistx_size (self->staged))
+        s_release_staged (self, NULL); //  a slot is free for a shard that was waiting
 }
 
 //  A blob could not be fetched: every staged shard that needs it fails
@@ -629,7 +643,7 @@ static void s_on_blob (node_t *self, const sw_node_msg_t *msg)
         sw_node_msg_t fetch = {.cmd = SW_CMD_FETCH, .hash = msg->hash, .offset = next};
         s_send (self, &fetch);
     } else if (step == SW_BLOB_DONE)
-        s_release_staged (self);
+        s_release_staged (self, msg->hash);
     else if (step == SW_BLOB_FAILED) {
         zsys_warning ("%s", err);
         s_fail_staged (self, msg->hash, err);
@@ -912,7 +926,9 @@ static int s_run (node_t *self)
             timeout = 100; //  notice signals promptly
         zpoller_wait (poller, timeout);
         now = zclock_mono ();
-        while (self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN))
+        //  A bounded batch per turn: heartbeats and results must not wait
+        //  behind a long queue of shards and blob chunks.
+        for (int n = 0; n < 1000 && self->dealer && (zsock_events (self->dealer) & ZMQ_POLLIN); n++)
             s_on_broker (self, now);
         s_collect_results (self);
         s_collect_written (self, false);

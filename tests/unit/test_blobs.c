@@ -402,3 +402,30 @@ Test (blobs, a_held_blob_is_intact_while_a_corrupt_upload_is_in_progress)
     free (data);
     free (other);
 }
+
+Test (blobs, a_retried_chunk_is_acknowledged_without_breaking_the_upload)
+{
+    size_t size = SW_BLOB_CHUNK + 100;
+    uint8_t *data = s_content (size, 5);
+    char hash[SW_BLOB_HEX_LEN + 1];
+    s_hash (data, size, hash);
+    cr_assert_eq (sw_blobs_put (s_blobs, hash, size, 0, data, SW_BLOB_CHUNK, err, sizeof err), 0);
+    //  The reply was lost: the client sends the same chunk again.
+    cr_assert_eq (sw_blobs_put (s_blobs, hash, size, 0, data, SW_BLOB_CHUNK, err, sizeof err), 0,
+                  "%s", err);
+    cr_assert_eq (sw_blobs_put (s_blobs, hash, size, SW_BLOB_CHUNK, data + SW_BLOB_CHUNK, 100, err,
+                                sizeof err),
+                  1, "%s", err);
+    s_commit ();
+    //  The last chunk again, after completion: acknowledged as complete.
+    cr_assert_eq (sw_blobs_put (s_blobs, hash, size, SW_BLOB_CHUNK, data + SW_BLOB_CHUNK, 100, err,
+                                sizeof err),
+                  1, "%s", err);
+    size_t len;
+    uint8_t *back = sw_blobs_read_all (s_blobs, hash, size, &len);
+    cr_assert_not_null (back);
+    cr_assert_eq (len, size);
+    cr_assert_eq (memcmp (back, data, size), 0);
+    free (back);
+    free (data);
+}

@@ -354,3 +354,46 @@ Test (dates, rfc3339_forms)
     cr_assert_eq (sw_parse_date ("N/A", &t), -1);
     cr_assert_eq (sw_parse_date ("2026-01-01Tjunk", &t), -1);
 }
+
+Test (cond, join_compares_every_value_not_only_the_first_ones)
+{
+    //  The related group is the 100th of the instance's list.
+    char inst[4096] = "t|{Groups: [";
+    for (int i = 0; i < 100; i++)
+        snprintf (inst + strlen (inst), sizeof inst - strlen (inst), "%s{Id: sg-%d}", i ? ", " : "",
+                  i);
+    strcat (inst, "]}");
+    const char *res[] = {inst, "sg|{Id: sg-99, Open: true}"};
+    //  The id pair twice: the first is the index, the second is checked
+    //  value by value.
+    const char *cond = "{join: {type: sg, on: [{local: \"Groups[*].Id\", remote: Id}, {local: "
+                       "\"Groups[*].Id\", remote: Id}]}, some: {path: Open, eq: true}}";
+    cr_assert_eq (s_findings_n (cond, res, 2), 1);
+}
+
+Test (doc, json_output_is_cut_on_a_character_boundary)
+{
+    sw_arena_t *a = sw_arena_new ();
+    char text[64];
+    for (int i = 0; i < 20; i++)
+        memcpy (text + 2 * i, "\xc3\xa9", 2); //  é
+    text[40] = 0;
+    sw_val_t *v = sw_val_str (a, text);
+    for (size_t max = 1; max < 44; max++) {
+        char *json = sw_val_to_json (v, max);
+        cr_assert_not_null (json);
+        size_t len = strlen (json);
+        //  Before the "..." there is never half of a two-byte character.
+        const char *dots = strstr (json, "...");
+        size_t body = dots ? (size_t)(dots - json) : len;
+        size_t cont = 0;
+        for (size_t i = 1; i < body; i++)
+            cont += ((unsigned char)json[i] & 0xc0) == 0x80;
+        size_t lead = 0;
+        for (size_t i = 1; i < body; i++)
+            lead += ((unsigned char)json[i] & 0xe0) == 0xc0;
+        cr_assert_eq (cont, lead, "max %zu: %s", max, json);
+        free (json);
+    }
+    sw_arena_destroy (&a);
+}
