@@ -95,8 +95,18 @@ static const char *s_repeated_name (const char **names, size_t n)
 static int s_group_too_big (const plan_target_t *pt, const sw_group_t *g, char *why, size_t whylen)
 {
     size_t bytes = 0;
-    for (size_t m = 0; m < g->n; m++)
+    uint64_t content = 0;
+    for (size_t m = 0; m < g->n; m++) {
         bytes += strlen (pt->files[g->members[m]].name) + SW_BLOB_HEX_LEN + 24;
+        content += pt->files[g->members[m]].size;
+    }
+    if (content > SW_POSTURE_GROUP_MAX_BYTES) {
+        //  A node holds a group's files in memory while it evaluates them.
+        snprintf (why, whylen,
+                  "%.200s holds %" PRIu64 " bytes; a shard reads at most %llu: split that folder",
+                  g->name, content, (unsigned long long)SW_POSTURE_GROUP_MAX_BYTES);
+        return -1;
+    }
     if (g->n <= SW_MAX_SHARD_FILES && bytes <= SW_NODE_MAX_MSG - 16384)
         return 0;
     snprintf (why, whylen,

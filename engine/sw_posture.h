@@ -15,6 +15,7 @@
 
 #define SW_POSTURE_GROUP_MAX_FILES 1000 //  a manifest folder beyond this is cut
 #define SW_POSTURE_MAX_FILES       100000
+#define SW_POSTURE_GROUP_MAX_BYTES (512ull * 1024 * 1024) //  what a shard reads at once
 
 typedef enum { SW_GROUP_FILES = 0, SW_GROUP_AWS } sw_group_kind_t;
 

@@ -2,8 +2,8 @@
 # Posture jobs through a cluster: sweepctl signs and pushes the rule packs,
 # uploads an AWS snapshot, a Kubernetes folder, a CloudFormation template
 # and a Terraform plan as blobs, and two nodes fetch them, verify the
-# bundle and evaluate their groups. The report holds exactly the (rule,
-# resource) set that `sweepctl check` gives for the same paths. A node
+# bundle and evaluate their groups. The report holds exactly the expected
+# (rule, resource) set, and `sweepctl check` gives the same for the same paths. A node
 # that trusts another content key refuses the bundle, says so in its log,
 # and the shard fails with that reason instead of running unverified rules.
 # shellcheck source=tests/functional/lib.sh
@@ -36,6 +36,10 @@ pairs() {
 for f in json.load(open(sys.argv[1]))["findings"]: print(f["rule"], f["resource"])' "$1" | sort
 }
 pairs "$T/report.json" >"$T/cluster.txt"
+# The exact expected set (t_check's, whose ids name the fixture folder).
+sed 's|tests/functional/fixtures/posture/||' "$root/tests/functional/fixtures/posture/expected.txt" |
+  sort >"$T/expected.txt"
+diff -u "$T/expected.txt" "$T/cluster.txt" || fail "cluster findings differ from the expected set"
 (cd "$T/inputs" && "$BIN/sweepctl" check aws k8s cfn tf --rules "$root/rules" --format json \
   -o "$T/check.json" 2>/dev/null)
 pairs "$T/check.json" >"$T/local.txt"
