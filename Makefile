@@ -18,7 +18,7 @@ ifeq ($(SAN),1)
 endif
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
                -Iproto -Iengine -Ibroker -Inodes -Iconsole -Itests/unit
-LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -ljansson -lpcre2-8 -lpthread
+LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -ljansson -lpcre2-8 -larchive -lpthread
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 
 MAINS    := broker/sweep_broker.c nodes/sweep_node.c console/sweepctl.c
@@ -26,7 +26,7 @@ LIB_SRC  := $(filter-out $(MAINS),$(wildcard proto/*.c engine/*.c broker/*.c nod
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBA     := $(BUILD)/libsweep.a
 PROGS    := $(BUILD)/bin/sweep-broker $(BUILD)/bin/sweep-node $(BUILD)/bin/sweepctl
-TOOLS    := $(BUILD)/bin/sw-listen $(BUILD)/bin/sw-rawclient
+TOOLS    := $(BUILD)/bin/sw-listen $(BUILD)/bin/sw-rawclient $(BUILD)/bin/sw-osvbench
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -55,6 +55,7 @@ $(BUILD)/bin/sweep-node: $(BUILD)/obj/nodes/sweep_node.o $(LIBA)
 $(BUILD)/bin/sweepctl: $(BUILD)/obj/console/sweepctl.o $(LIBA)
 $(BUILD)/bin/sw-listen: $(BUILD)/obj/tests/tools/sw_listen.o $(LIBA)
 $(BUILD)/bin/sw-rawclient: $(BUILD)/obj/tests/tools/sw_rawclient.o $(LIBA)
+$(BUILD)/bin/sw-osvbench: $(BUILD)/obj/tests/tools/sw_osvbench.o $(LIBA)
 $(PROGS) $(TOOLS):
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # make bench: runs every benchmark inside a private network namespace and
 # writes the figures to bench/out/results.md (and stdout).
-# Usage: bench/run.sh BIN_DIR [broker|portscan|posture]...
+# Usage: bench/run.sh BIN_DIR [broker|portscan|posture|packages]...
 set -euo pipefail
 
 bin=$(cd "$1" && pwd)
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 which=("$@")
-[ ${#which[@]} -gt 0 ] || which=(portscan broker posture)
+[ ${#which[@]} -gt 0 ] || which=(portscan broker posture packages)
 
 if [ -z "${SW_IN_NETNS:-}" ]; then
   "$here/../scripts/deps.sh" --bench

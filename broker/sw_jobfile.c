@@ -397,9 +397,9 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
     uint32_t required = 1u << T_SCANNER;
     if ((seen & (1u << T_SCANNER)) && strcmp (target->scanner, "tcp") == 0)
         required |= (1u << T_HOSTS) | (1u << T_PORTS);
-    if ((seen & (1u << T_SCANNER)) && strcmp (target->scanner, "posture") == 0 &&
+    if ((seen & (1u << T_SCANNER)) && sw_scanner_takes_files (target->scanner) &&
         !(seen & ((1u << T_PATHS) | (1u << T_FILES)))) {
-        s_error (ctx, node, path, "a posture target needs 'paths'");
+        s_error (ctx, node, path, "a %s target needs 'paths'", target->scanner);
         return -1;
     }
     return s_missing (ctx, node, path, seen, s_target_keys, required);

@@ -9,6 +9,7 @@
       a/<job>/<shard:016x>  attempts so far of a shard waiting for a retry
       r/<token>             job id created by a SUBMIT carrying that token
       u/<job>               rule bundle of a posture job: "HASH VERSION" (text)
+      v/<job>               advisory database of a packages job: "HASH VERSION" (text)
       f/<job>/<fingerprint> merged finding
 */
 #include "sw_jobs.h"
@@ -29,8 +30,8 @@ typedef struct {
     char *source;
     job_state_t state;
     sw_plan_t *plan; //  only while running
-    char *bundle;    //  posture jobs: bundle hash (the text up to the space)
-    char *bundle_version;
+    char *bundle[2]; //  per content kind (posture rules, packages advisories): blob hash
+    char *bundle_version[2];
     uint64_t total, cursor, done, failed, findings;
     uint64_t sev[SW_SEV_COUNT];
     int64_t created, finished;
@@ -77,8 +78,10 @@ static void s_job_destroy (void **item)
         return;
     free (job->name);
     free (job->source);
-    free (job->bundle);
-    free (job->bundle_version);
+    for (int k = 0; k < 2; k++) {
+        free (job->bundle[k]);
+        free (job->bundle_version[k]);
+    }
     sw_plan_destroy (&job->plan);
     zlist_destroy (&job->requeue);
     free (job);
@@ -387,25 +390,45 @@ static int s_gap_visit (void *arg, const char *key, size_t keylen, const char *v
     return 0;
 }
 
-//  Splits "HASH VERSION" into the job's bundle fields.
-static void s_job_set_bundle (job_t *job, const char *text)
+//  The content kinds a job may need: which scanner needs it, where the job
+//  records it, and what tells an operator how to provide it.
+static const struct {
+    const char *scanner;
+    const char *key;
+    const char *missing;
+} s_kinds[2] = {
+    {"posture", "u", "rule bundle: push one with `sweepctl rules push DIR`"},
+    {"packages", "v", "advisory database: import one with `sweepctl advisories import PATH`"},
+};
+
+static int s_kind_of (const char *scanner)
 {
-    const char *space = strchr (text, ' ');
-    job->bundle = space ? strndup (text, (size_t)(space - text)) : strdup (text);
-    job->bundle_version = strdup (space ? space + 1 : "");
+    for (int k = 0; k < 2; k++)
+        if (scanner && strcmp (scanner, s_kinds[k].scanner) == 0)
+            return k;
+    return -1;
 }
 
-//  Every file of a posture target must be a complete blob of its size, and
-//  a posture job needs a rule bundle.
-static int s_check_inputs (sw_jobs_t *self, const sw_jobfile_t *spec, const char *bundle,
-                           bool *posture, char *err, size_t errlen)
+//  Splits "HASH VERSION" into the job's bundle fields of kind k.
+static void s_job_set_bundle (job_t *job, int k, const char *text)
 {
-    *posture = false;
+    const char *space = strchr (text, ' ');
+    job->bundle[k] = space ? strndup (text, (size_t)(space - text)) : strdup (text);
+    job->bundle_version[k] = strdup (space ? space + 1 : "");
+}
+
+//  Every file of a posture or packages target must be a complete blob of
+//  its size, and the job needs the content its scanners run on.
+static int s_check_inputs (sw_jobs_t *self, const sw_jobfile_t *spec, const char *content[2],
+                           bool needs[2], char *err, size_t errlen)
+{
+    needs[0] = needs[1] = false;
     for (size_t i = 0; i < spec->ntargets; i++) {
         const sw_job_target_t *t = &spec->targets[i];
-        if (strcmp (t->scanner, "posture") != 0)
+        int k = s_kind_of (t->scanner);
+        if (k < 0)
             continue;
-        *posture = true;
+        needs[k] = true;
         for (size_t f = 0; f < t->nfiles; f++) {
             uint64_t size = 0;
             if (!self->blobs || !sw_blobs_have (self->blobs, t->files[f].hash, &size) ||
@@ -418,12 +441,12 @@ static int s_check_inputs (sw_jobs_t *self, const sw_jobfile_t *spec, const char
             }
         }
     }
-    if (*posture && !bundle) {
-        snprintf (err, errlen,
-                  "the job has posture targets and the broker has no rule bundle: push one "
-                  "with `sweepctl rules push DIR`");
-        return -1;
-    }
+    for (int k = 0; k < 2; k++)
+        if (needs[k] && !content[k]) {
+            snprintf (err, errlen, "the job has %s targets and the broker has no %s",
+                      s_kinds[k].scanner, s_kinds[k].missing);
+            return -1;
+        }
     return 0;
 }
 
@@ -452,11 +475,13 @@ static int s_resume (sw_jobs_t *self, job_t *job, char *err, size_t errlen)
     sw_jobfile_destroy (&spec);
     if (!job->plan)
         return -1;
-    snprintf (key, sizeof key, "u/%s", job->id);
-    char *bundle = sw_store_get (self->store, key, &size);
-    if (bundle) {
-        s_job_set_bundle (job, bundle);
-        free (bundle);
+    for (int k = 0; k < 2; k++) {
+        snprintf (key, sizeof key, "%s/%s", s_kinds[k].key, job->id);
+        char *bundle = sw_store_get (self->store, key, &size);
+        if (bundle) {
+            s_job_set_bundle (job, k, bundle);
+            free (bundle);
+        }
     }
     char prefix[64];
     snprintf (prefix, sizeof prefix, "s/%s/", job->id);
@@ -552,8 +577,8 @@ static bool s_token_ok (const char *token)
 }
 
 int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
-                    const char *token, const char *bundle, char id[SW_JOB_ID_MAX], uint64_t *total,
-                    char *err, size_t errlen)
+                    const char *token, const sw_content_t *content_in, char id[SW_JOB_ID_MAX],
+                    uint64_t *total, char *err, size_t errlen)
 {
     char token_key[80] = "";
     if (token) {
@@ -576,8 +601,10 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
     if (!spec)
         return -1;
     char why[600];
-    bool posture;
-    if (s_check_inputs (self, spec, bundle, &posture, why, sizeof why)) {
+    bool needs[2];
+    const char *content[2] = {content_in ? content_in->rules : NULL,
+                              content_in ? content_in->advisories : NULL};
+    if (s_check_inputs (self, spec, content, needs, why, sizeof why)) {
         snprintf (err, errlen, "%s: %s", source, why);
         sw_jobfile_destroy (&spec);
         return -1;
@@ -608,11 +635,12 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
     sw_store_put (self->store, "m/next_job", next, strlen (next));
     if (*token_key)
         sw_store_put (self->store, token_key, job->id, strlen (job->id));
-    if (posture) {
-        snprintf (key, sizeof key, "u/%s", job->id);
-        sw_store_put (self->store, key, bundle, strlen (bundle));
-        s_job_set_bundle (job, bundle);
-    }
+    for (int k = 0; k < 2; k++)
+        if (needs[k]) {
+            snprintf (key, sizeof key, "%s/%s", s_kinds[k].key, job->id);
+            sw_store_put (self->store, key, content[k], strlen (content[k]));
+            s_job_set_bundle (job, k, content[k]);
+        }
     s_job_save (self, job);
     zhashx_insert (self->jobs, job->id, job);
     zlistx_add_end (self->order, job);
@@ -638,9 +666,10 @@ static void s_grant (sw_jobs_t *self, lease_t *lease, const char *node, int64_t 
     out->shard = lease->shard;
     out->attempt = lease->attempts;
     out->lease_ms = job->lease_ms;
-    out->bundle = job->bundle;
-    out->bundle_version = job->bundle_version;
     sw_plan_shard (job->plan, lease->shard, &out->spec);
+    int k = s_kind_of (out->spec.scanner);
+    out->bundle = k >= 0 ? job->bundle[k] : NULL;
+    out->bundle_version = k >= 0 ? job->bundle_version[k] : NULL;
 }
 
 int sw_jobs_next (sw_jobs_t *self, const char *node, int64_t now, sw_grant_t *out)

@@ -30,9 +30,16 @@
 
 typedef struct sw_jobs_t sw_jobs_t;
 
+//  The signed content a broker holds now, each as "HASH VERSION" or NULL:
+//  rule bundle (posture) and advisory database (packages).
+typedef struct {
+    const char *rules;
+    const char *advisories;
+} sw_content_t;
+
 typedef struct {
     char job[SW_JOB_ID_MAX];
-    const char *bundle;         //  posture: rule bundle blob hash (borrowed), else NULL
+    const char *bundle; //  posture or packages: the bundle's blob hash (borrowed), else NULL
     const char *bundle_version; //  and its version
     uint64_t shard;
     uint32_t attempt; //  1 on the first run
@@ -50,15 +57,16 @@ void sw_jobs_destroy (sw_jobs_t **self_p);
 //  with posture targets can check their files were uploaded.
 void sw_jobs_set_blobs (sw_jobs_t *self, sw_blobs_t *blobs);
 
-//  Validates and plans a job file and stores it. bundle ("HASH VERSION"
-//  of the broker's current rule bundle, or NULL) is recorded with a job
-//  that has posture targets, which needs one. On success returns 0,
+//  Validates and plans a job file and stores it. A job with posture
+//  targets records content->rules, one with packages targets
+//  content->advisories (content may be NULL: then such jobs are refused).
+//  On success returns 0,
 //  the new id in id and the number of shards in *total. token, when not
 //  NULL, makes the call idempotent: a submit that repeats a token already
 //  seen returns the job it created (a client's retry after a lost reply).
 int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *source,
-                    const char *token, const char *bundle, char id[SW_JOB_ID_MAX], uint64_t *total,
-                    char *err, size_t errlen);
+                    const char *token, const sw_content_t *content, char id[SW_JOB_ID_MAX],
+                    uint64_t *total, char *err, size_t errlen);
 
 //  Takes the next shard for node (queued retries first, oldest job first)
 //  and leases it to that node until now + lease. Returns 1 with out filled,

@@ -31,7 +31,7 @@ struct sw_plan_t {
     uint64_t total;
 };
 
-static const char *s_scanners[] = {"tcp", "posture", NULL};
+static const char *s_scanners[] = {"tcp", "posture", "packages", NULL};
 
 int sw_plan_knows_scanner (const char *scanner)
 {
@@ -148,10 +148,12 @@ static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *wh
         free (names);
         return -1;
     }
-    long n = sw_posture_group (names, t->nfiles, &pt->groups);
+    long n = sw_posture_group_inputs (
+        names, t->nfiles,
+        strcmp (t->scanner, "packages") == 0 ? SW_INPUTS_PACKAGES : SW_INPUTS_POSTURE, &pt->groups);
     free (names);
     if (n <= 0) {
-        snprintf (why, whylen, "none of the files is a posture input (.json, .yaml, .yml)");
+        snprintf (why, whylen, "none of the files is a %s input", t->scanner);
         return -1;
     }
     pt->shards = (uint64_t)n;
@@ -173,12 +175,12 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
 {
     char msg[512], offender[128];
     if (!sw_plan_knows_scanner (t->scanner)) {
-        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp, posture)",
+        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp, posture, packages)",
                   t->scanner);
         return -1;
     }
     pt->scanner = strdup (t->scanner);
-    if (strcmp (t->scanner, "posture") == 0)
+    if (sw_scanner_takes_files (t->scanner))
         return s_plan_posture (t, pt, why, whylen);
     if (!t->nhosts || !t->ports) {
         snprintf (why, whylen, "a tcp target needs 'hosts' and 'ports'");

@@ -52,7 +52,7 @@ typedef struct {
     sw_blobs_t *blobs;
     uint8_t content_pk[crypto_sign_PUBLICKEYBYTES];
     bool have_content_key;
-    char *rules; //  current rule bundle, "HASH VERSION", or NULL
+    char *current[2]; //  current rule bundle and advisory database, "HASH VERSION", or NULL
     sw_hostlist_t *scope;
     zhashx_t *nodes;     //  routing id hex -> node_t
     zhash_t *node_keys;  //  Z85 -> name, allow-list of node keys
@@ -579,10 +579,25 @@ static int s_blob_put (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk,
     return 0;
 }
 
-//  RULES-PUSH {hash}: makes an uploaded bundle the broker's current rules,
-//  once its signature verifies against the content key.
-static int s_rules_push (broker_t *self, const sw_mpv_t *body, msgpack_packer *pk, char *err,
-                         size_t errlen)
+//  The signed content a broker keeps current: rule bundles (posture) and
+//  advisory databases (packages), each pushed as an uploaded blob.
+typedef struct {
+    const char *push, *show; //  admin commands
+    const char *kind;        //  bundle kind
+    const char *store_key;
+    const char *noun; //  in log lines
+} content_kind_t;
+
+static const content_kind_t s_content[2] = {
+    {"RULES-PUSH", "RULES", SW_BUNDLE_RULES, "c/rules", "rule bundle"},
+    {"ADVISORIES-PUSH", "ADVISORIES", SW_BUNDLE_ADVISORIES, "c/advisories", "advisory database"},
+};
+
+//  RULES-PUSH / ADVISORIES-PUSH {hash}: makes an uploaded bundle current,
+//  once its signature verifies against the content key and its kind is
+//  the right one.
+static int s_content_push (broker_t *self, int k, const sw_mpv_t *body, msgpack_packer *pk,
+                           char *err, size_t errlen)
 {
     const char *hash = sw_mpv_str (sw_mpv_get (body, "hash"));
     char version[SW_BUNDLE_VERSION_MAX + 1], why[256];
@@ -594,37 +609,39 @@ static int s_rules_push (broker_t *self, const sw_mpv_t *body, msgpack_packer *p
     size_t len;
     uint8_t *bundle = hash ? sw_blobs_read_all (self->blobs, hash, SW_BUNDLE_MAX, &len) : NULL;
     if (!bundle) {
-        snprintf (err, errlen, "RULES-PUSH: no uploaded bundle with that hash");
+        snprintf (err, errlen, "%s: no uploaded bundle with that hash", s_content[k].push);
         return -1;
     }
-    int rc = sw_bundle_verify (bundle, len, self->content_pk, version, why, sizeof why);
+    int rc = sw_bundle_verify_kind (bundle, len, self->content_pk, s_content[k].kind, version, why,
+                                    sizeof why);
     free (bundle);
     if (rc) {
-        zsys_warning ("rule bundle %.16s... refused: %s", hash, why);
+        zsys_warning ("%s %.16s... refused: %s", s_content[k].noun, hash, why);
         snprintf (err, errlen, "%s", why);
         return -1;
     }
-    char *rules = NULL;
-    if (asprintf (&rules, "%s %s", hash, version) < 0)
+    char *current = NULL;
+    if (asprintf (&current, "%s %s", hash, version) < 0)
         return -1;
-    sw_store_put (self->store, "c/rules", rules, strlen (rules));
+    sw_store_put (self->store, s_content[k].store_key, current, strlen (current));
     if (sw_store_commit (self->store, true, err, errlen)) {
-        free (rules);
+        free (current);
         return -1;
     }
-    free (self->rules);
-    self->rules = rules;
-    zsys_info ("rule bundle %s is now current (%.16s...)", version, hash);
+    free (self->current[k]);
+    self->current[k] = current;
+    zsys_info ("%s %s is now current (%.16s...)", s_content[k].noun, version, hash);
     msgpack_pack_map (pk, 2);
     sw_pack_kv_str (pk, "version", version);
     sw_pack_kv_str (pk, "hash", hash);
     return 0;
 }
 
-//  RULES: the current bundle's version and hash (nil when none).
-static void s_rules_current (broker_t *self, msgpack_packer *pk)
+//  RULES / ADVISORIES: the current bundle's version and hash (nil when none).
+static void s_content_current (broker_t *self, int k, msgpack_packer *pk)
 {
-    const char *space = self->rules ? strchr (self->rules, ' ') : NULL;
+    const char *cur = self->current[k];
+    const char *space = cur ? strchr (cur, ' ') : NULL;
     msgpack_pack_map (pk, 2);
     sw_pack_str (pk, "version");
     if (space)
@@ -633,14 +650,15 @@ static void s_rules_current (broker_t *self, msgpack_packer *pk)
         msgpack_pack_nil (pk);
     sw_pack_str (pk, "hash");
     if (space) {
-        msgpack_pack_str (pk, (size_t)(space - self->rules));
-        msgpack_pack_str_body (pk, self->rules, (size_t)(space - self->rules));
+        msgpack_pack_str (pk, (size_t)(space - cur));
+        msgpack_pack_str_body (pk, cur, (size_t)(space - cur));
     } else
         msgpack_pack_nil (pk);
 }
 
-//  The commands about content: blobs and rule bundles. Returns 1 when cmd
-//  is not one of them; 0 with the reply packed; -1 with err.
+//  The commands about content: blobs, rule bundles, advisory databases.
+//  Returns 1 when cmd is not one of them; 0 with the reply packed; -1 with
+//  err.
 static int s_admin_content (broker_t *self, const char *cmd, const sw_mpv_t *body,
                             msgpack_packer *pk, char *err, size_t errlen)
 {
@@ -649,11 +667,13 @@ static int s_admin_content (broker_t *self, const char *cmd, const sw_mpv_t *bod
         return s_blob_have (self, body, pk, err, errlen);
     if (strcmp (cmd, "BLOB-PUT") == 0)
         return s_blob_put (self, body, pk, err, errlen);
-    if (strcmp (cmd, "RULES-PUSH") == 0)
-        return s_rules_push (self, body, pk, err, errlen);
-    if (strcmp (cmd, "RULES") == 0) {
-        s_rules_current (self, pk);
-        return 0;
+    for (int k = 0; k < 2; k++) {
+        if (strcmp (cmd, s_content[k].push) == 0)
+            return s_content_push (self, k, body, pk, err, errlen);
+        if (strcmp (cmd, s_content[k].show) == 0) {
+            s_content_current (self, k, pk);
+            return 0;
+        }
     }
     return 1;
 }
@@ -692,7 +712,8 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
             return;
         }
         if (sw_jobs_submit (self->jobs, text->v.s, text->len, source ? source : "job", token,
-                            self->rules, job_id, &total, err, sizeof err)) {
+                            &(sw_content_t){self->current[0], self->current[1]}, job_id, &total,
+                            err, sizeof err)) {
             sw_packer_destroy (&r);
             s_admin_error (self, envelope, "invalid-job", err);
             return;
@@ -881,8 +902,10 @@ static int s_start (broker_t *self)
     self->blobs = sw_blobs_new (self->store);
     sw_jobs_set_blobs (self->jobs, self->blobs);
     s_load_content_key (self);
-    size_t rules_len;
-    self->rules = sw_store_get (self->store, "c/rules", &rules_len);
+    for (int k = 0; k < 2; k++) {
+        size_t len;
+        self->current[k] = sw_store_get (self->store, s_content[k].store_key, &len);
+    }
     self->nodes = zhashx_new ();
     zhashx_set_destructor (self->nodes, s_node_destroy);
     if (s_write_endpoints (self))
@@ -951,7 +974,8 @@ static void s_stop (broker_t *self)
     zhashx_destroy (&self->nodes);
     sw_jobs_destroy (&self->jobs);
     sw_blobs_destroy (&self->blobs);
-    free (self->rules);
+    free (self->current[0]);
+    free (self->current[1]);
     sw_store_destroy (&self->store);
     zsock_destroy (&self->admin);
     zsock_destroy (&self->nodes_sock);

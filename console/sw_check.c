@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "sw_docload.h"
+#include "sw_packages.h"
+#include "sw_pkginv.h"
 #include "sw_posture.h"
 #include "sw_proto.h"
 
@@ -46,22 +48,40 @@ static void s_keep (void *arg, const sw_finding_t *f)
 }
 
 //  Runs one group: reads its files and evaluates them.
-static void s_run_group (const sw_ruleset_t *rules, const sw_filelist_t *in, const sw_group_t *g,
-                         findings_t *out, sw_posture_stats_t *stats)
+typedef struct {
+    sw_posture_stats_t posture;
+    sw_packages_stats_t packages;
+} stats_t;
+
+//  Runs one group: reads its files; package inventories go to the
+//  packages scanner (when there is an advisory database), the rest to the
+//  posture rules (when there are rules).
+static void s_run_group (const sw_ruleset_t *rules, const sw_osvdb_t *db, const sw_filelist_t *in,
+                         const sw_group_t *g, findings_t *out, stats_t *stats)
 {
     sw_input_file_t *files = calloc (g->n ? g->n : 1, sizeof (sw_input_file_t));
+    sw_input_file_t *inv = calloc (g->n ? g->n : 1, sizeof (sw_input_file_t));
     char **data = calloc (g->n ? g->n : 1, sizeof (char *));
-    if (!files || !data)
+    if (!files || !inv || !data)
         abort ();
+    size_t nfiles = 0, ninv = 0;
     for (size_t i = 0; i < g->n; i++) {
         char err[512];
-        files[i].name = in->names[g->members[i]];
-        data[i] = sw_file_read (files[i].name, SW_DOC_MAX_BYTES, &files[i].len, err, sizeof err);
-        files[i].data = data[i] ? data[i] : "";
+        sw_input_file_t f = {in->names[g->members[i]], NULL, 0};
+        data[i] = sw_file_read (f.name, SW_DOC_MAX_BYTES, &f.len, err, sizeof err);
+        f.data = data[i] ? data[i] : "";
         if (!data[i])
             fprintf (stderr, "sweepctl: %s\n", err);
+        if (db && sw_pkginv_format (f.name, f.data, f.len))
+            inv[ninv++] = f;
+        else
+            files[nfiles++] = f;
     }
-    sw_posture_run (rules, g->kind, files, g->n, NULL, s_keep, out, stats);
+    if (rules && nfiles)
+        sw_posture_run (rules, g->kind, files, nfiles, NULL, s_keep, out, &stats->posture);
+    if (db && ninv)
+        sw_packages_run (db, inv, ninv, NULL, s_keep, out, &stats->packages);
+    free (inv);
     for (size_t i = 0; i < g->n; i++)
         free (data[i]);
     free (data);
@@ -105,13 +125,16 @@ static void s_write_head (writer_t *w)
         fprintf (w->out, "%-8s  %-44s  %s\n", "SEVERITY", "RULE", "RESOURCE (LOCATION)");
 }
 
-static void s_write_tail (writer_t *w, const sw_posture_stats_t *st, size_t files, long groups)
+static void s_write_tail (writer_t *w, const stats_t *st, size_t files, long groups)
 {
     if (w->json)
         fprintf (w->out,
                  "\n  ],\n  \"summary\": {\"files\": %zu, \"groups\": %ld, \"resources\": %zu, "
-                 "\"evaluations\": %zu, \"findings\": %zu, \"input_errors\": %zu}\n}\n",
-                 files, groups, st->resources, st->evaluations, w->written, st->input_errors);
+                 "\"evaluations\": %zu, \"packages\": %zu, \"vulnerable\": %zu, \"findings\": "
+                 "%zu, \"input_errors\": %zu}\n}\n",
+                 files, groups, st->posture.resources, st->posture.evaluations,
+                 st->packages.packages, st->packages.matches, w->written,
+                 st->posture.input_errors + st->packages.errors);
 }
 
 static sw_ruleset_t *s_load_rules (const char *dir)
@@ -125,25 +148,51 @@ static sw_ruleset_t *s_load_rules (const char *dir)
     return rules;
 }
 
-int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, const char *format,
-                  const char *fail_on, const char *output)
+//  An advisory database from OSV files, folders or zip dumps.
+static sw_osvdb_t *s_load_advisories (const char *path)
 {
+    char err[1024];
+    size_t invalid = 0;
+    sw_osvdb_t *db = sw_osvdb_new ();
+    if (db && sw_packages_import (db, path, &invalid, err, sizeof err) < 0) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        sw_osvdb_destroy (&db);
+        return NULL;
+    }
+    sw_osvdb_finish (db);
+    if (invalid)
+        fprintf (stderr, "sweepctl: %zu invalid advisories left out (see above)\n", invalid);
+    return db;
+}
+
+int sw_check_run (char *const *paths, size_t npaths, const sw_check_opts_t *opts)
+{
+    const char *format = opts->format;
     bool json = format && strcmp (format, "json") == 0;
     if (format && !json && strcmp (format, "table")) {
         fprintf (stderr, "sweepctl: check --format is json or table\n");
         return 2;
     }
     sw_severity_t gate = SW_SEV_COUNT;
-    if (fail_on)
-        sw_severity_parse (fail_on, &gate);
-    sw_ruleset_t *rules = s_load_rules (rules_dir);
-    if (!rules)
+    if (opts->fail_on)
+        sw_severity_parse (opts->fail_on, &gate);
+    //  With advisories only, a missing default rules folder is no error.
+    struct stat st;
+    bool want_rules = !opts->advisories || opts->rules_given || stat (opts->rules_dir, &st) == 0;
+    sw_ruleset_t *rules = want_rules ? s_load_rules (opts->rules_dir) : NULL;
+    if (want_rules && !rules)
         return 2;
+    sw_osvdb_t *db = opts->advisories ? s_load_advisories (opts->advisories) : NULL;
+    if (opts->advisories && !db) {
+        sw_ruleset_destroy (&rules);
+        return 2;
+    }
+    const char *output = opts->output;
     sw_filelist_t in = {0};
     char err[1024];
     int rc = 2;
     findings_t fs = {0};
-    sw_posture_stats_t stats = {0};
+    stats_t stats = {0};
     sw_group_t *groups = NULL;
     long ngroups = 0;
     if (sw_inputs_collect (&in, paths, npaths, err, sizeof err)) {
@@ -156,17 +205,18 @@ int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, cons
         goto cleanup;
     }
     writer_t w = {out, json, 0, SW_SEV_INFO};
-    ngroups = sw_posture_group ((const char *const *)in.names, in.n, &groups);
+    ngroups = sw_posture_group_inputs ((const char *const *)in.names, in.n,
+                                       SW_INPUTS_POSTURE | (db ? SW_INPUTS_PACKAGES : 0), &groups);
     s_write_head (&w);
     for (long g = 0; g < ngroups; g++) {
-        s_run_group (rules, &in, &groups[g], &fs, &stats);
+        s_run_group (rules, db, &in, &groups[g], &fs, &stats);
         s_write_group (&w, &fs);
     }
     s_write_tail (&w, &stats, in.n, ngroups);
     if (out != stdout)
         fclose (out);
-    fprintf (stderr, "sweepctl: %zu files, %ld groups, %zu resources, %zu findings\n", in.n,
-             ngroups, stats.resources, w.written);
+    fprintf (stderr, "sweepctl: %zu files, %ld groups, %zu resources, %zu packages, %zu findings\n",
+             in.n, ngroups, stats.posture.resources, stats.packages.packages, w.written);
     rc = w.written && w.worst >= gate ? 1 : 0;
 cleanup:
     for (size_t i = 0; i < fs.n; i++)
@@ -175,6 +225,7 @@ cleanup:
     sw_posture_groups_free (groups, ngroups > 0 ? (size_t)ngroups : 0);
     sw_filelist_clear (&in);
     sw_ruleset_destroy (&rules);
+    sw_osvdb_destroy (&db);
     return rc;
 }
 

@@ -19,10 +19,18 @@
 int sw_inputs_collect (sw_filelist_t *self, char *const *paths, size_t npaths, char *err,
                        size_t errlen);
 
+typedef struct {
+    const char *rules_dir;  //  posture rules
+    bool rules_given;       //  rules_dir was named by the user (else it is the default)
+    const char *advisories; //  OSV files, folder or zip dumps; NULL: no packages scanning
+    const char *format;     //  "table" or "json"
+    const char *fail_on;    //  severity, or NULL
+    const char *output;     //  file, or NULL for stdout
+} sw_check_opts_t;
+
 //  `sweepctl check`. Returns the exit code: 0, 1 when findings reach
-//  fail_on (may be NULL), 2 on a usage or rules error.
-int sw_check_run (char *const *paths, size_t npaths, const char *rules_dir, const char *format,
-                  const char *fail_on, const char *output);
+//  fail_on, 2 on a usage, rules or advisories error.
+int sw_check_run (char *const *paths, size_t npaths, const sw_check_opts_t *opts);
 
 //  `sweepctl rules lint DIR` and `sweepctl rules test DIR`. Returns 0 when
 //  clean, 1 when problems were found, 2 when the rules do not load.

@@ -167,7 +167,7 @@ int sw_upload_job_inputs (sw_call_fn *call, void *ctx, sw_jobfile_t *job, const 
 {
     for (size_t i = 0; i < job->ntargets; i++) {
         sw_job_target_t *t = &job->targets[i];
-        if (strcmp (t->scanner, "posture") != 0 || !t->paths || t->files)
+        if (!sw_scanner_takes_files (t->scanner) || !t->paths || t->files)
             continue;
         int rc = s_target_files (t, base_dir, i);
         if (rc == 0)

@@ -15,6 +15,8 @@
 #include "sw_client.h"
 #include "sw_keys.h"
 #include "sw_opts.h"
+#include "sw_osv.h"
+#include "sw_packages.h"
 #include "sw_proto.h"
 #include "sw_upload.h"
 
@@ -24,7 +26,8 @@
 #define EXIT_INCOMPLETE  4
 
 typedef struct {
-    char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules;
+    char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
+        *version;
     int timeout_ms, retries, nodes, interval_ms, limit;
     bool json, wait;
     sw_client_t *client;
@@ -365,7 +368,7 @@ static int s_prepare_job (ctl_t *ctl, const char *path, const char *text, size_t
         return 0; //  the broker gives the same error, with its code
     bool posture = false;
     for (size_t i = 0; i < job->ntargets; i++)
-        posture |= strcmp (job->targets[i].scanner, "posture") == 0 && job->targets[i].paths;
+        posture |= sw_scanner_takes_files (job->targets[i].scanner) && job->targets[i].paths;
     int rc = 0;
     if (posture) {
         char *dir = strdup (path), *slash = strrchr (dir, '/');
@@ -585,24 +588,130 @@ static const char *s_rules_dir (ctl_t *ctl)
 
 static int s_cmd_check (ctl_t *ctl, char **argv, int argc)
 {
-    return sw_check_run (argv, (size_t)argc, s_rules_dir (ctl), ctl->format ? ctl->format : "table",
-                         ctl->fail_on, ctl->output);
+    sw_check_opts_t opts = {s_rules_dir (ctl), ctl->rules != NULL,
+                            ctl->advisories,   ctl->format ? ctl->format : "table",
+                            ctl->fail_on,      ctl->output};
+    return sw_check_run (argv, (size_t)argc, &opts);
+}
+
+//  The content key's secret half, which signs what nodes will run.
+static int s_content_secret (ctl_t *ctl, uint8_t sk[crypto_sign_SECRETKEYBYTES])
+{
+    char err[1024], path[1024];
+    snprintf (path, sizeof path, "%s/content/bundle.key", s_keys_dir (ctl));
+    if (sw_bundle_read_key (path, true, sk, crypto_sign_SECRETKEYBYTES, err, sizeof err)) {
+        fprintf (stderr,
+                 "sweepctl: %s (the content key signs bundles; `sweepctl keys init` "
+                 "creates it)\n",
+                 err);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+//  Uploads a signed bundle and makes it current with command (RULES-PUSH,
+//  ADVISORIES-PUSH); prints what the broker answered.
+static int s_push_bundle (ctl_t *ctl, const char *command, const char *what, uint8_t *bundle,
+                          size_t len)
+{
+    char hash[SW_BLOB_HEX_LEN + 1];
+    sw_blob_hash (bundle, len, hash);
+    int rc = sw_upload_blob (s_call_fn, ctl, bundle, len, hash);
+    sw_mpdoc_t doc;
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 1);
+    sw_pack_kv_str (&p.pk, "hash", hash);
+    if (rc == 0)
+        rc = s_call (ctl, command, &p.sbuf, &doc);
+    sw_packer_destroy (&p);
+    if (rc)
+        return rc;
+    if (ctl->json)
+        s_print_json (doc.root);
+    else
+        printf ("%s %s pushed (%s)\n", what, s_s (doc.root, "version"), hash);
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+//  advisories import PATH: builds the advisory index from OSV files, signs
+//  it and makes it the broker's current database.
+static int s_advisories_import (ctl_t *ctl, const char *path)
+{
+    uint8_t sk[crypto_sign_SECRETKEYBYTES];
+    if (s_content_secret (ctl, sk))
+        return EXIT_USAGE;
+    char err[1024];
+    size_t invalid = 0;
+    int64_t t0 = zclock_mono ();
+    sw_osvdb_t *db = sw_osvdb_new ();
+    long added = sw_packages_import (db, path, &invalid, err, sizeof err);
+    if (added < 0) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        sw_osvdb_destroy (&db);
+        sodium_memzero (sk, sizeof sk);
+        return EXIT_USAGE;
+    }
+    sw_osvdb_finish (db);
+    uint8_t *index = NULL, *bundle = NULL;
+    size_t ilen = 0, blen = 0;
+    char version[64];
+    if (ctl->version)
+        snprintf (version, sizeof version, "%s", ctl->version);
+    else {
+        time_t now = time (NULL);
+        struct tm tm;
+        gmtime_r (&now, &tm);
+        strftime (version, sizeof version, "osv-%Y%m%d%H%M%S", &tm);
+    }
+    int rc = sw_osvdb_save (db, &index, &ilen) ||
+                     sw_bundle_build_payload (SW_BUNDLE_ADVISORIES, version, index, ilen, sk,
+                                              &bundle, &blen, err, sizeof err)
+                 ? EXIT_USAGE
+                 : 0;
+    sodium_memzero (sk, sizeof sk);
+    if (rc)
+        fprintf (stderr, "sweepctl: cannot build the advisory database: %s\n", err);
+    else
+        fprintf (stderr,
+                 "sweepctl: %ld advisories read (%zu invalid left out): %zu vulnerabilities, "
+                 "%zu package entries, index %zu bytes, built in %" PRId64 " ms\n",
+                 added, invalid, sw_osvdb_size (db), sw_osvdb_entries (db), ilen,
+                 zclock_mono () - t0);
+    if (rc == 0)
+        rc = s_push_bundle (ctl, "ADVISORIES-PUSH", "advisory database", bundle, blen);
+    free (index);
+    free (bundle);
+    sw_osvdb_destroy (&db);
+    return rc;
+}
+
+static int s_cmd_advisories (ctl_t *ctl, char **argv, int argc)
+{
+    if (strcmp (argv[0], "import") == 0 && argc == 2)
+        return s_advisories_import (ctl, argv[1]);
+    if (strcmp (argv[0], "show") == 0) {
+        sw_mpdoc_t doc;
+        int rc = s_simple (ctl, "ADVISORIES", NULL, &doc);
+        if (rc == 0) {
+            s_print_json (doc.root);
+            sw_mpdoc_free (&doc);
+        }
+        return rc;
+    }
+    fprintf (stderr, "sweepctl: usage: sweepctl advisories import PATH [--version V] | show\n");
+    return EXIT_USAGE;
 }
 
 //  rules push: signs the rules with the content key, uploads the bundle
 //  and makes it the broker's current one.
 static int s_rules_push (ctl_t *ctl, const char *dir)
 {
-    char err[1024], path[1024];
+    char err[1024];
     uint8_t sk[crypto_sign_SECRETKEYBYTES];
-    snprintf (path, sizeof path, "%s/content/bundle.key", s_keys_dir (ctl));
-    if (sw_bundle_read_key (path, true, sk, sizeof sk, err, sizeof err)) {
-        fprintf (stderr,
-                 "sweepctl: %s (the content key signs rule bundles; `sweepctl keys init` "
-                 "creates it)\n",
-                 err);
+    if (s_content_secret (ctl, sk))
         return EXIT_USAGE;
-    }
     uint8_t *bundle;
     size_t len;
     int rc = sw_bundle_build (dir, NULL, sk, &bundle, &len, err, sizeof err);
@@ -611,26 +720,9 @@ static int s_rules_push (ctl_t *ctl, const char *dir)
         fprintf (stderr, "sweepctl: %s\n", err);
         return EXIT_USAGE;
     }
-    char hash[SW_BLOB_HEX_LEN + 1];
-    sw_blob_hash (bundle, len, hash);
-    rc = sw_upload_blob (s_call_fn, ctl, bundle, len, hash);
+    rc = s_push_bundle (ctl, "RULES-PUSH", "rule bundle", bundle, len);
     free (bundle);
-    sw_mpdoc_t doc;
-    sw_packer_t p;
-    sw_packer_init (&p);
-    msgpack_pack_map (&p.pk, 1);
-    sw_pack_kv_str (&p.pk, "hash", hash);
-    if (rc == 0)
-        rc = s_call (ctl, "RULES-PUSH", &p.sbuf, &doc);
-    sw_packer_destroy (&p);
-    if (rc)
-        return rc;
-    if (ctl->json)
-        s_print_json (doc.root);
-    else
-        printf ("rule bundle %s pushed (%s)\n", s_s (doc.root, "version"), hash);
-    sw_mpdoc_free (&doc);
-    return 0;
+    return rc;
 }
 
 static int s_cmd_rules (ctl_t *ctl, char **argv, int argc)
@@ -657,9 +749,13 @@ static const command_t s_commands[] = {
     {"keys", "init DIR | add-node NAME | add-admin NAME | revoke NAME | content",
      "create and revoke CURVE certificates (see keys/README.md)", s_cmd_keys, 1},
     {"check", "PATH...",
-     "run the posture rules over local files, no cluster needed (--rules DIR, --format "
-     "table|json, -o FILE, --fail-on SEVERITY)",
+     "run the posture rules (and, with --advisories PATH, the packages scanner) over local "
+     "files, no cluster needed (--rules DIR, --format table|json, -o FILE, --fail-on SEVERITY)",
      s_cmd_check, 1},
+    {"advisories", "import PATH | show",
+     "build the advisory database from OSV files, folders or zip dumps, sign it and make it "
+     "the broker's current one (--version V) / show the current one",
+     s_cmd_advisories, 1},
     {"rules", "lint|test|push [DIR]",
      "validate rule files / run every rule's fixtures / sign the rules and make them the "
      "broker's current bundle (DIR defaults to --rules)",
@@ -698,6 +794,10 @@ int main (int argc, char **argv)
         {"nodes", SW_OPT_INT, &ctl->nodes, 0, 1000, "keys init: node certificates to create [2]"},
         {"limit", SW_OPT_INT, &ctl->limit, 1, 100000, "findings: how many to list [50]"},
         {"rules", SW_OPT_STR, &ctl->rules, 0, 0, "rules folder [$SWEEP_RULES or rules]"},
+        {"advisories", SW_OPT_STR, &ctl->advisories, 0, 0,
+         "check: OSV advisories (files, folder, zip dumps) for the packages scanner"},
+        {"version", SW_OPT_STR, &ctl->version, 0, 0,
+         "advisories import: the database's version [osv-<UTC time>]"},
         {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 10, 60000, "watch: poll interval [250]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     //  -o is the one short option: rewrite it to --output.

@@ -191,26 +191,48 @@ int sw_bundle_build (const char *dir, const char *version,
 }
 
 //  Checks magic and signature, then decodes the body into doc.
-static int s_verify (const uint8_t *data, size_t len, const uint8_t *pk, sw_mpdoc_t *doc,
-                     char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
+//  What the messages call each kind of bundle.
+static const char *s_noun (const char *kind)
 {
+    return strcmp (kind, SW_BUNDLE_RULES) == 0 ? "rule" : "advisory";
+}
+
+//  Checks magic and signature, then decodes the body into doc and checks
+//  it is a bundle of kind.
+static int s_verify (const uint8_t *data, size_t len, const uint8_t *pk, const char *kind,
+                     sw_mpdoc_t *doc, char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
+                     size_t errlen)
+{
+    const char *noun = s_noun (kind);
     if (len < SW_BUNDLE_HEAD || len > SW_BUNDLE_MAX || memcmp (data, SW_BUNDLE_MAGIC, 6)) {
-        snprintf (err, errlen, "not a rule bundle (bad magic or size)");
+        snprintf (err, errlen, "not a %s bundle (bad magic or size)", noun);
         return -1;
     }
     if (crypto_sign_verify_detached (data + 6, data + SW_BUNDLE_HEAD, len - SW_BUNDLE_HEAD, pk)) {
-        snprintf (err, errlen, "rule bundle signature does not verify: refusing unverified rules");
+        snprintf (err, errlen, "%s bundle signature does not verify: refusing unverified %s", noun,
+                  strcmp (kind, SW_BUNDLE_RULES) == 0 ? "rules" : "advisories");
         return -1;
     }
     char why[256];
     if (sw_mpdoc_decode (data + SW_BUNDLE_HEAD, len - SW_BUNDLE_HEAD, doc, why, sizeof why)) {
-        snprintf (err, errlen, "rule bundle body: %s", why);
+        snprintf (err, errlen, "%s bundle body: %s", noun, why);
         return -1;
     }
     const char *v = sw_mpv_str (sw_mpv_get (doc->root, "version"));
+    const char *body_kind = sw_mpv_str (sw_mpv_get (doc->root, "kind"));
     const sw_mpv_t *files = sw_mpv_get (doc->root, "files");
-    if (!v || strlen (v) > SW_BUNDLE_VERSION_MAX || !files || files->type != SW_MPV_ARRAY) {
-        snprintf (err, errlen, "rule bundle body lacks a version or files");
+    const sw_mpv_t *payload = sw_mpv_get (doc->root, "payload");
+    bool rules = strcmp (kind, SW_BUNDLE_RULES) == 0;
+    const char *why_not = NULL;
+    if (strcmp (body_kind ? body_kind : SW_BUNDLE_RULES, kind) != 0)
+        why_not = "is another kind of bundle";
+    else if (!v || strlen (v) > SW_BUNDLE_VERSION_MAX)
+        why_not = "lacks a version";
+    else if (rules ? !files || files->type != SW_MPV_ARRAY
+                   : !payload || payload->type != SW_MPV_BIN)
+        why_not = rules ? "lacks its files" : "lacks its payload";
+    if (why_not) {
+        snprintf (err, errlen, "%s bundle body %s", noun, why_not);
         sw_mpdoc_free (doc);
         return -1;
     }
@@ -223,7 +245,7 @@ int sw_bundle_verify (const uint8_t *data, size_t len,
                       char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
 {
     sw_mpdoc_t doc = {0};
-    int rc = s_verify (data, len, public_key, &doc, version, err, errlen);
+    int rc = s_verify (data, len, public_key, SW_BUNDLE_RULES, &doc, version, err, errlen);
     sw_mpdoc_free (&doc);
     return rc;
 }
@@ -233,7 +255,7 @@ sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
                               char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
 {
     sw_mpdoc_t doc = {0};
-    if (s_verify (data, len, public_key, &doc, version, err, errlen))
+    if (s_verify (data, len, public_key, SW_BUNDLE_RULES, &doc, version, err, errlen))
         return NULL;
     sw_ruleset_t *rules = sw_ruleset_new ();
     const sw_mpv_t *files = sw_mpv_get (doc.root, "files");
@@ -250,4 +272,60 @@ sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
     }
     sw_mpdoc_free (&doc);
     return rules;
+}
+
+int sw_bundle_build_payload (const char *kind, const char *version, const void *payload,
+                             size_t plen, const uint8_t secret_key[crypto_sign_SECRETKEYBYTES],
+                             uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+    if (strlen (version) > SW_BUNDLE_VERSION_MAX || plen + 4096 > SW_BUNDLE_MAX) {
+        snprintf (err, errlen, "%s bundle: version over %d characters or payload over %u bytes",
+                  s_noun (kind), SW_BUNDLE_VERSION_MAX, SW_BUNDLE_MAX - 4096);
+        return -1;
+    }
+    sw_packer_t body;
+    sw_packer_init (&body);
+    msgpack_pack_map (&body.pk, 4);
+    sw_pack_kv_str (&body.pk, "version", version);
+    sw_pack_kv_int (&body.pk, "created", (int64_t)time (NULL));
+    sw_pack_kv_str (&body.pk, "kind", kind);
+    sw_pack_str (&body.pk, "payload");
+    msgpack_pack_bin (&body.pk, plen);
+    msgpack_pack_bin_body (&body.pk, payload, plen);
+    *len = SW_BUNDLE_HEAD + body.sbuf.size;
+    *out = malloc (*len);
+    memcpy (*out, SW_BUNDLE_MAGIC, 6);
+    crypto_sign_detached (*out + 6, NULL, (const uint8_t *)body.sbuf.data, body.sbuf.size,
+                          secret_key);
+    memcpy (*out + SW_BUNDLE_HEAD, body.sbuf.data, body.sbuf.size);
+    sw_packer_destroy (&body);
+    return 0;
+}
+
+int sw_bundle_verify_kind (const uint8_t *data, size_t len,
+                           const uint8_t public_key[crypto_sign_PUBLICKEYBYTES], const char *kind,
+                           char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
+{
+    sw_mpdoc_t doc = {0};
+    int rc = s_verify (data, len, public_key, kind, &doc, version, err, errlen);
+    sw_mpdoc_free (&doc);
+    return rc;
+}
+
+void *sw_bundle_open_payload (const uint8_t *data, size_t len,
+                              const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                              const char *kind, char version[SW_BUNDLE_VERSION_MAX + 1],
+                              size_t *plen, char *err, size_t errlen)
+{
+    sw_mpdoc_t doc = {0};
+    if (s_verify (data, len, public_key, kind, &doc, version, err, errlen))
+        return NULL;
+    const sw_mpv_t *payload = sw_mpv_get (doc.root, "payload");
+    void *copy = malloc (payload->len ? payload->len : 1);
+    if (copy) {
+        memcpy (copy, payload->v.s, payload->len);
+        *plen = payload->len;
+    }
+    sw_mpdoc_free (&doc);
+    return copy;
 }

@@ -25,7 +25,9 @@
 
 #define SW_BUNDLE_MAGIC       "CSRB1\n"
 #define SW_BUNDLE_HEAD        (6 + crypto_sign_BYTES)
-#define SW_BUNDLE_MAX         (32u * 1024 * 1024)
+#define SW_BUNDLE_MAX         (256u * 1024 * 1024)
+#define SW_BUNDLE_RULES       "rules"
+#define SW_BUNDLE_ADVISORIES  "advisories"
 #define SW_BUNDLE_VERSION_MAX 96
 
 //  Creates DIR/content/bundle.key (secret, 0600) and bundle.pub, unless
@@ -56,5 +58,21 @@ sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
 int sw_bundle_verify (const uint8_t *data, size_t len,
                       const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
                       char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen);
+
+//  Bundles of other content (an advisory index): the body is {version,
+//  created, kind, payload (bin)}. Build signs one; verify_kind checks the
+//  signature and the kind; open_payload also copies the payload out
+//  (malloc'd, *plen bytes). The rule functions above refuse these, and
+//  these refuse rule bundles.
+int sw_bundle_build_payload (const char *kind, const char *version, const void *payload,
+                             size_t plen, const uint8_t secret_key[crypto_sign_SECRETKEYBYTES],
+                             uint8_t **out, size_t *len, char *err, size_t errlen);
+int sw_bundle_verify_kind (const uint8_t *data, size_t len,
+                           const uint8_t public_key[crypto_sign_PUBLICKEYBYTES], const char *kind,
+                           char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen);
+void *sw_bundle_open_payload (const uint8_t *data, size_t len,
+                              const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                              const char *kind, char version[SW_BUNDLE_VERSION_MAX + 1],
+                              size_t *plen, char *err, size_t errlen);
 
 #endif

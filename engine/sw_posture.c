@@ -27,6 +27,25 @@ static bool s_is_input (const char *name)
     return false;
 }
 
+//  Names a package inventory may have (the content decides later).
+static bool s_is_inventory (const char *name)
+{
+    static const char *names[] = {"status", "installed", "go.mod", "go.sum", NULL};
+    static const char *exts[] = {".json", ".lock", ".txt", NULL};
+    const char *slash = strrchr (name, '/');
+    const char *base = slash ? slash + 1 : name;
+    size_t len = strlen (base);
+    for (int i = 0; names[i]; i++)
+        if (strcmp (base, names[i]) == 0)
+            return true;
+    for (int i = 0; exts[i]; i++) {
+        size_t el = strlen (exts[i]);
+        if (len > el && strcmp (base + len - el, exts[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 //  The folder of a name ("" for a bare name), malloc'd.
 static char *s_dirname (const char *name)
 {
@@ -57,12 +76,14 @@ static int s_keyed_cmp (const void *a, const void *b)
 }
 
 //  Gives each input file its group key.
-static size_t s_keys (const char *const *names, size_t n, char **roots, size_t nroots,
+static size_t s_keys (const char *const *names, size_t n, int inputs, char **roots, size_t nroots,
                       keyed_t *keyed)
 {
     size_t nk = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!s_is_input (names[i]))
+        bool wanted = ((inputs & SW_INPUTS_POSTURE) && s_is_input (names[i])) ||
+                      ((inputs & SW_INPUTS_PACKAGES) && s_is_inventory (names[i]));
+        if (!wanted)
             continue;
         const char *root = s_root_of (names[i], roots, nroots);
         if (root) {
@@ -140,6 +161,11 @@ static void s_add_meta (sw_group_t *g, const char *const *names, size_t n, const
 
 long sw_posture_group (const char *const *names, size_t n, sw_group_t **groups)
 {
+    return sw_posture_group_inputs (names, n, SW_INPUTS_POSTURE, groups);
+}
+
+long sw_posture_group_inputs (const char *const *names, size_t n, int inputs, sw_group_t **groups)
+{
     *groups = NULL;
     char **roots = calloc (n ? n : 1, sizeof (char *));
     keyed_t *keyed = calloc (n ? n : 1, sizeof (keyed_t));
@@ -154,7 +180,7 @@ long sw_posture_group (const char *const *names, size_t n, sw_group_t **groups)
         if (strcmp (slash ? slash + 1 : names[i], STS_FILE) == 0)
             roots[nroots++] = s_dirname (names[i]);
     }
-    size_t nk = s_keys (names, n, roots, nroots, keyed);
+    size_t nk = s_keys (names, n, inputs, roots, nroots, keyed);
     for (size_t i = 0; i < nk;) {
         size_t j = i;
         while (j < nk && strcmp (keyed[j].key, keyed[i].key) == 0)

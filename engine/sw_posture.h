@@ -35,6 +35,13 @@ typedef struct {
 //  name order. Returns the number of groups (*groups malloc'd, free with
 //  sw_posture_groups_free), or -1 on allocation failure.
 long sw_posture_group (const char *const *names, size_t n, sw_group_t **groups);
+
+//  The same, for the inputs of other scanners too: SW_INPUTS_PACKAGES also
+//  keeps names a package inventory may have (status, installed, go.mod,
+//  go.sum, *.lock, *.txt, *.json).
+#define SW_INPUTS_POSTURE  1
+#define SW_INPUTS_PACKAGES 2
+long sw_posture_group_inputs (const char *const *names, size_t n, int inputs, sw_group_t **groups);
 void sw_posture_groups_free (sw_group_t *groups, size_t ngroups);
 
 //  Called for each finding; the finding is the caller's to keep only by

@@ -7,12 +7,13 @@
 #include "sw_bundle.h"
 #include "sw_docload.h"
 #include "sw_portpolicy.h"
+#include "sw_packages.h"
 #include "sw_posture.h"
 #include "sw_proto.h"
 #include "sw_target.h"
 #include "sw_tcpscan.h"
 
-const char *sw_shard_scanners[] = {"tcp", "posture", NULL};
+const char *sw_shard_scanners[] = {"tcp", "posture", "packages", NULL};
 
 typedef struct {
     const sw_shard_work_t *work;
@@ -118,6 +119,46 @@ void sw_rules_cache_clear (sw_rules_cache_t *cache)
 {
     sw_ruleset_destroy (&cache->rules);
     cache->hash[0] = 0;
+    sw_osvdb_destroy (&cache->osv);
+    cache->osv_hash[0] = 0;
+}
+
+//  Fails a shard whose content bundle was refused, with a log line.
+static void s_refused (const sw_shard_work_t *work, sw_shard_result_t *r, const char *what,
+                       const char *err)
+{
+    snprintf (r->error, sizeof r->error, "%s %.96s refused: %.300s", what,
+              work->bundle_version ? work->bundle_version : "?", err);
+    zsys_error ("shard %s/%" PRIu64 ": %s", work->job, work->shard, r->error);
+}
+
+//  The worker's advisory database for this shard, verified before it is
+//  read.
+static const sw_osvdb_t *s_advisories (const sw_shard_work_t *work, sw_shard_result_t *r)
+{
+    sw_rules_cache_t *cache = work->cache;
+    if (cache->osv && strcmp (cache->osv_hash, work->bundle) == 0)
+        return cache->osv;
+    sw_osvdb_destroy (&cache->osv);
+    char err[400] = "", version[SW_BUNDLE_VERSION_MAX + 1];
+    size_t len, plen;
+    char *data = s_blob_read (work, work->bundle, &len, err, sizeof err);
+    void *payload = NULL;
+    if (data && !work->content_pk)
+        snprintf (err, sizeof err, "this node has no content key to verify bundles with");
+    else if (data)
+        payload = sw_bundle_open_payload ((const uint8_t *)data, len, work->content_pk,
+                                          SW_BUNDLE_ADVISORIES, version, &plen, err, sizeof err);
+    free (data);
+    if (payload)
+        cache->osv = sw_osvdb_load (payload, plen, err, sizeof err);
+    free (payload);
+    if (!cache->osv) {
+        s_refused (work, r, "advisory database", err);
+        return NULL;
+    }
+    snprintf (cache->osv_hash, sizeof cache->osv_hash, "%s", work->bundle);
+    return cache->osv;
 }
 
 //  The worker's rules for this shard's bundle, verified before a single
@@ -138,9 +179,7 @@ static const sw_ruleset_t *s_rules (const sw_shard_work_t *work, sw_shard_result
             sw_bundle_open ((const uint8_t *)data, len, work->content_pk, version, err, sizeof err);
     free (data);
     if (!cache->rules) {
-        snprintf (r->error, sizeof r->error, "rule bundle %.96s refused: %.300s",
-                  work->bundle_version ? work->bundle_version : "?", err);
-        zsys_error ("shard %s/%" PRIu64 ": %s", work->job, work->shard, r->error);
+        s_refused (work, r, "rule bundle", err);
         return NULL;
     }
     snprintf (cache->hash, sizeof cache->hash, "%s", work->bundle);
@@ -174,14 +213,19 @@ static void s_on_posture_finding (void *arg, const sw_finding_t *f)
     r->nfindings++;
 }
 
-static int s_run_posture (const sw_shard_work_t *work, sw_shard_result_t *r)
+//  A posture or packages shard: its content (rules or advisories) first,
+//  then its files, all read from the verified blob cache.
+static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
 {
+    bool packages = strcmp (work->scanner, "packages") == 0;
     if (!work->bundle || !work->files || !work->blob_dir || !work->cache) {
-        snprintf (r->error, sizeof r->error, "posture shard without files or rule bundle");
+        snprintf (r->error, sizeof r->error, "%s shard without files or content bundle",
+                  work->scanner);
         return -1;
     }
-    const sw_ruleset_t *rules = s_rules (work, r);
-    if (!rules)
+    const sw_ruleset_t *rules = packages ? NULL : s_rules (work, r);
+    const sw_osvdb_t *osv = packages ? s_advisories (work, r) : NULL;
+    if (!rules && !osv)
         return -1;
     sw_input_file_t *files = calloc (work->nfiles, sizeof (sw_input_file_t));
     char **data = calloc (work->nfiles, sizeof (char *));
@@ -200,8 +244,12 @@ static int s_run_posture (const sw_shard_work_t *work, sw_shard_result_t *r)
         posture_ctx_t ctx = {work, r, zclock_time ()};
         sw_group_kind_t kind =
             work->kind && strcmp (work->kind, "aws") == 0 ? SW_GROUP_AWS : SW_GROUP_FILES;
-        sw_posture_run (rules, kind, files, work->nfiles, work->bundle_version,
-                        s_on_posture_finding, &ctx, NULL);
+        if (packages)
+            sw_packages_run (osv, files, work->nfiles, work->bundle_version, s_on_posture_finding,
+                             &ctx, NULL);
+        else
+            sw_posture_run (rules, kind, files, work->nfiles, work->bundle_version,
+                            s_on_posture_finding, &ctx, NULL);
         if (r->nfindings > SW_MAX_SHARD_FINDINGS) {
             //  The broker would refuse the excess: fail loudly instead.
             snprintf (r->error, sizeof r->error,
@@ -222,8 +270,8 @@ int sw_shard_run (const sw_shard_work_t *work, volatile int *cancel, sw_shard_re
     memset (result, 0, sizeof *result);
     if (work->scanner && strcmp (work->scanner, "tcp") == 0)
         return s_run_tcp (work, cancel, result);
-    if (work->scanner && strcmp (work->scanner, "posture") == 0)
-        return s_run_posture (work, result);
+    if (work->scanner && sw_scanner_takes_files (work->scanner))
+        return s_run_files (work, result);
     snprintf (result->error, sizeof result->error, "scanner '%.64s' is not available on this node",
               work->scanner ? work->scanner : "");
     return -1;

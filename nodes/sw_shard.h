@@ -12,13 +12,17 @@
 
 #include "sw_blobref.h"
 #include "sw_finding.h"
+#include "sw_osv.h"
 #include "sw_rule.h"
 
-//  A worker's loaded rule bundle, kept between posture shards so that a
-//  bundle is verified and parsed once per worker, not once per shard.
+//  A worker's loaded rule bundle and advisory database, kept between
+//  shards so that each is verified and parsed once per worker, not once
+//  per shard.
 typedef struct {
     char hash[SW_BLOB_HEX_LEN + 1];
     sw_ruleset_t *rules;
+    char osv_hash[SW_BLOB_HEX_LEN + 1];
+    sw_osvdb_t *osv;
 } sw_rules_cache_t;
 
 void sw_rules_cache_clear (sw_rules_cache_t *cache);

@@ -11,13 +11,20 @@
 
 #define SW_BLOB_HEX_LEN  64 //  BLAKE2b-256 in hex
 #define SW_BLOB_CHUNK    (256 * 1024)
-#define SW_BLOB_MAX_SIZE (64u * 1024 * 1024)
+#define SW_BLOB_MAX_SIZE (256u * 1024 * 1024)
 
 typedef struct {
     char *name;
     char hash[SW_BLOB_HEX_LEN + 1];
     uint64_t size;
 } sw_blobref_t;
+
+//  Do targets of this scanner name files (uploaded as blobs) rather than
+//  hosts? posture and packages do.
+static inline bool sw_scanner_takes_files (const char *scanner)
+{
+    return scanner && (strcmp (scanner, "posture") == 0 || strcmp (scanner, "packages") == 0);
+}
 
 //  Is text a blob name: 64 lower-case hex digits?
 static inline bool sw_blob_hash_valid (const char *text)

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Vulnerable packages through a cluster: sweepctl imports a small OSV
+# advisory set written for the test (one withdrawn, one invalid, one
+# vulnerability under two ids), signs it and makes it the broker's
+# database; a job over a dpkg status file, a CycloneDX SBOM and an npm
+# lock file runs on two nodes and reports exactly the expected
+# (advisory, package) set; `sweepctl check --advisories` gives the same set.
+# shellcheck source=tests/functional/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+fx=$root/tests/functional/fixtures/packages
+cp -r "$fx/inputs" "$T/inputs"
+keys_init 2
+start_broker
+start_node node1 --workers 2
+start_node node2 --workers 2
+wait_until 30 nodes_ready 2
+
+ctl advisories import "$fx/osv" --version osv-fixture >"$T/import.out" 2>"$T/import.err" ||
+  fail "advisories import: $(cat "$T/import.err")"
+grep -q "INVALID-0001.json: .affected\[0\].ranges\[0\].events\[0\]. has no" "$T/import.err" || fail "the invalid advisory was not reported: $(cat "$T/import.err")"
+grep -q "advisory database osv-fixture pushed" "$T/import.out" || fail "$(cat "$T/import.out")"
+
+cat >"$T/inputs/job.yaml" <<'JOB'
+name: packages-fixtures
+targets:
+  - scanner: packages
+    paths: [host, app, sbom]
+JOB
+ctl submit "$T/inputs/job.yaml" --wait -o "$T/report.json" >"$T/submit.out" ||
+  fail "packages job did not complete: $(cat "$T/submit.out")"
+
+pairs() {
+  python3 -c 'import json,sys
+for f in json.load(open(sys.argv[1]))["findings"]: print(f["rule"], f["resource"])' "$1" | sort
+}
+pairs "$T/report.json" >"$T/cluster.txt"
+diff -u "$fx/expected.txt" "$T/cluster.txt" || fail "cluster findings differ from the expected set"
+(cd "$T/inputs" && "$BIN/sweepctl" check host app sbom --advisories "$fx/osv" --format json \
+  -o "$T/check.json" 2>/dev/null)
+pairs "$T/check.json" >"$T/local.txt"
+diff -u "$T/cluster.txt" "$T/local.txt" || fail "sweepctl check and the cluster differ"
+
+# What a finding must say: the package and version, the aliases, the fixed
+# versions, the file, and the database version.
+python3 - "$T/report.json" <<'PY' || fail "a finding lacks what it must say"
+import json, sys
+fs = {f["rule"] + " " + f["resource"]: f for f in json.load(open(sys.argv[1]))["findings"]}
+f = fs["GHSA-35jh-r3h4-6jhm pkg:npm/lodash@4.17.20"]
+assert f["severity"] == "high" and "CVE-2021-23337" in f["evidence"], f
+assert "4.17.21" in f["evidence"] and "4.17.21" in f["remediation"], f
+assert f["location"] == "app/package-lock.json", f
+assert f["bundle"] == "osv-fixture", f
+assert not any(k.startswith("GHSA-wwww") for k in fs), "a withdrawn advisory matched"
+assert not any(k.startswith("CVE-2023-0001 ") for k in fs), "an alias was reported twice"
+d = [v for k, v in fs.items() if k.startswith("PYSEC-2023-0001 ")]
+assert len(d) == 1 and "CVE-2023-0001" in d[0]["evidence"], d
+PY
+note "packages: cluster and check agree on $(wc -l <"$T/cluster.txt") findings"
