@@ -169,17 +169,24 @@ static void s_sb_add (strbuf_t *sb, const char *s, size_t len)
     sb->s[sb->len] = 0;
 }
 
-//  Appends item to a comma-separated list unless it is there already.
+//  Fixed versions reported per match at most: enough for every release
+//  line of a package, and it bounds the de-duplication below.
+#define OSV_MAX_FIXED 32
+
+//  Appends item to a comma-separated list unless it is there already or
+//  the list is full.
 static void s_sb_add_item (strbuf_t *sb, const char *item)
 {
-    size_t len = strlen (item);
-    for (const char *p = sb->s; p && *p;) {
+    size_t len = strlen (item), items = 0;
+    for (const char *p = sb->s; p && *p; items++) {
         const char *end = strchr (p, ',');
         size_t n = end ? (size_t)(end - p) : strlen (p);
         if (n == len && memcmp (p, item, len) == 0)
             return;
         p = end ? end + 1 : p + n;
     }
+    if (items >= OSV_MAX_FIXED)
+        return;
     if (sb->len)
         s_sb_add (sb, ",", 1);
     s_sb_add (sb, item, len);
@@ -573,23 +580,40 @@ static int s_event_cmp (sw_vscheme_t scheme, const event_t *a, const event_t *b,
     return cmp;
 }
 
-//  Sorts events by version, stable (insertion sort: ranges are short, and
-//  equal versions keep the document's order). Returns -1 when a version
-//  does not compare.
+//  Sorts events by version, stable so that equal versions keep the
+//  document's order (an introduced and a fixed at one version make an
+//  empty range, not everything above it). A bottom-up merge sort: ranges
+//  are short, but one document may hold a range of any length. Returns -1
+//  when a version does not compare.
 static int s_sort_events (sw_vscheme_t scheme, event_t *events, uint32_t n)
 {
+    if (n < 2)
+        return 0;
+    event_t *tmp = malloc (n * sizeof (event_t));
+    if (!tmp)
+        abort ();
     bool failed = false;
-    for (uint32_t i = 1; i < n; i++) {
-        event_t e = events[i];
-        uint32_t j = i;
-        while (j > 0 && s_event_cmp (scheme, &events[j - 1], &e, &failed) > 0) {
-            events[j] = events[j - 1];
-            j--;
+    event_t *from = events, *to = tmp;
+    for (uint32_t width = 1; width < n && !failed; width *= 2) {
+        for (uint32_t lo = 0; lo < n; lo += 2 * width) {
+            uint32_t mid = lo + width < n ? lo + width : n;
+            uint32_t hi = mid + width < n ? mid + width : n;
+            uint32_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                to[k++] =
+                    s_event_cmp (scheme, &from[j], &from[i], &failed) < 0 ? from[j++] : from[i++];
+            while (i < mid)
+                to[k++] = from[i++];
+            while (j < hi)
+                to[k++] = from[j++];
         }
-        events[j] = e;
-        if (failed)
-            return -1;
+        event_t *swap = from;
+        from = to;
+        to = swap;
     }
+    if (from != events)
+        memcpy (events, from, n * sizeof (event_t));
+    free (tmp);
     return failed ? -1 : 0;
 }
 

@@ -58,3 +58,38 @@ d = [v for k, v in fs.items() if k.startswith("PYSEC-2023-0001 ")]
 assert len(d) == 1 and "CVE-2023-0001" in d[0]["evidence"], d
 PY
 note "packages: cluster and check agree on $(wc -l <"$T/cluster.txt") findings"
+
+# osv.dev's dumps are zip files: the same advisories from one give the same
+# findings.
+python3 - "$fx/osv" "$T/all.zip" <<'PY'
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    for name in sorted(os.listdir(sys.argv[1])):
+        z.write(os.path.join(sys.argv[1], name), name)
+PY
+(cd "$T/inputs" && "$BIN/sweepctl" check host app sbom --advisories "$T/all.zip" --format json \
+  -o "$T/zip.json" 2>/dev/null)
+pairs "$T/zip.json" | diff -u "$T/cluster.txt" - || fail "advisories from a zip dump give other findings"
+
+# A node that trusts another content key refuses the database, says so,
+# and the shard fails with that reason.
+stop_all
+"$BIN/sweepctl" keys init "$T/other" --nodes 1 >/dev/null
+start_broker
+start_node node1 --workers 1 --content-key "$T/other/content/bundle.pub"
+wait_until 30 nodes_ready 1
+cat >"$T/inputs/one.yaml" <<'JOB'
+name: forged-database
+max_attempts: 2
+targets:
+  - scanner: packages
+    paths: [app]
+JOB
+set +e
+ctl submit "$T/inputs/one.yaml" --wait -o "$T/forged.json" >"$T/forged.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 4 ] || fail "a job with a refused database exited $rc, expected 4 (incomplete)"
+grep -q "advisory database .* refused: advisory bundle signature does not verify" "$T/node1.log" ||
+  fail "node1 did not log the refusal"
+note "packages: zip dumps read, forged database refused"

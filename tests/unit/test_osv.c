@@ -299,6 +299,33 @@ Test (osv, multiple_pairs_in_one_range)
     cr_assert_str_eq (hits.hits[0].fixed, "1.0.2,3.2.5");
 }
 
+Test (osv, many_pairs_written_backwards)
+{
+    //  [k.0.0, k.1.0) for k = 1..25, listed last pair first.
+    char events[4096] = "";
+    for (int k = 25; k >= 1; k--) {
+        char pair[128];
+        snprintf (pair, sizeof pair, "%s{\"fixed\": \"%d.1.0\"}, {\"introduced\": \"%d.0.0\"}",
+                  k == 25 ? "" : ", ", k, k);
+        strcat (events, pair);
+    }
+    s_add_range ("GHSA-aaaa-0021", "npm", "left", "SEMVER", events);
+    sw_osvdb_finish (db);
+    for (int k = 1; k <= 25; k++) {
+        char v[32];
+        snprintf (v, sizeof v, "%d.0.5", k);
+        s_affected ("npm", "left", v, true);
+        snprintf (v, sizeof v, "%d.1.0", k);
+        s_affected ("npm", "left", v, false);
+        snprintf (v, sizeof v, "%d.9.0", k);
+        s_affected ("npm", "left", v, false);
+    }
+    s_affected ("npm", "left", "0.9.0", false);
+    hits_t hits;
+    cr_assert_eq (s_match ("npm", "left", "24.0.0", &hits), 1);
+    cr_assert_str_eq (hits.hits[0].fixed, "24.1.0,25.1.0");
+}
+
 Test (osv, several_ranges_and_fixed_deduped)
 {
     s_add ("{\"id\": \"GHSA-aaaa-0009\", \"modified\": \"2024-01-01T00:00:00Z\", "
