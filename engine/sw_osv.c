@@ -927,6 +927,7 @@ static const char *s_read_summary (ctx_t *ctx, json_t *root)
         len = json_string_length (summary);
     } else if (json_is_string (details)) {
         text = json_string_value (details);
+        text += strspn (text, " \t\r\n"); //  the first line with text
         len = strcspn (text, "\r\n");
     }
     while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
@@ -1252,12 +1253,9 @@ void sw_osvdb_finish (sw_osvdb_t *self)
         abort ();
     for (size_t n = 0; n < nodes.n; n++)
         name_start[group_of[n] + 1]++;
-    size_t ndocs = 0;
     for (size_t i = 0; i < self->nadvs; i++)
-        if (!self->advs[i].dropped) {
+        if (!self->advs[i].dropped)
             doc_start[group_of[s_find (nodes.parent, s_node (&nodes, self->advs[i].id))] + 1]++;
-            ndocs++;
-        }
     for (size_t g = 0; g < ngroups; g++) {
         name_start[g + 1] += name_start[g];
         doc_start[g + 1] += doc_start[g];
@@ -1275,7 +1273,6 @@ void sw_osvdb_finish (sw_osvdb_t *self)
             uint32_t g = group_of[s_find (nodes.parent, s_node (&nodes, self->advs[i].id))];
             docs[doc_start[g] + fill[g]++] = &self->advs[i];
         }
-    (void)ndocs;
 
     for (size_t g = 0; g < ngroups; g++) {
         vuln_t *vuln = &self->vulns[g];
@@ -1304,7 +1301,9 @@ void sw_osvdb_finish (sw_osvdb_t *self)
         int rating = -1;
         size_t naffected = 0;
         for (size_t k = 0; k < ngdocs; k++) {
-            if (s_id_prefer (gdocs[k]->id, lead->id) < 0)
+            //  The summary of the preferred document that has one.
+            bool has = *gdocs[k]->summary, lead_has = *lead->summary;
+            if (has != lead_has ? has : s_id_prefer (gdocs[k]->id, lead->id) < 0)
                 lead = gdocs[k];
             if (gdocs[k]->score > score)
                 score = gdocs[k]->score;
