@@ -72,7 +72,7 @@ static void s_run_group (const sw_ruleset_t *rules, const sw_osvdb_t *db, const 
         f.data = data[i] ? data[i] : "";
         if (!data[i])
             fprintf (stderr, "sweepctl: %s\n", err);
-        if (db && sw_pkginv_format (f.name, f.data, f.len))
+        if (db && sw_packages_wants (f.name, f.data, f.len))
             inv[ninv++] = f;
         else
             files[nfiles++] = f;

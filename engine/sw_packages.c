@@ -135,13 +135,89 @@ static void s_match_package (run_t *run, const sw_osvdb_t *db, const sw_pkg_t *p
     }
 }
 
+static bool s_is_os_release (const char *name)
+{
+    const char *slash = strrchr (name, '/');
+    return strcmp (slash ? slash + 1 : name, "os-release") == 0;
+}
+
+bool sw_packages_wants (const char *name, const char *data, size_t len)
+{
+    return s_is_os_release (name) || sw_pkginv_format (name, data, len) != NULL;
+}
+
+//  The value of KEY=value (quotes dropped) in an os-release file, or "".
+static void s_os_field (const sw_input_file_t *f, const char *key, char *out, size_t len)
+{
+    size_t kl = strlen (key);
+    out[0] = 0;
+    for (const char *p = f->data; p && p < f->data + f->len;) {
+        const char *nl = memchr (p, '\n', (size_t)(f->data + f->len - p));
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(f->data + f->len - p);
+        if (ll > kl && strncmp (p, key, kl) == 0 && p[kl] == '=') {
+            const char *v = p + kl + 1;
+            size_t vl = ll - kl - 1;
+            if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+                v++;
+                vl -= 2;
+            }
+            snprintf (out, len, "%.*s", (int)vl, v);
+            return;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+}
+
+//  The release an os-release file beside the inventories names, as OSV
+//  writes it in ecosystems ("Debian:12", "Ubuntu:22.04", "Alpine:v3.18"),
+//  so that a host's packages meet only the advisories of its release.
+//  Empty when there is no os-release or it names another distribution.
+static void s_release (const sw_input_file_t *files, size_t n, char *deb, char *apk, size_t len)
+{
+    deb[0] = apk[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s_is_os_release (files[i].name))
+            continue;
+        char id[64], ver[64];
+        s_os_field (&files[i], "ID", id, sizeof id);
+        s_os_field (&files[i], "VERSION_ID", ver, sizeof ver);
+        if (!*ver || strspn (ver, "0123456789.") != strlen (ver))
+            continue;
+        if (strcmp (id, "debian") == 0)
+            snprintf (deb, len, "Debian:%s", ver);
+        else if (strcmp (id, "ubuntu") == 0)
+            snprintf (deb, len, "Ubuntu:%s", ver);
+        else if (strcmp (id, "alpine") == 0) {
+            const char *dot = strchr (ver, '.');
+            const char *dot2 = dot ? strchr (dot + 1, '.') : NULL;
+            snprintf (apk, len, "Alpine:v%.*s", dot2 ? (int)(dot2 - ver) : (int)strlen (ver), ver);
+        }
+    }
+}
+
+//  Qualifies the distribution packages of a set with the release.
+static void s_apply_release (sw_pkgset_t *set, const char *deb, const char *apk)
+{
+    for (size_t k = 0; k < set->n; k++) {
+        const char *eco = set->items[k].ecosystem;
+        if (*deb && strcmp (eco, "Debian") == 0)
+            set->items[k].ecosystem = sw_arena_strdup (set->arena, deb);
+        else if (*apk && strcmp (eco, "Alpine") == 0)
+            set->items[k].ecosystem = sw_arena_strdup (set->arena, apk);
+    }
+}
+
 void sw_packages_run (const sw_osvdb_t *db, const sw_input_file_t *files, size_t n,
                       const char *db_version, sw_posture_emit_fn *emit, void *arg,
                       sw_packages_stats_t *stats)
 {
     sw_packages_stats_t local = {0};
     run_t run = {db_version, emit, arg, NULL, stats ? stats : &local};
+    char deb[80], apk[80];
+    s_release (files, n, deb, apk, sizeof deb);
     for (size_t i = 0; i < n; i++) {
+        if (s_is_os_release (files[i].name))
+            continue;
         run.stats->files++;
         sw_pkgset_t *set = sw_pkgset_new ();
         char err[512] = "";
@@ -160,6 +236,7 @@ void sw_packages_run (const sw_osvdb_t *db, const sw_input_file_t *files, size_t
                          "Inventory file could not be read", err,
                          "Fix the file or leave it out of the job; the other files were scanned.");
         }
+        s_apply_release (set, deb, apk);
         for (size_t k = 0; k < set->n; k++)
             s_match_package (&run, db, &set->items[k]);
         sw_pkgset_destroy (&set);

@@ -6,6 +6,7 @@
 #ifndef SW_PACKAGES_H
 #define SW_PACKAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sw_inventory.h"
@@ -22,10 +23,17 @@ typedef struct {
 //  parse, an unpinned requirement, and a file that cannot be read are
 //  findings of their own (packages.version-unknown, packages.unpinned,
 //  packages.input-error), never a guess. db_version (may be NULL) is
-//  recorded in each finding. Findings come in a stable order.
+//  recorded in each finding. An os-release file in the group names the
+//  release of the dpkg and apk databases beside it (Debian:12, Alpine:v3.18),
+//  so their packages meet only that release's advisories; without one they
+//  meet every release's. Findings come in a stable order.
 void sw_packages_run (const sw_osvdb_t *db, const sw_input_file_t *files, size_t n,
                       const char *db_version, sw_posture_emit_fn *emit, void *arg,
                       sw_packages_stats_t *stats);
+
+//  Is this file for the packages scanner: an inventory, or the os-release
+//  that names their distribution's release?
+bool sw_packages_wants (const char *name, const char *data, size_t len);
 
 //  Loads OSV advisories from a file or folder: *.json files (one advisory
 //  each, or an array of them) and *.zip dumps (osv.dev's per-ecosystem

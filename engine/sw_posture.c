@@ -30,7 +30,7 @@ static bool s_is_input (const char *name)
 //  Names a package inventory may have (the content decides later).
 static bool s_is_inventory (const char *name)
 {
-    static const char *names[] = {"status", "installed", "go.mod", "go.sum", NULL};
+    static const char *names[] = {"status", "installed", "go.mod", "go.sum", "os-release", NULL};
     static const char *exts[] = {".json", ".lock", ".txt", NULL};
     const char *slash = strrchr (name, '/');
     const char *base = slash ? slash + 1 : name;
