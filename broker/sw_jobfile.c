@@ -335,9 +335,22 @@ static int s_files (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_ta
     return 0;
 }
 
-enum { T_SCANNER, T_HOSTS, T_PORTS, T_SHARD_PORTS, T_PATHS, T_FILES, T_COUNT };
+enum { T_SCANNER, T_HOSTS, T_PORTS, T_SHARD_PORTS, T_PATHS, T_FILES, T_HOST, T_COUNT };
 static const char *const s_target_keys[] = {"scanner", "hosts", "ports", "shard_ports",
-                                            "paths",   "files", NULL};
+                                            "paths",   "files", "host",  NULL};
+
+//  A plain true or false.
+static int s_bool (s_ctx_t *ctx, yaml_node_t *node, const char *path, bool *out)
+{
+    const char *v = node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : "";
+    if (node->type == YAML_SCALAR_NODE && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        (strcmp (v, "true") == 0 || strcmp (v, "false") == 0)) {
+        *out = v[0] == 't';
+        return 0;
+    }
+    s_error (ctx, node, path, "expected true or false");
+    return -1;
+}
 
 static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_target_t *target)
 {
@@ -390,6 +403,9 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
         case T_FILES:
             rc = s_files (ctx, value, value_path, target);
             break;
+        case T_HOST:
+            rc = s_bool (ctx, value, value_path, &target->host);
+            break;
         }
         if (rc)
             return -1;
@@ -398,8 +414,9 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
     if ((seen & (1u << T_SCANNER)) && strcmp (target->scanner, "tcp") == 0)
         required |= (1u << T_HOSTS) | (1u << T_PORTS);
     if ((seen & (1u << T_SCANNER)) && sw_scanner_takes_files (target->scanner) &&
-        !(seen & ((1u << T_PATHS) | (1u << T_FILES)))) {
-        s_error (ctx, node, path, "a %s target needs 'paths'", target->scanner);
+        !(seen & ((1u << T_PATHS) | (1u << T_FILES))) && !target->host) {
+        s_error (ctx, node, path, "a %s target needs 'paths'%s", target->scanner,
+                 strcmp (target->scanner, "packages") == 0 ? " or 'host: true'" : "");
         return -1;
     }
     return s_missing (ctx, node, path, seen, s_target_keys, required);
@@ -699,6 +716,8 @@ void sw_jobfile_write_json (const sw_jobfile_t *job, FILE *out)
             fprintf (out, ", \"shard_ports\": %u", t->shard_ports);
         if (t->paths)
             s_json_list (out, "paths", t->paths, t->npaths);
+        if (t->host)
+            fputs (", \"host\": true", out);
         if (t->files) {
             fputs (", \"files\": [", out);
             for (size_t f = 0; f < t->nfiles; f++) {

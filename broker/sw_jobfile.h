@@ -14,6 +14,8 @@
           - scanner: posture
             paths: [snapshots/aws/, k8s/]      # posture: files and folders (sweepctl
                                                # uploads them and sends `files`)
+          - scanner: packages
+            host: true               # packages: the node that runs it inventories its own host
             files:                   # posture, as the broker receives it:
               - {name: k8s/app.yaml, hash: <64 hex BLAKE2b-256>, size: 1234}
 
@@ -22,6 +24,7 @@
 #ifndef SW_JOBFILE_H
 #define SW_JOBFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,7 +61,8 @@ typedef struct {
     size_t npaths;
     sw_job_file_t *files; //  NULL when absent (posture, as uploaded)
     size_t nfiles;
-    int line; //  1-based line of the target in the job file
+    bool host; //  packages: the node inventories its own host
+    int line;  //  1-based line of the target in the job file
 } sw_job_target_t;
 
 typedef struct {

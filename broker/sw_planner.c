@@ -23,6 +23,7 @@ typedef struct {
     size_t nfiles;
     sw_group_t *groups;
     sw_blobref_t **group_files;
+    bool host; //  packages: inventory the host of the node that runs it
 } plan_target_t;
 
 struct sw_plan_t {
@@ -180,6 +181,11 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
         return -1;
     }
     pt->scanner = strdup (t->scanner);
+    if (t->host && strcmp (t->scanner, "packages") == 0 && !t->files) {
+        pt->shards = 1; //  one node's own host, whichever node takes it
+        pt->host = true;
+        return 0;
+    }
     if (sw_scanner_takes_files (t->scanner))
         return s_plan_posture (t, pt, why, whylen);
     if (!t->nhosts || !t->ports) {
@@ -281,6 +287,11 @@ int sw_plan_shard (const sw_plan_t *self, uint64_t index, sw_shard_spec_t *out)
     out->files = NULL;
     out->nfiles = 0;
     out->ports[0] = 0;
+    if (pt->host) {
+        snprintf (out->target, sizeof out->target, "host");
+        out->kind = "host";
+        return 0;
+    }
     if (pt->groups) {
         const sw_group_t *g = &pt->groups[local];
         snprintf (out->target, sizeof out->target, "%s", g->name);

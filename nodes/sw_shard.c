@@ -213,11 +213,56 @@ static void s_on_posture_finding (void *arg, const sw_finding_t *f)
     r->nfindings++;
 }
 
+//  The package databases of the node's own host (under host_root, "/"
+//  unless a test says otherwise), named "NODE:/path" in findings.
+static const char *s_host_files[] = {"/var/lib/dpkg/status", "/lib/apk/db/installed",
+                                     "/etc/os-release", NULL};
+
+static void s_on_posture_finding (void *arg, const sw_finding_t *f);
+
+static int s_run_host (const sw_shard_work_t *work, const sw_osvdb_t *osv, sw_shard_result_t *r)
+{
+    sw_input_file_t files[4];
+    char *data[4] = {NULL}, names[4][300];
+    size_t n = 0;
+    for (int i = 0; s_host_files[i]; i++) {
+        char path[1200], err[400];
+        snprintf (path, sizeof path, "%s%s", strcmp (work->host_root, "/") ? work->host_root : "",
+                  s_host_files[i]);
+        size_t len;
+        if (!(data[n] = sw_file_read (path, SW_DOC_MAX_BYTES, &len, err, sizeof err)))
+            continue; //  not this kind of host
+        snprintf (names[n], sizeof names[n], "%s:%s", work->node_name ? work->node_name : "node",
+                  s_host_files[i]);
+        files[n].name = names[n];
+        files[n].data = data[n];
+        files[n].len = len;
+        n++;
+    }
+    if (n == 0 || (n == 1 && strstr (files[0].name, "os-release"))) {
+        snprintf (r->error, sizeof r->error,
+                  "this host has no package database (dpkg or apk) under %s", work->host_root);
+        for (size_t i = 0; i < n; i++)
+            free (data[i]);
+        return -1;
+    }
+    posture_ctx_t ctx = {work, r, zclock_time ()};
+    sw_packages_run (osv, files, n, work->bundle_version, s_on_posture_finding, &ctx, NULL);
+    for (size_t i = 0; i < n; i++)
+        free (data[i]);
+    return 0;
+}
+
 //  A posture or packages shard: its content (rules or advisories) first,
 //  then its files, all read from the verified blob cache.
 static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
 {
     bool packages = strcmp (work->scanner, "packages") == 0;
+    bool host = packages && work->kind && strcmp (work->kind, "host") == 0;
+    if (host && work->bundle && work->blob_dir && work->cache && work->host_root) {
+        const sw_osvdb_t *db = s_advisories (work, r);
+        return db ? s_run_host (work, db, r) : -1;
+    }
     if (!work->bundle || !work->files || !work->blob_dir || !work->cache) {
         snprintf (r->error, sizeof r->error, "%s shard without files or content bundle",
                   work->scanner);

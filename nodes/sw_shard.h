@@ -47,6 +47,8 @@ typedef struct {
     const uint8_t *content_pk; //  NULL: this node has no content key
     sw_rules_cache_t *cache;   //  the worker's
     size_t blobs_missing;      //  the node's count while the shard waits for blobs
+    const char *host_root;     //  packages "host" shards: where the host's files are
+    const char *node_name;     //  ... and whose host it is, in findings' locations
 } sw_shard_work_t;
 
 typedef struct {

@@ -38,7 +38,7 @@ typedef struct {
 
 typedef struct {
     //  settings
-    char *broker, *broker_key, *cert_path, *state_dir, *name, *labels, *content_key;
+    char *broker, *broker_key, *cert_path, *state_dir, *name, *labels, *content_key, *host_root;
     int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms;
     //  runtime
     zcert_t *cert;
@@ -534,7 +534,9 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
     work->timeout_ms = msg->timeout_ms;
     work->max_inflight = self->max_inflight;
     msg->job = msg->scanner = msg->target = msg->ports = NULL; //  moved
-    if (msg->files) {
+    work->host_root = self->host_root;
+    work->node_name = self->name;
+    if (msg->files || (msg->kind && strcmp (msg->kind, "host") == 0)) {
         work->kind = msg->kind;
         work->files = msg->files;
         work->nfiles = msg->nfiles;
@@ -985,6 +987,7 @@ static node_t s_node = {.broker = "tcp://127.0.0.1:5701",
                         .broker_key = "keys/broker/broker.crt",
                         .cert_path = "keys/id/node1.crt",
                         .state_dir = "state/node",
+                        .host_root = "/",
                         .workers = 8,
                         .heartbeat_ms = 1000,
                         .liveness = 3,
@@ -1012,6 +1015,8 @@ int main (int argc, char **argv)
         {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
         {"liveness", SW_OPT_INT, &self->liveness, 2, 100,
          "missed broker heartbeats before reconnecting [3]"},
+        {"host-root", SW_OPT_STR, &self->host_root, 0, 0,
+         "where this host's files are, for packages shards that inventory the host [/]"},
         {"content-key", SW_OPT_STR, &self->content_key, 0, 0,
          "public key rule bundles must be signed with [content/bundle.pub beside the broker "
          "key's folder]"},

@@ -4,17 +4,22 @@
 # vulnerability under two ids), signs it and makes it the broker's
 # database; a job over a dpkg status file, a CycloneDX SBOM and an npm
 # lock file runs on two nodes and reports exactly the expected
-# (advisory, package) set; `sweepctl check --advisories` gives the same set.
+# (advisory, package) set; `sweepctl check --advisories` gives the same set;
+# a `host: true` target makes the node inventory its own host.
 # shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fx=$root/tests/functional/fixtures/packages
 cp -r "$fx/inputs" "$T/inputs"
+# The hosts the nodes run on, for `host: true` targets: a Debian 12 root.
+mkdir -p "$T/root/var/lib/dpkg" "$T/root/etc"
+cp "$fx/inputs/host/status" "$T/root/var/lib/dpkg/status"
+cp "$fx/inputs/host/os-release" "$T/root/etc/os-release"
 keys_init 2
 start_broker
-start_node node1 --workers 2
-start_node node2 --workers 2
+start_node node1 --workers 2 --host-root "$T/root"
+start_node node2 --workers 2 --host-root "$T/root"
 wait_until 30 nodes_ready 2
 
 ctl advisories import "$fx/osv" --version osv-fixture >"$T/import.out" 2>"$T/import.err" ||
@@ -58,6 +63,24 @@ d = [v for k, v in fs.items() if k.startswith("PYSEC-2023-0001 ")]
 assert len(d) == 1 and "CVE-2023-0001" in d[0]["evidence"], d
 PY
 note "packages: cluster and check agree on $(wc -l <"$T/cluster.txt") findings"
+
+# A node inventories its own host: the same Debian findings, located on it.
+cat >"$T/inputs/host.yaml" <<'JOB'
+name: host-inventory
+targets:
+  - scanner: packages
+    host: true
+JOB
+ctl submit "$T/inputs/host.yaml" --wait -o "$T/host.json" >"$T/host.out" ||
+  fail "host job did not complete: $(cat "$T/host.out")"
+python3 - "$T/host.json" <<'PY' || fail "the host inventory is not what the node's host holds"
+import json, re, sys
+fs = json.load(open(sys.argv[1]))["findings"]
+got = sorted((f["rule"], f["resource"]) for f in fs)
+assert got == [("CVE-2024-0001", "pkg:Debian:12/openssl@3.0.11-1~deb12u1"),
+               ("DEBIAN-CVE-2024-0003", "pkg:Debian:12/bash@5.2.15-2+b2")], got
+assert all(re.match(r"node[12]:/var/lib/dpkg/status:[0-9]+$", f["location"]) for f in fs), fs
+PY
 
 # osv.dev's dumps are zip files: the same advisories from one give the same
 # findings.
