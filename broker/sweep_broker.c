@@ -620,8 +620,24 @@ static int s_content_push (broker_t *self, int k, const sw_mpv_t *body, msgpack_
         snprintf (err, errlen, "%s", why);
         return -1;
     }
+    //  An update is one more part of the current database: nodes keep the
+    //  parts they have and fetch only the new one.
+    bool update = k == 1 && sw_mpv_get (body, "update") &&
+                  sw_mpv_get (body, "update")->type == SW_MPV_BOOL &&
+                  sw_mpv_get (body, "update")->v.b;
+    const char *base = self->current[k];
+    size_t base_len = base ? strcspn (base, " ") : 0;
+    if (update && !base) {
+        snprintf (err, errlen, "an update needs a current database: import a full one first");
+        return -1;
+    }
+    if (update && base_len > 63 * (SW_BLOB_HEX_LEN + 1)) {
+        snprintf (err, errlen, "the database has 64 parts: import a full one to start again");
+        return -1;
+    }
     char *current = NULL;
-    if (asprintf (&current, "%s %s", hash, version) < 0)
+    if ((update ? asprintf (&current, "%.*s+%s %s", (int)base_len, base, hash, version)
+                : asprintf (&current, "%s %s", hash, version)) < 0)
         return -1;
     sw_store_put (self->store, s_content[k].store_key, current, strlen (current));
     if (sw_store_commit (self->store, true, err, errlen)) {

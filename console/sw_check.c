@@ -80,7 +80,7 @@ static void s_run_group (const sw_ruleset_t *rules, const sw_osvdb_t *db, const 
     if (rules && nfiles)
         sw_posture_run (rules, g->kind, files, nfiles, NULL, s_keep, out, &stats->posture);
     if (db && ninv)
-        sw_packages_run (db, inv, ninv, NULL, s_keep, out, &stats->packages);
+        sw_packages_run (&db, 1, inv, ninv, NULL, s_keep, out, &stats->packages);
     free (inv);
     for (size_t i = 0; i < g->n; i++)
         free (data[i]);
@@ -154,7 +154,7 @@ static sw_osvdb_t *s_load_advisories (const char *path)
     char err[1024];
     size_t invalid = 0;
     sw_osvdb_t *db = sw_osvdb_new ();
-    if (db && sw_packages_import (db, path, &invalid, err, sizeof err) < 0) {
+    if (db && sw_packages_import (db, path, false, &invalid, err, sizeof err) < 0) {
         fprintf (stderr, "sweepctl: %s\n", err);
         sw_osvdb_destroy (&db);
         return NULL;

@@ -29,7 +29,7 @@ typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
         *version;
     int timeout_ms, retries, nodes, interval_ms, limit;
-    bool json, wait;
+    bool json, wait, update;
     sw_client_t *client;
 } ctl_t;
 
@@ -612,7 +612,7 @@ static int s_content_secret (ctl_t *ctl, uint8_t sk[crypto_sign_SECRETKEYBYTES])
 //  Uploads a signed bundle and makes it current with command (RULES-PUSH,
 //  ADVISORIES-PUSH); prints what the broker answered.
 static int s_push_bundle (ctl_t *ctl, const char *command, const char *what, uint8_t *bundle,
-                          size_t len)
+                          size_t len, bool update)
 {
     char hash[SW_BLOB_HEX_LEN + 1];
     sw_blob_hash (bundle, len, hash);
@@ -620,8 +620,10 @@ static int s_push_bundle (ctl_t *ctl, const char *command, const char *what, uin
     sw_mpdoc_t doc;
     sw_packer_t p;
     sw_packer_init (&p);
-    msgpack_pack_map (&p.pk, 1);
+    msgpack_pack_map (&p.pk, update ? 2 : 1);
     sw_pack_kv_str (&p.pk, "hash", hash);
+    if (update)
+        sw_pack_kv_bool (&p.pk, "update", true);
     if (rc == 0)
         rc = s_call (ctl, command, &p.sbuf, &doc);
     sw_packer_destroy (&p);
@@ -646,7 +648,7 @@ static int s_advisories_import (ctl_t *ctl, const char *path)
     size_t invalid = 0;
     int64_t t0 = zclock_mono ();
     sw_osvdb_t *db = sw_osvdb_new ();
-    long added = sw_packages_import (db, path, &invalid, err, sizeof err);
+    long added = sw_packages_import (db, path, ctl->update, &invalid, err, sizeof err);
     if (added < 0) {
         fprintf (stderr, "sweepctl: %s\n", err);
         sw_osvdb_destroy (&db);
@@ -680,7 +682,9 @@ static int s_advisories_import (ctl_t *ctl, const char *path)
                  added, invalid, sw_osvdb_size (db), sw_osvdb_entries (db), ilen,
                  zclock_mono () - t0);
     if (rc == 0)
-        rc = s_push_bundle (ctl, "ADVISORIES-PUSH", "advisory database", bundle, blen);
+        rc = s_push_bundle (ctl, "ADVISORIES-PUSH",
+                            ctl->update ? "advisory update" : "advisory database", bundle, blen,
+                            ctl->update);
     free (index);
     free (bundle);
     sw_osvdb_destroy (&db);
@@ -720,7 +724,7 @@ static int s_rules_push (ctl_t *ctl, const char *dir)
         fprintf (stderr, "sweepctl: %s\n", err);
         return EXIT_USAGE;
     }
-    rc = s_push_bundle (ctl, "RULES-PUSH", "rule bundle", bundle, len);
+    rc = s_push_bundle (ctl, "RULES-PUSH", "rule bundle", bundle, len, false);
     free (bundle);
     return rc;
 }
@@ -796,6 +800,9 @@ int main (int argc, char **argv)
         {"rules", SW_OPT_STR, &ctl->rules, 0, 0, "rules folder [$SWEEP_RULES or rules]"},
         {"advisories", SW_OPT_STR, &ctl->advisories, 0, 0,
          "check: OSV advisories (files, folder, zip dumps) for the packages scanner"},
+        {"update", SW_OPT_FLAG, &ctl->update, 0, 0,
+         "advisories import: add these advisories (new, changed, withdrawn) to the current "
+         "database as an update, instead of replacing it"},
         {"version", SW_OPT_STR, &ctl->version, 0, 0,
          "advisories import: the database's version [osv-<UTC time>]"},
         {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 10, 60000, "watch: poll interval [250]"},

@@ -287,7 +287,9 @@ struct sw_osvdb_t {
     //  index) and matching must be safe from several threads at once.
     uint32_t *slots;
     size_t nslots;
-    size_t skipped; //  advisory versions that do not parse (ranges or list items dropped)
+    size_t skipped;   //  advisory versions that do not parse (ranges or list items dropped)
+    const char **ids; //  every id and alias, sorted (sw_osvdb_index_ids), malloc'd
+    size_t nids;
 };
 
 sw_osvdb_t *sw_osvdb_new (void)
@@ -306,9 +308,50 @@ void sw_osvdb_destroy (sw_osvdb_t **self_p)
     free (self->vulns);
     free (self->entries);
     free (self->buckets);
+    free (self->ids);
     s_pool_free (&self->pool);
     free (self);
     *self_p = NULL;
+}
+
+static int s_strptr_cmp (const void *a, const void *b)
+{
+    return strcmp (*(const char *const *)a, *(const char *const *)b);
+}
+
+void sw_osvdb_index_ids (sw_osvdb_t *self)
+{
+    free (self->ids);
+    self->ids = NULL;
+    self->nids = 0;
+    size_t cap = 0;
+    for (size_t v = 0; v < self->nvulns; v++) {
+        const char *ids[2] = {self->vulns[v].id, self->vulns[v].aliases};
+        for (int k = 0; k < 2; k++)
+            for (const char *p = ids[k]; p && *p;) {
+                const char *comma = strchr (p, ',');
+                size_t len = comma ? (size_t)(comma - p) : strlen (p);
+                if (self->nids == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    const char **grown = realloc (self->ids, cap * sizeof (char *));
+                    if (!grown)
+                        abort ();
+                    self->ids = grown;
+                }
+                self->ids[self->nids++] = s_pstrndup (&self->pool, p, len);
+                p = comma ? comma + 1 : NULL;
+                if (k == 0)
+                    break; //  an id is one word; aliases a list
+            }
+    }
+    if (self->nids)
+        qsort (self->ids, self->nids, sizeof (char *), s_strptr_cmp);
+}
+
+bool sw_osvdb_knows (const sw_osvdb_t *self, const char *id)
+{
+    return self->nids &&
+           bsearch (&id, self->ids, self->nids, sizeof (char *), s_strptr_cmp) != NULL;
 }
 
 size_t sw_osvdb_size (const sw_osvdb_t *self)

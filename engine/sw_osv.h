@@ -15,6 +15,7 @@
 #ifndef SW_OSV_H
 #define SW_OSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,14 @@ typedef void (sw_osv_match_fn) (void *arg, const sw_osv_match_t *match);
 //  has no known version scheme or the version does not parse.
 long sw_osvdb_match (const sw_osvdb_t *self, const char *ecosystem, const char *name,
                      const char *version, sw_osv_match_fn *fn, void *arg, char *err, size_t errlen);
+
+//  Builds the sorted list of every id and alias the index holds (call
+//  after finish or load), for sw_osvdb_knows.
+void sw_osvdb_index_ids (sw_osvdb_t *self);
+
+//  Does the index hold a vulnerability with this id or alias? A newer
+//  part of a database supersedes what older parts say about it.
+bool sw_osvdb_knows (const sw_osvdb_t *self, const char *id);
 
 //  Serialises the finished index (a MessagePack blob) and reads it back,
 //  so that a broker builds it once and nodes load it fast.

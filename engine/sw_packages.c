@@ -22,7 +22,29 @@ typedef struct {
     void *arg;
     const sw_pkg_t *pkg;
     sw_packages_stats_t *stats;
+    const sw_osvdb_t *const *dbs; //  the database's parts, oldest first
+    size_t ndbs;
+    size_t part; //  the part being matched
 } run_t;
+
+//  Does a part newer than the one being matched hold this vulnerability
+//  (its id or an alias)? Then the newer part has the last word on it.
+static bool s_superseded (const run_t *run, const sw_osv_match_t *m)
+{
+    for (size_t q = run->part + 1; q < run->ndbs; q++) {
+        if (sw_osvdb_knows (run->dbs[q], m->id))
+            return true;
+        for (const char *p = m->aliases; p && *p;) {
+            const char *comma = strchr (p, ',');
+            char alias[128];
+            snprintf (alias, sizeof alias, "%.*s", comma ? (int)(comma - p) : (int)strlen (p), p);
+            if (sw_osvdb_knows (run->dbs[q], alias))
+                return true;
+            p = comma ? comma + 1 : NULL;
+        }
+    }
+    return false;
+}
 
 static char *s_cap (const char *s)
 {
@@ -67,6 +89,8 @@ static char *s_resource (const sw_pkg_t *p)
 static void s_on_match (void *arg, const sw_osv_match_t *m)
 {
     run_t *run = arg;
+    if (s_superseded (run, m))
+        return;
     const sw_pkg_t *p = run->pkg;
     char title[600], evidence[1600], remediation[1200], refs[300], score[32] = "unknown";
     if (m->score >= 0)
@@ -111,7 +135,7 @@ static void s_emit_note (run_t *run, const char *rule, sw_severity_t sev, const 
     s_emit (run, &f, file, line);
 }
 
-static void s_match_package (run_t *run, const sw_osvdb_t *db, const sw_pkg_t *p)
+static void s_match_package (run_t *run, const sw_pkg_t *p)
 {
     char err[512];
     run->pkg = p;
@@ -125,8 +149,11 @@ static void s_match_package (run_t *run, const sw_osvdb_t *db, const sw_pkg_t *p
         free (res);
         return;
     }
-    if (sw_osvdb_match (db, p->ecosystem, p->name, p->version, s_on_match, run, err, sizeof err) <
-        0) {
+    bool unknown = false;
+    for (run->part = run->ndbs; run->part-- > 0 && !unknown;)
+        unknown = sw_osvdb_match (run->dbs[run->part], p->ecosystem, p->name, p->version,
+                                  s_on_match, run, err, sizeof err) < 0;
+    if (unknown) {
         char *res = s_resource (p);
         s_emit_note (run, "packages.version-unknown", SW_SEV_INFO, res, p->file, p->line,
                      "Package version could not be compared", err,
@@ -207,12 +234,12 @@ static void s_apply_release (sw_pkgset_t *set, const char *deb, const char *apk)
     }
 }
 
-void sw_packages_run (const sw_osvdb_t *db, const sw_input_file_t *files, size_t n,
-                      const char *db_version, sw_posture_emit_fn *emit, void *arg,
+void sw_packages_run (const sw_osvdb_t *const *dbs, size_t ndbs, const sw_input_file_t *files,
+                      size_t n, const char *db_version, sw_posture_emit_fn *emit, void *arg,
                       sw_packages_stats_t *stats)
 {
     sw_packages_stats_t local = {0};
-    run_t run = {db_version, emit, arg, NULL, stats ? stats : &local};
+    run_t run = {db_version, emit, arg, NULL, stats ? stats : &local, dbs, ndbs, 0};
     char deb[80], apk[80];
     s_release (files, n, deb, apk, sizeof deb);
     for (size_t i = 0; i < n; i++) {
@@ -238,7 +265,7 @@ void sw_packages_run (const sw_osvdb_t *db, const sw_input_file_t *files, size_t
         }
         s_apply_release (set, deb, apk);
         for (size_t k = 0; k < set->n; k++)
-            s_match_package (&run, db, &set->items[k]);
+            s_match_package (&run, &set->items[k]);
         sw_pkgset_destroy (&set);
     }
 }
@@ -246,15 +273,43 @@ void sw_packages_run (const sw_osvdb_t *db, const sw_input_file_t *files, size_t
 // -------------------------------------------------------------------------
 //  Import
 
+//  Adds one parsed advisory. A withdrawn one becomes a tombstone (its id
+//  and aliases, nothing affected) when asked, so that an update can take
+//  it back from older parts of a database.
+static int s_add_object (sw_osvdb_t *db, const char *name, json_t *obj, bool tombstones,
+                         size_t *invalid)
+{
+    char err[512];
+    json_t *stone = NULL;
+    if (tombstones && json_is_object (obj) && json_object_get (obj, "withdrawn")) {
+        stone = json_object ();
+        const char *keys[] = {"id", "modified", "aliases"};
+        for (int k = 0; k < 3; k++)
+            if (json_object_get (obj, keys[k]))
+                json_object_set (stone, keys[k], json_object_get (obj, keys[k]));
+        json_object_set_new (stone, "summary", json_string ("withdrawn"));
+    }
+    char *one = json_dumps (stone ? stone : obj, JSON_COMPACT);
+    json_decref (stone);
+    int rc = one ? sw_osvdb_add_json (db, name, one, strlen (one), err, sizeof err) : -1;
+    if (rc < 0) {
+        fprintf (stderr, "sweepctl: %s\n", one ? err : "out of memory");
+        (*invalid)++;
+    }
+    free (one);
+    return rc > 0;
+}
+
 //  Adds one JSON text: an advisory, or an array of them.
 static long s_import_json (sw_osvdb_t *db, const char *name, const char *data, size_t len,
-                           size_t *invalid)
+                           bool tombstones, size_t *invalid)
 {
     char err[512];
     size_t i = 0;
     while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
         i++;
-    if (i == len || data[i] != '[') {
+    if (!tombstones && (i == len || data[i] != '[')) {
+        //  The common case, parsed once by the index itself.
         int rc = sw_osvdb_add_json (db, name, data, len, err, sizeof err);
         if (rc < 0) {
             fprintf (stderr, "sweepctl: %s\n", err);
@@ -263,31 +318,25 @@ static long s_import_json (sw_osvdb_t *db, const char *name, const char *data, s
         return rc > 0 ? 1 : 0;
     }
     json_error_t jerr;
-    json_t *arr = json_loadb (data, len, 0, &jerr);
-    if (!arr || !json_is_array (arr)) {
+    json_t *doc = json_loadb (data, len, 0, &jerr);
+    if (!doc) {
         fprintf (stderr, "sweepctl: %s:%d:%d: %s\n", name, jerr.line, jerr.column, jerr.text);
         (*invalid)++;
-        json_decref (arr);
         return 0;
     }
     long added = 0;
-    for (size_t k = 0; k < json_array_size (arr); k++) {
-        char *one = json_dumps (json_array_get (arr, k), JSON_COMPACT);
-        int rc = one ? sw_osvdb_add_json (db, name, one, strlen (one), err, sizeof err) : -1;
-        if (rc < 0) {
-            fprintf (stderr, "sweepctl: %s\n", one ? err : "out of memory");
-            (*invalid)++;
-        }
-        added += rc > 0;
-        free (one);
-    }
-    json_decref (arr);
+    if (json_is_array (doc))
+        for (size_t k = 0; k < json_array_size (doc); k++)
+            added += s_add_object (db, name, json_array_get (doc, k), tombstones, invalid);
+    else
+        added += s_add_object (db, name, doc, tombstones, invalid);
+    json_decref (doc);
     return added;
 }
 
 //  Adds every *.json entry of a zip dump.
-static long s_import_zip (sw_osvdb_t *db, const char *path, size_t *invalid, char *err,
-                          size_t errlen)
+static long s_import_zip (sw_osvdb_t *db, const char *path, bool tombstones, size_t *invalid,
+                          char *err, size_t errlen)
 {
     struct archive *a = archive_read_new ();
     archive_read_support_format_zip (a);
@@ -313,7 +362,7 @@ static long s_import_zip (sw_osvdb_t *db, const char *path, size_t *invalid, cha
         }
         char label[1200];
         snprintf (label, sizeof label, "%s:%s", path, name);
-        added += s_import_json (db, label, buf, (size_t)got, invalid);
+        added += s_import_json (db, label, buf, (size_t)got, tombstones, invalid);
     }
     free (buf);
     archive_read_free (a);
@@ -327,8 +376,8 @@ static bool s_is_import (const char *name)
            (len > 4 && strcmp (name + len - 4, ".zip") == 0);
 }
 
-long sw_packages_import (sw_osvdb_t *db, const char *path, size_t *invalid, char *err,
-                         size_t errlen)
+long sw_packages_import (sw_osvdb_t *db, const char *path, bool tombstones, size_t *invalid,
+                         char *err, size_t errlen)
 {
     sw_filelist_t list = {0};
     if (sw_filelist_add (&list, path, s_is_import, SW_BLOB_MAX_SIZE, 10000000, err, errlen)) {
@@ -341,7 +390,7 @@ long sw_packages_import (sw_osvdb_t *db, const char *path, size_t *invalid, char
         const char *name = list.names[i];
         size_t len = strlen (name);
         if (len > 4 && strcmp (name + len - 4, ".zip") == 0) {
-            long got = s_import_zip (db, name, invalid, err, errlen);
+            long got = s_import_zip (db, name, tombstones, invalid, err, errlen);
             added = got < 0 ? -1 : added + got;
             continue;
         }
@@ -351,7 +400,7 @@ long sw_packages_import (sw_osvdb_t *db, const char *path, size_t *invalid, char
             (*invalid)++;
             continue;
         }
-        added += s_import_json (db, name, data, len, invalid);
+        added += s_import_json (db, name, data, len, tombstones, invalid);
         free (data);
     }
     sw_filelist_clear (&list);

@@ -27,8 +27,13 @@ typedef struct {
 //  release of the dpkg and apk databases beside it (Debian:12, Alpine:v3.18),
 //  so their packages meet only that release's advisories; without one they
 //  meet every release's. Findings come in a stable order.
-void sw_packages_run (const sw_osvdb_t *db, const sw_input_file_t *files, size_t n,
-                      const char *db_version, sw_posture_emit_fn *emit, void *arg,
+//
+//  A database may come in parts (a full import, then updates): dbs[0] is
+//  the oldest. What a newer part holds about a vulnerability (by id or
+//  alias) replaces what older parts say, and an id a newer part holds
+//  without affected packages (a withdrawal) is reported from none.
+void sw_packages_run (const sw_osvdb_t *const *dbs, size_t ndbs, const sw_input_file_t *files,
+                      size_t n, const char *db_version, sw_posture_emit_fn *emit, void *arg,
                       sw_packages_stats_t *stats);
 
 //  Is this file for the packages scanner: an inventory, or the os-release
@@ -40,7 +45,10 @@ bool sw_packages_wants (const char *name, const char *data, size_t len);
 //  all.zip). Invalid advisories are reported on stderr with their name
 //  and skipped; returns the number added, or -1 with err when path cannot
 //  be read. Call sw_osvdb_finish after the last load.
-long sw_packages_import (sw_osvdb_t *db, const char *path, size_t *invalid, char *err,
-                         size_t errlen);
+//  With tombstones, a withdrawn advisory is added as its id with nothing
+//  affected (what an update needs to supersede older parts) instead of
+//  being left out.
+long sw_packages_import (sw_osvdb_t *db, const char *path, bool tombstones, size_t *invalid,
+                         char *err, size_t errlen);
 
 #endif

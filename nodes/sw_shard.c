@@ -115,12 +115,22 @@ static char *s_blob_read (const sw_shard_work_t *work, const char *hash, size_t 
     return data;
 }
 
+static void s_osv_clear (sw_rules_cache_t *cache)
+{
+    for (size_t i = 0; i < cache->nosv; i++)
+        sw_osvdb_destroy (&cache->osv[i]);
+    free (cache->osv);
+    free (cache->osv_key);
+    cache->osv = NULL;
+    cache->osv_key = NULL;
+    cache->nosv = 0;
+}
+
 void sw_rules_cache_clear (sw_rules_cache_t *cache)
 {
     sw_ruleset_destroy (&cache->rules);
     cache->hash[0] = 0;
-    sw_osvdb_destroy (&cache->osv);
-    cache->osv_hash[0] = 0;
+    s_osv_clear (cache);
 }
 
 //  Fails a shard whose content bundle was refused, with a log line.
@@ -132,33 +142,54 @@ static void s_refused (const sw_shard_work_t *work, sw_shard_result_t *r, const 
     zsys_error ("shard %s/%" PRIu64 ": %s", work->job, work->shard, r->error);
 }
 
-//  The worker's advisory database for this shard, verified before it is
-//  read.
-static const sw_osvdb_t *s_advisories (const sw_shard_work_t *work, sw_shard_result_t *r)
+//  One part of an advisory database, verified before it is read.
+static sw_osvdb_t *s_advisory_part (const sw_shard_work_t *work, const char *hash, char *err,
+                                    size_t errlen)
 {
-    sw_rules_cache_t *cache = work->cache;
-    if (cache->osv && strcmp (cache->osv_hash, work->bundle) == 0)
-        return cache->osv;
-    sw_osvdb_destroy (&cache->osv);
-    char err[400] = "", version[SW_BUNDLE_VERSION_MAX + 1];
+    char version[SW_BUNDLE_VERSION_MAX + 1];
     size_t len, plen;
-    char *data = s_blob_read (work, work->bundle, &len, err, sizeof err);
+    char *data = s_blob_read (work, hash, &len, err, errlen);
     void *payload = NULL;
+    sw_osvdb_t *db = NULL;
     if (data && !work->content_pk)
-        snprintf (err, sizeof err, "this node has no content key to verify bundles with");
+        snprintf (err, errlen, "this node has no content key to verify bundles with");
     else if (data)
         payload = sw_bundle_open_payload ((const uint8_t *)data, len, work->content_pk,
-                                          SW_BUNDLE_ADVISORIES, version, &plen, err, sizeof err);
+                                          SW_BUNDLE_ADVISORIES, version, &plen, err, errlen);
     free (data);
-    if (payload)
-        cache->osv = sw_osvdb_load (payload, plen, err, sizeof err);
+    if (payload && (db = sw_osvdb_load (payload, plen, err, errlen)))
+        sw_osvdb_index_ids (db);
     free (payload);
-    if (!cache->osv) {
-        s_refused (work, r, "advisory database", err);
-        return NULL;
+    return db;
+}
+
+//  The worker's advisory database for this shard: every part of it
+//  ("HASH+HASH...", a full import then updates), each verified.
+static bool s_advisories (const sw_shard_work_t *work, sw_shard_result_t *r)
+{
+    sw_rules_cache_t *cache = work->cache;
+    if (cache->osv_key && strcmp (cache->osv_key, work->bundle) == 0)
+        return true;
+    s_osv_clear (cache);
+    char err[400] = "";
+    for (const char *p = work->bundle; p && *p;) {
+        const char *plus = strchr (p, '+');
+        char hash[SW_BLOB_HEX_LEN + 1];
+        snprintf (hash, sizeof hash, "%.*s", plus ? (int)(plus - p) : (int)strlen (p), p);
+        sw_osvdb_t *db = s_advisory_part (work, hash, err, sizeof err);
+        sw_osvdb_t **grown = db ? realloc (cache->osv, (cache->nosv + 1) * sizeof (*grown)) : NULL;
+        if (!grown) {
+            sw_osvdb_destroy (&db);
+            s_osv_clear (cache);
+            s_refused (work, r, "advisory database", err);
+            return false;
+        }
+        cache->osv = grown;
+        cache->osv[cache->nosv++] = db;
+        p = plus ? plus + 1 : NULL;
     }
-    snprintf (cache->osv_hash, sizeof cache->osv_hash, "%s", work->bundle);
-    return cache->osv;
+    cache->osv_key = strdup (work->bundle);
+    return true;
 }
 
 //  The worker's rules for this shard's bundle, verified before a single
@@ -220,7 +251,7 @@ static const char *s_host_files[] = {"/var/lib/dpkg/status", "/lib/apk/db/instal
 
 static void s_on_posture_finding (void *arg, const sw_finding_t *f);
 
-static int s_run_host (const sw_shard_work_t *work, const sw_osvdb_t *osv, sw_shard_result_t *r)
+static int s_run_host (const sw_shard_work_t *work, sw_shard_result_t *r)
 {
     sw_input_file_t files[4];
     char *data[4] = {NULL}, names[4][300];
@@ -247,7 +278,8 @@ static int s_run_host (const sw_shard_work_t *work, const sw_osvdb_t *osv, sw_sh
         return -1;
     }
     posture_ctx_t ctx = {work, r, zclock_time ()};
-    sw_packages_run (osv, files, n, work->bundle_version, s_on_posture_finding, &ctx, NULL);
+    sw_packages_run ((const sw_osvdb_t *const *)work->cache->osv, work->cache->nosv, files, n,
+                     work->bundle_version, s_on_posture_finding, &ctx, NULL);
     for (size_t i = 0; i < n; i++)
         free (data[i]);
     return 0;
@@ -260,8 +292,7 @@ static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
     bool packages = strcmp (work->scanner, "packages") == 0;
     bool host = packages && work->kind && strcmp (work->kind, "host") == 0;
     if (host && work->bundle && work->blob_dir && work->cache && work->host_root) {
-        const sw_osvdb_t *db = s_advisories (work, r);
-        return db ? s_run_host (work, db, r) : -1;
+        return s_advisories (work, r) ? s_run_host (work, r) : -1;
     }
     if (!work->bundle || !work->files || !work->blob_dir || !work->cache) {
         snprintf (r->error, sizeof r->error, "%s shard without files or content bundle",
@@ -269,7 +300,7 @@ static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
         return -1;
     }
     const sw_ruleset_t *rules = packages ? NULL : s_rules (work, r);
-    const sw_osvdb_t *osv = packages ? s_advisories (work, r) : NULL;
+    bool osv = packages && s_advisories (work, r);
     if (!rules && !osv)
         return -1;
     sw_input_file_t *files = calloc (work->nfiles, sizeof (sw_input_file_t));
@@ -290,8 +321,8 @@ static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
         sw_group_kind_t kind =
             work->kind && strcmp (work->kind, "aws") == 0 ? SW_GROUP_AWS : SW_GROUP_FILES;
         if (packages)
-            sw_packages_run (osv, files, work->nfiles, work->bundle_version, s_on_posture_finding,
-                             &ctx, NULL);
+            sw_packages_run ((const sw_osvdb_t *const *)work->cache->osv, work->cache->nosv, files,
+                             work->nfiles, work->bundle_version, s_on_posture_finding, &ctx, NULL);
         else
             sw_posture_run (rules, kind, files, work->nfiles, work->bundle_version,
                             s_on_posture_finding, &ctx, NULL);

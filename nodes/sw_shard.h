@@ -21,8 +21,9 @@
 typedef struct {
     char hash[SW_BLOB_HEX_LEN + 1];
     sw_ruleset_t *rules;
-    char osv_hash[SW_BLOB_HEX_LEN + 1];
-    sw_osvdb_t *osv;
+    char *osv_key;    //  the database's parts, "HASH+HASH+..."
+    sw_osvdb_t **osv; //  one index per part, oldest first
+    size_t nosv;
 } sw_rules_cache_t;
 
 void sw_rules_cache_clear (sw_rules_cache_t *cache);

@@ -499,13 +499,47 @@ static void s_assign (node_t *self, worker_t *w, sw_shard_work_t *work)
 
 //  Asks for the first chunk of every blob a posture shard needs that the
 //  cache lacks. Returns how many it still lacks.
+//  A shard's bundle is one blob, or for an advisory database with updates
+//  several joined by '+' (oldest first). Copies part i into hash; false
+//  when there is no part i.
+static bool s_bundle_part (const char *bundle, size_t i, char hash[SW_BLOB_HEX_LEN + 1])
+{
+    const char *p = bundle;
+    for (; p && i > 0; i--) {
+        p = strchr (p, '+');
+        p = p ? p + 1 : NULL;
+    }
+    if (!p || !*p)
+        return false;
+    size_t len = strcspn (p, "+");
+    snprintf (hash, SW_BLOB_HEX_LEN + 1, "%.*s",
+              (int)(len < SW_BLOB_HEX_LEN ? len : SW_BLOB_HEX_LEN + 1), p);
+    return true;
+}
+
+//  Is every part of a bundle reference a blob name (at most 64 parts)?
+static bool s_bundle_valid (const char *bundle)
+{
+    if (!bundle || !*bundle || strlen (bundle) > 64 * (SW_BLOB_HEX_LEN + 1))
+        return false;
+    for (const char *p = bundle; p;) {
+        size_t len = strcspn (p, "+");
+        if (len != SW_BLOB_HEX_LEN || strspn (p, "0123456789abcdef") < SW_BLOB_HEX_LEN)
+            return false;
+        p = p[len] ? p + len + 1 : NULL;
+    }
+    return true;
+}
+
 static size_t s_want_blobs (node_t *self, const sw_shard_work_t *work)
 {
     size_t missing = 0;
     int64_t now = zclock_mono ();
-    for (size_t i = 0; i <= work->nfiles; i++) {
-        const char *hash = i < work->nfiles ? work->files[i].hash : work->bundle;
-        if (!hash || sw_blobcache_has (self->blobs, hash))
+    char part[SW_BLOB_HEX_LEN + 1];
+    for (size_t i = 0; i < work->nfiles || s_bundle_part (work->bundle, i - work->nfiles, part);
+         i++) {
+        const char *hash = i < work->nfiles ? work->files[i].hash : part;
+        if (sw_blobcache_has (self->blobs, hash))
             continue;
         missing++;
         if (sw_blobcache_want (self->blobs, hash, now)) {
@@ -547,7 +581,7 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
         msg->kind = msg->bundle = msg->bundle_version = NULL;
         msg->files = NULL;
         msg->nfiles = 0;
-        if (!work->bundle || !sw_blob_hash_valid (work->bundle)) {
+        if (!s_bundle_valid (work->bundle)) {
             //  Nothing to fetch would ever arrive: fail now, not never.
             sw_shard_result_t *result = calloc (1, sizeof *result);
             snprintf (result->error, sizeof result->error,
@@ -577,7 +611,10 @@ static sw_shard_work_t **s_unstage (node_t *self, size_t *n)
 //  How often a shard names a blob (files with the same content share one).
 static size_t s_uses (const sw_shard_work_t *work, const char *hash)
 {
-    size_t uses = strcmp (work->bundle, hash) == 0 ? 1 : 0;
+    size_t uses = 0;
+    char part[SW_BLOB_HEX_LEN + 1];
+    for (size_t i = 0; s_bundle_part (work->bundle, i, part); i++)
+        uses += strcmp (part, hash) == 0;
     for (size_t i = 0; i < work->nfiles; i++)
         uses += strcmp (work->files[i].hash, hash) == 0;
     return uses;
@@ -620,7 +657,7 @@ static void s_fail_staged (node_t *self, const char *hash, const char *why)
     sw_shard_work_t **items = s_unstage (self, &n);
     for (size_t i = 0; i < n; i++) {
         sw_shard_work_t *work = items[i];
-        bool needs = work->bundle && strcmp (work->bundle, hash) == 0;
+        bool needs = work->bundle && strstr (work->bundle, hash) != NULL;
         for (size_t f = 0; f < work->nfiles && !needs; f++)
             needs = strcmp (work->files[f].hash, hash) == 0;
         if (!needs) {

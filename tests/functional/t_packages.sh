@@ -5,7 +5,8 @@
 # database; a job over a dpkg status file, a CycloneDX SBOM and an npm
 # lock file runs on two nodes and reports exactly the expected
 # (advisory, package) set; `sweepctl check --advisories` gives the same set;
-# a `host: true` target makes the node inventory its own host.
+# an update adds, withdraws and changes advisories; a `host: true` target
+# makes the node inventory its own host.
 # shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -63,6 +64,26 @@ d = [v for k, v in fs.items() if k.startswith("PYSEC-2023-0001 ")]
 assert len(d) == 1 and "CVE-2023-0001" in d[0]["evidence"], d
 PY
 note "packages: cluster and check agree on $(wc -l <"$T/cluster.txt") findings"
+
+# An update adds to the current database instead of replacing it: a new
+# advisory (minimist), a withdrawal (lodash) and a changed range (Django
+# 3.2.0 no longer affected, and its CVE twin in the first part with it).
+ctl advisories import "$fx/osv-update" --update --version osv-update-1 >"$T/update.out" \
+  2>"$T/update.err" || fail "advisories import --update: $(cat "$T/update.err")"
+grep -q "advisory update osv-update-1 pushed" "$T/update.out" || fail "$(cat "$T/update.out")"
+ctl submit "$T/inputs/job.yaml" --wait -o "$T/updated.json" >"$T/submit2.out" ||
+  fail "packages job after the update did not complete: $(cat "$T/submit2.out")"
+pairs "$T/updated.json" >"$T/updated.txt"
+{
+  grep -vE '^(GHSA-35jh-r3h4-6jhm|PYSEC-2023-0001) ' "$fx/expected.txt"
+  echo "GHSA-vh95-rmgr-6w4m pkg:npm/minimist@1.2.6"
+} | sort >"$T/expected-updated.txt"
+diff -u "$T/expected-updated.txt" "$T/updated.txt" || fail "the update did not apply as expected"
+python3 - "$T/updated.json" <<'PY' || fail "findings after the update do not name its version"
+import json, sys
+fs = json.load(open(sys.argv[1]))["findings"]
+assert fs and all(f["bundle"] == "osv-update-1" for f in fs if f["scanner"] == "packages"), fs[:1]
+PY
 
 # A node inventories its own host: the same Debian findings, located on it.
 cat >"$T/inputs/host.yaml" <<'JOB'

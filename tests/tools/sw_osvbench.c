@@ -35,7 +35,7 @@ int main (int argc, char **argv)
     size_t invalid = 0;
     int64_t t0 = zclock_usecs ();
     sw_osvdb_t *db = sw_osvdb_new ();
-    long added = sw_packages_import (db, argv[1], &invalid, err, sizeof err);
+    long added = sw_packages_import (db, argv[1], false, &invalid, err, sizeof err);
     if (added < 0) {
         fprintf (stderr, "%s\n", err);
         return 1;

@@ -65,7 +65,7 @@ static seen_t s_run (const sw_input_file_t *files, size_t n)
 {
     seen_t seen = {.n = 0};
     sw_packages_stats_t stats = {0};
-    sw_packages_run (s_db, files, n, "db-1", s_keep, &seen, &stats);
+    sw_packages_run ((const sw_osvdb_t *const *)&s_db, 1, files, n, "db-1", s_keep, &seen, &stats);
     return seen;
 }
 
@@ -150,8 +150,36 @@ Test (packages, import_reads_arrays_and_reports_invalid_advisories)
     sw_osvdb_t *db = sw_osvdb_new ();
     size_t invalid = 0;
     char err[256];
-    cr_assert_eq (sw_packages_import (db, dir, &invalid, err, sizeof err), 1, "%s", err);
+    cr_assert_eq (sw_packages_import (db, dir, false, &invalid, err, sizeof err), 1, "%s", err);
     cr_assert_eq (invalid, 1);
     sw_osvdb_destroy (&db);
     sw_test_rmtree (dir);
+}
+
+Test (packages, a_newer_part_of_the_database_has_the_last_word)
+{
+    sw_input_file_t f = {"app/package-lock.json", s_lock, strlen (s_lock)};
+    //  The update withdraws GHSA-0001 (a tombstone: its id, nothing
+    //  affected) and adds a new advisory under the old one's alias.
+    sw_osvdb_t *update = sw_osvdb_new ();
+    char err[512];
+    const char *stone = "{\"id\": \"GHSA-0001\", \"modified\": \"2024-06-01T00:00:00Z\"}";
+    const char *fresh = "{\"id\": \"OSV-2\", \"modified\": \"2024-06-01T00:00:00Z\", \"affected\": "
+                        "[{\"package\": {\"ecosystem\": \"npm\", \"name\": \"left-pad\"}, "
+                        "\"versions\": [\"1.1.0\"]}]}";
+    cr_assert_eq (sw_osvdb_add_json (update, "u.json", stone, strlen (stone), err, sizeof err), 1,
+                  "%s", err);
+    cr_assert_eq (sw_osvdb_add_json (update, "u.json", fresh, strlen (fresh), err, sizeof err), 1,
+                  "%s", err);
+    sw_osvdb_finish (update);
+    sw_osvdb_index_ids (update);
+    const sw_osvdb_t *parts[] = {s_db, update};
+    seen_t seen = {.n = 0};
+    sw_packages_run (parts, 2, &f, 1, "db-2", s_keep, &seen, NULL);
+    cr_assert_eq (seen.n, 1, "%zu findings", seen.n);
+    cr_assert (s_starts (seen.items[0], "OSV-2|pkg:npm/left-pad@1.1.0|"), "%s", seen.items[0]);
+    //  Without the update, the old advisory stands.
+    seen = s_run (&f, 1);
+    cr_assert (s_starts (seen.items[0], "GHSA-0001|"), "%s", seen.items[0]);
+    sw_osvdb_destroy (&update);
 }
