@@ -13,7 +13,6 @@
 #include "sw_files.h"
 #include "sw_pkginv.h"
 
-#define TEXT_CAP       2000
 #define IMPORT_MAX_DOC (8u * 1024 * 1024) //  one advisory document
 
 typedef struct {
@@ -46,17 +45,6 @@ static bool s_superseded (const run_t *run, const sw_osv_match_t *m)
     return false;
 }
 
-static char *s_cap (const char *s)
-{
-    size_t len = strlen (s);
-    if (len > TEXT_CAP) {
-        len = TEXT_CAP;
-        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-            len--;
-    }
-    return strndup (s, len);
-}
-
 static char *s_location (const char *file, uint32_t line)
 {
     char buf[1200];
@@ -64,7 +52,7 @@ static char *s_location (const char *file, uint32_t line)
         snprintf (buf, sizeof buf, "%s:%u", file, line);
     else
         snprintf (buf, sizeof buf, "%s", file);
-    return s_cap (buf);
+    return sw_finding_text (buf);
 }
 
 //  Fills the fields every packages finding has, emits it and frees it.
@@ -83,7 +71,7 @@ static char *s_resource (const sw_pkg_t *p)
 {
     char buf[1200];
     snprintf (buf, sizeof buf, "pkg:%s/%s@%s", p->ecosystem, p->name, p->version ? p->version : "");
-    return s_cap (buf);
+    return sw_finding_text (buf);
 }
 
 static void s_on_match (void *arg, const sw_osv_match_t *m)
@@ -111,11 +99,11 @@ static void s_on_match (void *arg, const sw_osv_match_t *m)
                   p->name);
     snprintf (refs, sizeof refs, "https://osv.dev/vulnerability/%s", m->id);
     sw_finding_t f = {.severity = m->severity};
-    f.rule = s_cap (m->id);
+    f.rule = sw_finding_text (m->id);
     f.resource = s_resource (p);
-    f.title = s_cap (title);
-    f.evidence = s_cap (evidence);
-    f.remediation = s_cap (remediation);
+    f.title = sw_finding_text (title);
+    f.evidence = sw_finding_text (evidence);
+    f.remediation = sw_finding_text (remediation);
     f.references = strdup (refs);
     run->stats->matches++;
     s_emit (run, &f, p->file, p->line);
@@ -128,9 +116,9 @@ static void s_emit_note (run_t *run, const char *rule, sw_severity_t sev, const 
 {
     sw_finding_t f = {.severity = sev};
     f.rule = strdup (rule);
-    f.resource = s_cap (resource);
+    f.resource = sw_finding_text (resource);
     f.title = strdup (title);
-    f.evidence = s_cap (why);
+    f.evidence = sw_finding_text (why);
     f.remediation = strdup (remediation);
     s_emit (run, &f, file, line);
 }

@@ -6,7 +6,6 @@
 
 #define STS_FILE      "sts-get-caller-identity.json"
 #define SNAPSHOT_META "snapshot.json"
-#define TEXT_CAP      2000 //  under the wire limit of a finding's text fields
 
 typedef struct {
     char *key;
@@ -230,18 +229,6 @@ typedef struct {
     size_t findings;
 } run_t;
 
-//  Copies at most TEXT_CAP bytes, cut at a UTF-8 character boundary.
-static char *s_cap (const char *s)
-{
-    size_t len = strlen (s);
-    if (len > TEXT_CAP) {
-        len = TEXT_CAP;
-        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-            len--;
-    }
-    return strndup (s, len);
-}
-
 static void s_emit (run_t *run, sw_finding_t *f)
 {
     f->scanner = strdup ("posture");
@@ -262,13 +249,13 @@ static void s_emit_rule (void *arg, const sw_rule_t *rule, const sw_resource_t *
     else
         snprintf (location, sizeof location, "%s", res->file);
     f.rule = strdup (sw_rule_id (rule));
-    f.resource = s_cap (res->id);
-    f.location = s_cap (location);
-    f.title = s_cap (sw_rule_title (rule));
-    f.evidence = s_cap (evidence);
-    f.remediation = s_cap (sw_rule_remediation (rule));
-    f.references = *sw_rule_references (rule) ? s_cap (sw_rule_references (rule)) : NULL;
-    f.compliance = *sw_rule_compliance (rule) ? s_cap (sw_rule_compliance (rule)) : NULL;
+    f.resource = sw_finding_text (res->id);
+    f.location = sw_finding_text (location);
+    f.title = sw_finding_text (sw_rule_title (rule));
+    f.evidence = sw_finding_text (evidence);
+    f.remediation = sw_finding_text (sw_rule_remediation (rule));
+    f.references = *sw_rule_references (rule) ? sw_finding_text (sw_rule_references (rule)) : NULL;
+    f.compliance = *sw_rule_compliance (rule) ? sw_finding_text (sw_rule_compliance (rule)) : NULL;
     s_emit (arg, &f);
 }
 
@@ -284,10 +271,10 @@ static void s_emit_input_error (run_t *run, const sw_input_error_t *e)
     if (near)
         *near = 0;
     f.rule = strdup ("posture.input-error");
-    f.resource = s_cap (e->file);
-    f.location = s_cap (location);
+    f.resource = sw_finding_text (e->file);
+    f.location = sw_finding_text (location);
     f.title = strdup ("Input file could not be read");
-    f.evidence = s_cap (message);
+    f.evidence = sw_finding_text (message);
     f.remediation = strdup ("Fix the file (the evidence says what is wrong and where) or leave it "
                             "out of the job; the other files were scanned.");
     s_emit (run, &f);

@@ -158,3 +158,14 @@ void sw_finding_json (FILE *out, const sw_finding_t *f, bool last)
     s_json_lines (out, "compliance", f->compliance);
     fprintf (out, "      \"shard\": %" PRIu64 "\n    }%s\n", f->shard, last ? "" : ",");
 }
+
+char *sw_finding_text (const char *s)
+{
+    size_t len = strlen (s);
+    if (len > 2000) {
+        len = 2000;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+            len--;
+    }
+    return strndup (s, len);
+}

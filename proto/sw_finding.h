@@ -57,6 +57,10 @@ void sw_finding_clear (sw_finding_t *self);
 //  Deep-copies src into dst. Returns 0, or -1 on allocation failure.
 int sw_finding_copy (sw_finding_t *dst, const sw_finding_t *src);
 
+//  A malloc'd copy of s short enough for any text field of a finding on
+//  the wire (at most 2,000 bytes), cut at a UTF-8 character boundary.
+char *sw_finding_text (const char *s);
+
 //  qsort order of reports: most severe first, then resource, location,
 //  fingerprint.
 int sw_finding_order (const void *a, const void *b);
