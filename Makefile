@@ -33,7 +33,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 HEADERS  := $(wildcard proto/*.h engine/*.h broker/*.h nodes/*.h console/*.h tests/unit/*.h)
 
-.PHONY: all deps check check-scripts check-rules check-unit check-functional check-asan fuzz fuzz-smoke demo bench \
+.PHONY: all deps install check-install check-deploy check-scripts check-rules check-unit check-functional check-asan fuzz fuzz-smoke demo bench \
         format clean
 
 all: $(PROGS) $(TOOLS)
@@ -67,7 +67,7 @@ $(BUILD)/test/%: tests/unit/%.c $(LIBA) $(HEADERS)
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $< $(LIBA) $(LIBS) -lcriterion -o $@
 
 check: deps
-	$(MAKE) check-scripts check-unit check-rules check-functional fuzz-smoke
+	$(MAKE) check-scripts check-install check-deploy check-unit check-rules check-functional fuzz-smoke
 	$(MAKE) check-asan
 	@echo "make check: all suites passed"
 
@@ -112,6 +112,49 @@ demo: deps all
 
 bench: deps all
 	@bench/run.sh $(BUILD)/bin
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: programs, rule packs, docs,
+# systemd units (with this PREFIX's paths), and example configs in
+# /etc/cloudsweep (never over an existing one).
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/cloudsweep
+DOCDIR  := $(PREFIX)/share/doc/cloudsweep
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+ETCDIR  ?= /etc/cloudsweep
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)
+	cp -R rules $(DESTDIR)$(DATADIR)/
+	install -m 0644 README.md proto/PROTOCOL.md docs/*.md $(DESTDIR)$(DOCDIR)
+	for u in deploy/systemd/*.service; do \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $$u \
+	    >$(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	install -d -m 0755 $(DESTDIR)$(ETCDIR)
+	for c in deploy/etc/*.conf; do \
+	  [ -e $(DESTDIR)$(ETCDIR)/$$(basename $$c) ] || install -m 0644 $$c $(DESTDIR)$(ETCDIR); done
+
+# The units as installed must pass systemd-analyze verify (skipped where
+# systemd-analyze is missing). The stage is its own PREFIX so that the
+# units' ExecStart paths exist where the verifier looks.
+check-install: all
+	@rm -rf $(BUILD)/stage
+	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/stage \
+	  ETCDIR=$(CURDIR)/$(BUILD)/stage/etc/cloudsweep >/dev/null
+	@test -x $(BUILD)/stage/bin/sweep-broker && test -f $(BUILD)/stage/etc/cloudsweep/node.conf
+	@if command -v systemd-analyze >/dev/null; then \
+	  for u in $(BUILD)/stage/lib/systemd/system/*.service; do \
+	    systemd-analyze verify $$u || exit 1; done; echo "systemd units: verified"; \
+	else echo "systemd-analyze not installed: units not verified"; fi
+
+# The Vagrantfile validates (where vagrant is installed: CI installs it),
+# and our own Kubernetes manifests pass our own Kubernetes rules.
+check-deploy: $(BUILD)/bin/sweepctl
+	@if command -v vagrant >/dev/null; then vagrant validate; \
+	else echo "vagrant not installed: Vagrantfile not validated"; fi
+	@$(BUILD)/bin/sweepctl check deploy/k8s --rules rules/k8s --fail-on info
+	@echo "deploy/k8s: no finding from rules/k8s"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
