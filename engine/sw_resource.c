@@ -7,8 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-sw_resset_t *
-sw_resset_new (void)
+sw_resset_t *sw_resset_new (void)
 {
     sw_resset_t *self = calloc (1, sizeof (sw_resset_t));
     if (!self)
@@ -18,12 +17,11 @@ sw_resset_new (void)
         free (self);
         return NULL;
     }
-    self->now = (int64_t) time (NULL);
+    self->now = (int64_t)time (NULL);
     return self;
 }
 
-void
-sw_resset_destroy (sw_resset_t **self_p)
+void sw_resset_destroy (sw_resset_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
@@ -35,9 +33,8 @@ sw_resset_destroy (sw_resset_t **self_p)
     *self_p = NULL;
 }
 
-sw_resource_t *
-sw_resset_add (sw_resset_t *self, const char *type, const char *type2, const char *id,
-               const char *file, uint32_t line, sw_val_t *doc)
+sw_resource_t *sw_resset_add (sw_resset_t *self, const char *type, const char *type2,
+                              const char *id, const char *file, uint32_t line, sw_val_t *doc)
 {
     if (self->n == self->cap) {
         size_t cap = self->cap ? self->cap * 2 : 64;
@@ -57,8 +54,8 @@ sw_resset_add (sw_resset_t *self, const char *type, const char *type2, const cha
     return r;
 }
 
-static void
-s_push_error (sw_resset_t *self, const char *file, uint32_t line, uint32_t col, char *message)
+static void s_push_error (sw_resset_t *self, const char *file, uint32_t line, uint32_t col,
+                          char *message)
 {
     if (self->nerrors == self->errcap) {
         size_t cap = self->errcap ? self->errcap * 2 : 8;
@@ -75,9 +72,8 @@ s_push_error (sw_resset_t *self, const char *file, uint32_t line, uint32_t col, 
     e->message = message;
 }
 
-void
-sw_resset_error (sw_resset_t *self, const char *file, uint32_t line, uint32_t col,
-                 const char *fmt, ...)
+void sw_resset_error (sw_resset_t *self, const char *file, uint32_t line, uint32_t col,
+                      const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -87,32 +83,29 @@ sw_resset_error (sw_resset_t *self, const char *file, uint32_t line, uint32_t co
     s_push_error (self, file, line, col, sw_arena_strdup (self->arena, buf));
 }
 
-void
-sw_resset_error_text (sw_resset_t *self, const char *file, const char *text)
+void sw_resset_error_text (sw_resset_t *self, const char *file, const char *text)
 {
     //  Loader messages read "file:line:col: message"; keep the message and
     //  the position apart so that reports can show each.
     size_t flen = strlen (file);
     unsigned line = 0, col = 0;
     int used = 0;
-    if (strncmp (text, file, flen) == 0 && text[flen] == ':'
-        && sscanf (text + flen, ":%u:%u: %n", &line, &col, &used) == 2 && used > 0)
-        text += flen + (size_t) used;
+    if (strncmp (text, file, flen) == 0 && text[flen] == ':' &&
+        sscanf (text + flen, ":%u:%u: %n", &line, &col, &used) == 2 && used > 0)
+        text += flen + (size_t)used;
     else if (strncmp (text, file, flen) == 0 && text[flen] == ':' && text[flen + 1] == ' ')
         text += flen + 2;
     s_push_error (self, file, line, col, sw_arena_strdup (self->arena, text));
 }
 
-static int
-s_cmp (const void *a, const void *b)
+static int s_cmp (const void *a, const void *b)
 {
     const sw_resource_t *x = a, *y = b;
     int c = strcmp (x->type, y->type);
     return c ? c : strcmp (x->id, y->id);
 }
 
-void
-sw_resset_sort (sw_resset_t *self)
+void sw_resset_sort (sw_resset_t *self)
 {
     if (self->n > 1)
         qsort (self->items, self->n, sizeof (sw_resource_t), s_cmp);

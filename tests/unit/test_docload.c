@@ -419,8 +419,10 @@ Test (docload, yaml_core_tags_are_honoured)
 
 Test (docload, yaml_value_that_does_not_fit_its_tag_is_refused)
 {
-    s_refused ("t.yaml", "a: !!int 1.5\n", SW_FMT_YAML, "t.yaml:1:4: value tagged !!int is not one");
-    s_refused ("t.yaml", "a: !!bool yes\n", SW_FMT_YAML, "t.yaml:1:4: value tagged !!bool is not one");
+    s_refused ("t.yaml", "a: !!int 1.5\n", SW_FMT_YAML,
+               "t.yaml:1:4: value tagged !!int is not one");
+    s_refused ("t.yaml", "a: !!bool yes\n", SW_FMT_YAML,
+               "t.yaml:1:4: value tagged !!bool is not one");
     s_refused ("t.yaml", "a: !!map 1\n", SW_FMT_YAML,
                "t.yaml:1:4: tag !!map does not apply to a scalar");
     s_refused ("t.yaml", "a: !!str [1]\n", SW_FMT_YAML,
