@@ -14,10 +14,29 @@ static sw_opt_t *s_find (sw_opt_t *opts, const char *name, size_t len)
     return NULL;
 }
 
+//  Strings this module allocated: a value that a later source replaces (a
+//  flag over the config file) is freed, never a default literal.
+static char *s_owned[64];
+
+static void s_replace (char **slot, const char *value)
+{
+    for (size_t i = 0; *slot && i < sizeof s_owned / sizeof s_owned[0]; i++)
+        if (s_owned[i] == *slot) {
+            free (s_owned[i]);
+            s_owned[i] = NULL;
+        }
+    *slot = strdup (value);
+    for (size_t i = 0; i < sizeof s_owned / sizeof s_owned[0]; i++)
+        if (!s_owned[i]) {
+            s_owned[i] = *slot;
+            break;
+        }
+}
+
 static int s_set (sw_opt_t *o, const char *value, const char *where)
 {
     if (o->type == SW_OPT_STR) {
-        *(char **)o->value = strdup (value);
+        s_replace ((char **)o->value, value);
         return 0;
     }
     if (o->type == SW_OPT_FLAG) {
