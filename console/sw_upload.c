@@ -10,13 +10,6 @@
 
 #define EXIT_USAGE 2
 
-void sw_blob_hash (const void *data, size_t len, char hash[SW_BLOB_HEX_LEN + 1])
-{
-    uint8_t bin[32];
-    crypto_generichash (bin, sizeof bin, data, len, NULL, 0);
-    sodium_bin2hex (hash, SW_BLOB_HEX_LEN + 1, bin, sizeof bin);
-}
-
 //  Asks the broker which of these blobs it lacks; missing[i] says.
 static int s_have (sw_call_fn *call, void *ctx, char **hashes, size_t n, bool *missing)
 {

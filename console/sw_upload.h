@@ -20,9 +20,6 @@
 //  Returns 0 with doc filled, or an exit code after printing why.
 typedef int (sw_call_fn) (void *ctx, const char *command, msgpack_sbuffer *body, sw_mpdoc_t *doc);
 
-//  BLAKE2b-256 of data, in hex.
-void sw_blob_hash (const void *data, size_t len, char hash[SW_BLOB_HEX_LEN + 1]);
-
 //  Uploads data as a blob unless the broker has it. Returns 0 or an exit
 //  code.
 int sw_upload_blob (sw_call_fn *call, void *ctx, const void *data, size_t len, const char *hash);

@@ -244,10 +244,7 @@ int sw_bundle_verify (const uint8_t *data, size_t len,
                       const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
                       char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen)
 {
-    sw_mpdoc_t doc = {0};
-    int rc = s_verify (data, len, public_key, SW_BUNDLE_RULES, &doc, version, err, errlen);
-    sw_mpdoc_free (&doc);
-    return rc;
+    return sw_bundle_verify_kind (data, len, public_key, SW_BUNDLE_RULES, version, err, errlen);
 }
 
 sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,

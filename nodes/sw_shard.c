@@ -21,18 +21,27 @@ typedef struct {
     int64_t now;
 } open_ctx_t;
 
-static int s_on_open (void *arg, uint32_t addr, uint16_t port)
+//  Room for one more finding in a result: the next slot, or NULL.
+static sw_finding_t *s_next_slot (sw_shard_result_t *r)
 {
-    open_ctx_t *ctx = arg;
-    sw_shard_result_t *r = ctx->result;
     if (r->nfindings == r->capacity) {
         size_t cap = r->capacity ? r->capacity * 2 : 16;
         sw_finding_t *grown = realloc (r->findings, cap * sizeof *grown);
         if (!grown)
-            return -1;
+            return NULL;
         r->findings = grown;
         r->capacity = cap;
     }
+    return &r->findings[r->nfindings];
+}
+
+static int s_on_open (void *arg, uint32_t addr, uint16_t port)
+{
+    open_ctx_t *ctx = arg;
+    sw_shard_result_t *r = ctx->result;
+    sw_finding_t *f = s_next_slot (r);
+    if (!f)
+        return -1;
     const sw_port_policy_t *policy = sw_port_policy_lookup (port);
     char ip[16], rule[96], location[16], title[256], evidence[256], remediation[512];
     sw_ipv4_format (addr, ip);
@@ -45,7 +54,7 @@ static int s_on_open (void *arg, uint32_t addr, uint16_t port)
               "If %s on port %u is not meant to be reachable from this vantage point, "
               "restrict it with a firewall rule or security group, or stop the service. %s",
               policy->service, port, policy->why ? policy->why : "");
-    sw_finding_t *f = &r->findings[r->nfindings++];
+    r->nfindings++;
     memset (f, 0, sizeof *f);
     f->job = strdup (ctx->work->job);
     f->shard = ctx->work->shard;
@@ -102,10 +111,8 @@ static char *s_blob_read (const sw_shard_work_t *work, const char *hash, size_t 
     char *data = sw_file_read (path, SW_BLOB_MAX_SIZE, len, err, errlen);
     if (!data)
         return NULL;
-    uint8_t bin[32];
     char hex[SW_BLOB_HEX_LEN + 1];
-    crypto_generichash (bin, sizeof bin, (const uint8_t *)data, *len, NULL, 0);
-    sodium_bin2hex (hex, sizeof hex, bin, sizeof bin);
+    sw_blob_hash (data, *len, hex);
     if (strcmp (hex, hash) != 0) {
         snprintf (err, errlen, "cached blob %.16s... does not match its hash", hash);
         free (data);
@@ -221,22 +228,14 @@ typedef struct {
     const sw_shard_work_t *work;
     sw_shard_result_t *result;
     int64_t now;
-} posture_ctx_t;
+} files_ctx_t;
 
 static void s_on_posture_finding (void *arg, const sw_finding_t *f)
 {
-    posture_ctx_t *ctx = arg;
+    files_ctx_t *ctx = arg;
     sw_shard_result_t *r = ctx->result;
-    if (r->nfindings == r->capacity) {
-        size_t cap = r->capacity ? r->capacity * 2 : 64;
-        sw_finding_t *grown = realloc (r->findings, cap * sizeof *grown);
-        if (!grown)
-            return;
-        r->findings = grown;
-        r->capacity = cap;
-    }
-    sw_finding_t *copy = &r->findings[r->nfindings];
-    if (sw_finding_copy (copy, f))
+    sw_finding_t *copy = s_next_slot (r);
+    if (!copy || sw_finding_copy (copy, f))
         return;
     copy->job = strdup (ctx->work->job);
     copy->shard = ctx->work->shard;
@@ -248,8 +247,6 @@ static void s_on_posture_finding (void *arg, const sw_finding_t *f)
 //  unless a test says otherwise), named "NODE:/path" in findings.
 static const char *s_host_files[] = {"/var/lib/dpkg/status", "/lib/apk/db/installed",
                                      "/etc/os-release", NULL};
-
-static void s_on_posture_finding (void *arg, const sw_finding_t *f);
 
 static int s_run_host (const sw_shard_work_t *work, sw_shard_result_t *r)
 {
@@ -277,7 +274,7 @@ static int s_run_host (const sw_shard_work_t *work, sw_shard_result_t *r)
             free (data[i]);
         return -1;
     }
-    posture_ctx_t ctx = {work, r, zclock_time ()};
+    files_ctx_t ctx = {work, r, zclock_time ()};
     sw_packages_run ((const sw_osvdb_t *const *)work->cache->osv, work->cache->nosv, files, n,
                      work->bundle_version, s_on_posture_finding, &ctx, NULL);
     for (size_t i = 0; i < n; i++)
@@ -317,7 +314,7 @@ static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
         }
     }
     if (rc == 0 && files && data) {
-        posture_ctx_t ctx = {work, r, zclock_time ()};
+        files_ctx_t ctx = {work, r, zclock_time ()};
         sw_group_kind_t kind =
             work->kind && strcmp (work->kind, "aws") == 0 ? SW_GROUP_AWS : SW_GROUP_FILES;
         if (packages)

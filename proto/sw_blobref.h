@@ -6,6 +6,7 @@
 #define SW_BLOBREF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -25,6 +26,9 @@ static inline bool sw_scanner_takes_files (const char *scanner)
 {
     return scanner && (strcmp (scanner, "posture") == 0 || strcmp (scanner, "packages") == 0);
 }
+
+//  The name of a blob: the BLAKE2b-256 of data, in lower-case hex.
+void sw_blob_hash (const void *data, size_t len, char hash[SW_BLOB_HEX_LEN + 1]);
 
 //  Is text a blob name: 64 lower-case hex digits?
 static inline bool sw_blob_hash_valid (const char *text)

@@ -139,6 +139,12 @@ for f in sorted(r["findings"], key=lambda f: (f["resource"], int(f["location"].s
 PY
 }
 
+# finding_pairs REPORT: "rule resource" of every finding, sorted.
+finding_pairs() {
+  python3 -c 'import json,sys
+for f in json.load(open(sys.argv[1]))["findings"]: print(f["rule"], f["resource"])' "$1" | sort
+}
+
 # findings_signature REPORT: the findings without times, for comparing runs.
 findings_signature() {
   python3 - "$1" <<'PY'

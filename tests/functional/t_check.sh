@@ -10,14 +10,10 @@
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 fx=tests/functional/fixtures/posture
-pairs() {
-  python3 -c 'import json,sys
-for f in json.load(open(sys.argv[1]))["findings"]: print(f["rule"], f["resource"])' "$1" | sort
-}
 
 "$BIN/sweepctl" check "$fx" --rules rules --format json -o "$T/check.json" 2>"$T/check.err" ||
   fail "check exited $? ($(cat "$T/check.err"))"
-pairs "$T/check.json" >"$T/pairs.txt"
+finding_pairs "$T/check.json" >"$T/pairs.txt"
 diff -u "$fx/expected.txt" "$T/pairs.txt" || fail "findings differ from $fx/expected.txt"
 note "$(wc -l <"$T/pairs.txt") findings, as expected"
 

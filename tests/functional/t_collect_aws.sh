@@ -34,9 +34,7 @@ bad=$(grep -vE '^(describe|get|list)-|^generate-credential-report$' <<<"$ops" ||
 cp "$snap/snapshot.json" "$T/out/snapshot.json"
 findings() {
   "$BIN/sweepctl" check "$1" --rules "$root/rules" --format json -o "$T/f.json" 2>/dev/null
-  python3 -c 'import json,sys
-for f in json.load(open(sys.argv[1]))["findings"]: print(f["rule"], f["resource"])' "$T/f.json" |
-    sort
+  finding_pairs "$T/f.json"
 }
 diff -u <(findings "$snap") <(findings "$T/out") || fail "collected snapshot gives other findings"
 note "collect-aws: layout, modes, read-only calls, same findings ($(wc -l <"$T/calls.log") calls)"

@@ -37,15 +37,11 @@ JOB
 ctl submit "$T/inputs/job.yaml" --wait -o "$T/report.json" >"$T/submit.out" ||
   fail "packages job did not complete: $(cat "$T/submit.out")"
 
-pairs() {
-  python3 -c 'import json,sys
-for f in json.load(open(sys.argv[1]))["findings"]: print(f["rule"], f["resource"])' "$1" | sort
-}
-pairs "$T/report.json" >"$T/cluster.txt"
+finding_pairs "$T/report.json" >"$T/cluster.txt"
 diff -u "$fx/expected.txt" "$T/cluster.txt" || fail "cluster findings differ from the expected set"
 (cd "$T/inputs" && "$BIN/sweepctl" check host app sbom --advisories "$fx/osv" --format json \
   -o "$T/check.json" 2>/dev/null)
-pairs "$T/check.json" >"$T/local.txt"
+finding_pairs "$T/check.json" >"$T/local.txt"
 diff -u "$T/cluster.txt" "$T/local.txt" || fail "sweepctl check and the cluster differ"
 
 # What a finding must say: the package and version, the aliases, the fixed
@@ -73,7 +69,7 @@ ctl advisories import "$fx/osv-update" --update --version osv-update-1 >"$T/upda
 grep -q "advisory update osv-update-1 pushed" "$T/update.out" || fail "$(cat "$T/update.out")"
 ctl submit "$T/inputs/job.yaml" --wait -o "$T/updated.json" >"$T/submit2.out" ||
   fail "packages job after the update did not complete: $(cat "$T/submit2.out")"
-pairs "$T/updated.json" >"$T/updated.txt"
+finding_pairs "$T/updated.json" >"$T/updated.txt"
 {
   grep -vE '^(GHSA-35jh-r3h4-6jhm|PYSEC-2023-0001) ' "$fx/expected.txt"
   echo "GHSA-vh95-rmgr-6w4m pkg:npm/minimist@1.2.6"
@@ -113,7 +109,7 @@ with zipfile.ZipFile(sys.argv[2], "w") as z:
 PY
 (cd "$T/inputs" && "$BIN/sweepctl" check host app sbom --advisories "$T/all.zip" --format json \
   -o "$T/zip.json" 2>/dev/null)
-pairs "$T/zip.json" | diff -u "$T/cluster.txt" - || fail "advisories from a zip dump give other findings"
+finding_pairs "$T/zip.json" | diff -u "$T/cluster.txt" - || fail "advisories from a zip dump give other findings"
 
 # A node that trusts another content key refuses the database, says so,
 # and the shard fails with that reason.

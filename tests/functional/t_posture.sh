@@ -31,18 +31,14 @@ JOB
 ctl submit "$T/inputs/job.yaml" --wait -o "$T/report.json" >"$T/submit.out" ||
   fail "posture job did not complete: $(cat "$T/submit.out")"
 
-pairs() {
-  python3 -c 'import json,sys
-for f in json.load(open(sys.argv[1]))["findings"]: print(f["rule"], f["resource"])' "$1" | sort
-}
-pairs "$T/report.json" >"$T/cluster.txt"
+finding_pairs "$T/report.json" >"$T/cluster.txt"
 # The exact expected set (t_check's, whose ids name the fixture folder).
 sed 's|tests/functional/fixtures/posture/||' "$root/tests/functional/fixtures/posture/expected.txt" |
   sort >"$T/expected.txt"
 diff -u "$T/expected.txt" "$T/cluster.txt" || fail "cluster findings differ from the expected set"
 (cd "$T/inputs" && "$BIN/sweepctl" check aws k8s cfn tf --rules "$root/rules" --format json \
   -o "$T/check.json" 2>/dev/null)
-pairs "$T/check.json" >"$T/local.txt"
+finding_pairs "$T/check.json" >"$T/local.txt"
 [ -s "$T/cluster.txt" ] || fail "the cluster report has no findings"
 diff -u "$T/local.txt" "$T/cluster.txt" || fail "cluster and sweepctl check findings differ"
 note "cluster and check agree on $(wc -l <"$T/cluster.txt") findings"

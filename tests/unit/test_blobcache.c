@@ -36,13 +36,6 @@ static void s_teardown (void)
 
 TestSuite (blobcache, .init = s_setup, .fini = s_teardown);
 
-static void s_hash (const void *data, size_t len, char hex[SW_BLOB_HEX_LEN + 1])
-{
-    uint8_t bin[32];
-    crypto_generichash (bin, sizeof bin, data, len, NULL, 0);
-    sodium_bin2hex (hex, SW_BLOB_HEX_LEN + 1, bin, sizeof bin);
-}
-
 static uint8_t *s_content (size_t size, uint8_t seed)
 {
     uint8_t *data = malloc (size ? size : 1);
@@ -81,7 +74,7 @@ Test (blobcache, new_creates_a_private_directory)
 Test (blobcache, want_is_true_once_then_false_while_in_progress)
 {
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash ("abc", 3, hash);
+    sw_blob_hash ("abc", 3, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1000));
     cr_assert_not (sw_blobcache_want (s_cache, hash, 1001));
     cr_assert_not (sw_blobcache_want (s_cache, hash, 5000));
@@ -94,7 +87,7 @@ Test (blobcache, want_refuses_names_that_are_not_hashes)
     cr_assert_not (sw_blobcache_want (s_cache, "abc", 0));
     cr_assert_not (sw_blobcache_want (s_cache, NULL, 0));
     char upper[SW_BLOB_HEX_LEN + 1];
-    s_hash ("abc", 3, upper);
+    sw_blob_hash ("abc", 3, upper);
     upper[0] = 'A';
     cr_assert_not (sw_blobcache_want (s_cache, upper, 0));
 }
@@ -103,7 +96,7 @@ Test (blobcache, chunks_in_order_complete_the_blob)
 {
     uint8_t *data = s_content (BIG_SIZE, 1);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1000));
     uint64_t next = 0;
     cr_assert_eq (s_chunk (hash, data, BIG_SIZE, 0, 1001, &next), SW_BLOB_MORE, "%s", err);
@@ -133,7 +126,7 @@ Test (blobcache, chunks_in_order_complete_the_blob)
 Test (blobcache, empty_blob_completes_on_its_empty_chunk)
 {
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash ("", 0, hash);
+    sw_blob_hash ("", 0, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1));
     uint64_t next = 77;
     cr_assert_eq (sw_blobcache_chunk (s_cache, hash, 0, 0, "", 0, NULL, 2, &next, err, sizeof err),
@@ -144,7 +137,7 @@ Test (blobcache, empty_blob_completes_on_its_empty_chunk)
 Test (blobcache, a_chunk_with_a_reason_fails_the_fetch)
 {
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash ("abc", 3, hash);
+    sw_blob_hash ("abc", 3, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1));
     uint64_t next = 0;
     cr_assert_eq (sw_blobcache_chunk (s_cache, hash, 0, 0, NULL, 0, "no such blob", 2, &next, err,
@@ -161,7 +154,7 @@ Test (blobcache, a_wrong_final_hash_fails_and_leaves_no_file)
     uint8_t *data = s_content (BIG_SIZE, 2);
     uint8_t *other = s_content (BIG_SIZE, 3);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1));
     uint64_t next = 0;
     cr_assert_eq (s_chunk (hash, other, BIG_SIZE, 0, 2, &next), SW_BLOB_MORE, "%s", err);
@@ -180,7 +173,7 @@ Test (blobcache, a_duplicate_chunk_is_ignored)
 {
     uint8_t *data = s_content (BIG_SIZE, 4);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1));
     uint64_t next = 0;
     cr_assert_eq (s_chunk (hash, data, BIG_SIZE, 0, 2, &next), SW_BLOB_MORE, "%s", err);
@@ -198,7 +191,7 @@ Test (blobcache, a_chunk_ahead_of_the_fetch_is_ignored)
 {
     uint8_t *data = s_content (BIG_SIZE, 5);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1));
     uint64_t next = 0;
     cr_assert_eq (s_chunk (hash, data, BIG_SIZE, 2 * SW_BLOB_CHUNK, 2, &next), SW_BLOB_IGNORED);
@@ -212,7 +205,7 @@ Test (blobcache, a_chunk_after_the_blob_is_done_is_ignored)
 {
     uint8_t *data = s_content (1000, 6);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, 1000, hash);
+    sw_blob_hash (data, 1000, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1));
     uint64_t next = 0;
     cr_assert_eq (s_chunk (hash, data, 1000, 0, 2, &next), SW_BLOB_DONE, "%s", err);
@@ -225,7 +218,7 @@ Test (blobcache, a_chunk_of_a_blob_not_wanted_is_ignored)
 {
     uint8_t *data = s_content (1000, 7);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, 1000, hash);
+    sw_blob_hash (data, 1000, hash);
     uint64_t next = 0;
     cr_assert_eq (s_chunk (hash, data, 1000, 0, 1, &next), SW_BLOB_IGNORED);
     cr_assert_eq (sw_blobcache_chunk (s_cache, hash, 0, 0, NULL, 0, "no such blob", 1, &next, err,
@@ -243,7 +236,7 @@ Test (blobcache, a_chunk_past_the_declared_size_fails)
 {
     uint8_t *data = s_content (1000, 8);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, 1000, hash);
+    sw_blob_hash (data, 1000, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1));
     uint64_t next = 0;
     cr_assert_eq (
@@ -271,7 +264,7 @@ Test (blobcache, stalled_reports_fetches_without_progress)
 {
     uint8_t *data = s_content (BIG_SIZE, 9);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1000));
 
     stalled_t s = {0};
@@ -301,7 +294,7 @@ Test (blobcache, stalled_forgets_finished_fetches)
 {
     uint8_t *data = s_content (1000, 10);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, 1000, hash);
+    sw_blob_hash (data, 1000, hash);
     cr_assert (sw_blobcache_want (s_cache, hash, 1000));
     uint64_t next = 0;
     cr_assert_eq (s_chunk (hash, data, 1000, 0, 1001, &next), SW_BLOB_DONE, "%s", err);

@@ -41,14 +41,6 @@ static void s_commit (void)
     cr_assert_eq (sw_store_commit (s_store, false, why, sizeof why), 0, "commit: %s", why);
 }
 
-//  The blob name of data: BLAKE2b-256 in hex.
-static void s_hash (const void *data, size_t len, char hex[SW_BLOB_HEX_LEN + 1])
-{
-    uint8_t bin[32];
-    crypto_generichash (bin, sizeof bin, data, len, NULL, 0);
-    sodium_bin2hex (hex, SW_BLOB_HEX_LEN + 1, bin, sizeof bin);
-}
-
 //  size bytes of a pattern that differs from chunk to chunk.
 static uint8_t *s_content (size_t size, uint8_t seed)
 {
@@ -89,7 +81,7 @@ Test (blobs, chunked_upload_is_readable_once_committed)
 {
     uint8_t *data = s_content (BIG_SIZE, 1);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
 
     cr_assert_eq (sw_blobs_put (s_blobs, hash, BIG_SIZE, 0, data, SW_BLOB_CHUNK, err, sizeof err),
                   0, "%s", err);
@@ -132,7 +124,7 @@ Test (blobs, read_past_the_last_chunk_is_null)
 {
     uint8_t *data = s_content (BIG_SIZE, 2);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (s_upload (hash, data, BIG_SIZE), 1, "%s", err);
     size_t len;
     uint64_t total;
@@ -144,7 +136,7 @@ Test (blobs, read_all_refuses_a_blob_over_max)
 {
     uint8_t *data = s_content (BIG_SIZE, 3);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (s_upload (hash, data, BIG_SIZE), 1, "%s", err);
     size_t len;
     cr_assert_null (sw_blobs_read_all (s_blobs, hash, BIG_SIZE - 1, &len));
@@ -156,7 +148,7 @@ Test (blobs, content_that_does_not_match_its_name_is_refused_and_not_visible)
     uint8_t *data = s_content (BIG_SIZE, 4);
     uint8_t *other = s_content (BIG_SIZE, 5);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (s_upload (hash, other, BIG_SIZE), -1);
     cr_assert (strstr (err, "does not match"), "%s", err);
     uint64_t size;
@@ -175,7 +167,7 @@ Test (blobs, a_refused_upload_can_be_sent_again_from_zero)
     uint8_t *data = s_content (BIG_SIZE, 6);
     uint8_t *other = s_content (BIG_SIZE, 7);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (s_upload (hash, other, BIG_SIZE), -1);
     cr_assert_eq (s_upload (hash, data, BIG_SIZE), 1, "%s", err);
     size_t len;
@@ -191,7 +183,7 @@ Test (blobs, out_of_order_chunk_is_refused)
 {
     uint8_t *data = s_content (BIG_SIZE, 8);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (sw_blobs_put (s_blobs, hash, BIG_SIZE, 0, data, SW_BLOB_CHUNK, err, sizeof err),
                   0, "%s", err);
     cr_assert_eq (sw_blobs_put (s_blobs, hash, BIG_SIZE, 2 * SW_BLOB_CHUNK,
@@ -208,7 +200,7 @@ Test (blobs, a_chunk_without_a_start_is_refused)
 {
     uint8_t *data = s_content (BIG_SIZE, 9);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (sw_blobs_put (s_blobs, hash, BIG_SIZE, SW_BLOB_CHUNK, data + SW_BLOB_CHUNK,
                                 SW_BLOB_CHUNK, err, sizeof err),
                   -1);
@@ -220,7 +212,7 @@ Test (blobs, a_chunk_that_changes_the_size_is_refused)
 {
     uint8_t *data = s_content (BIG_SIZE, 10);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (sw_blobs_put (s_blobs, hash, BIG_SIZE, 0, data, SW_BLOB_CHUNK, err, sizeof err),
                   0, "%s", err);
     cr_assert_eq (sw_blobs_put (s_blobs, hash, BIG_SIZE + 1, SW_BLOB_CHUNK, data + SW_BLOB_CHUNK,
@@ -234,7 +226,7 @@ Test (blobs, restarting_at_offset_zero_starts_the_upload_again)
     uint8_t *data = s_content (BIG_SIZE, 11);
     uint8_t *junk = s_content (BIG_SIZE, 12);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     //  Two chunks of something else, then the real blob from the start.
     cr_assert_eq (sw_blobs_put (s_blobs, hash, BIG_SIZE, 0, junk, SW_BLOB_CHUNK, err, sizeof err),
                   0, "%s", err);
@@ -256,7 +248,7 @@ Test (blobs, restarting_at_offset_zero_starts_the_upload_again)
 Test (blobs, empty_blob_is_one_empty_chunk)
 {
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash ("", 0, hash);
+    sw_blob_hash ("", 0, hash);
     cr_assert_eq (sw_blobs_put (s_blobs, hash, 0, 0, "", 0, err, sizeof err), 1, "%s", err);
     s_commit ();
     uint64_t size = 99;
@@ -280,7 +272,7 @@ Test (blobs, a_blob_of_exactly_one_chunk_completes_on_its_only_chunk)
 {
     uint8_t *data = s_content (SW_BLOB_CHUNK, 13);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, SW_BLOB_CHUNK, hash);
+    sw_blob_hash (data, SW_BLOB_CHUNK, hash);
     cr_assert_eq (s_upload (hash, data, SW_BLOB_CHUNK), 1, "%s", err);
     size_t len;
     uint8_t *all = sw_blobs_read_all (s_blobs, hash, SW_BLOB_CHUNK, &len);
@@ -295,7 +287,7 @@ Test (blobs, invalid_hash_names_are_refused)
 {
     char upper[SW_BLOB_HEX_LEN + 1], short_[SW_BLOB_HEX_LEN], long_[SW_BLOB_HEX_LEN + 2];
     char nonhex[SW_BLOB_HEX_LEN + 1];
-    s_hash ("x", 1, upper);
+    sw_blob_hash ("x", 1, upper);
     memcpy (nonhex, upper, sizeof nonhex);
     memcpy (short_, upper, SW_BLOB_HEX_LEN - 1);
     short_[SW_BLOB_HEX_LEN - 1] = 0;
@@ -323,7 +315,7 @@ Test (blobs, read_at_an_unaligned_offset_is_null)
 {
     uint8_t *data = s_content (BIG_SIZE, 14);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (s_upload (hash, data, BIG_SIZE), 1, "%s", err);
     size_t len;
     uint64_t total;
@@ -337,7 +329,7 @@ Test (blobs, unaligned_or_oversized_chunks_are_refused)
 {
     uint8_t *data = s_content (BIG_SIZE, 15);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (
         sw_blobs_put (s_blobs, hash, BIG_SIZE, 0, data, SW_BLOB_CHUNK + 1, err, sizeof err), -1,
         "a chunk over SW_BLOB_CHUNK was taken");
@@ -350,7 +342,7 @@ Test (blobs, unaligned_or_oversized_chunks_are_refused)
 Test (blobs, a_blob_over_the_size_limit_is_refused)
 {
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash ("x", 1, hash);
+    sw_blob_hash ("x", 1, hash);
     cr_assert_eq (
         sw_blobs_put (s_blobs, hash, (uint64_t)SW_BLOB_MAX_SIZE + 1, 0, "x", 1, err, sizeof err),
         -1);
@@ -364,7 +356,7 @@ Test (blobs, a_held_blob_survives_a_corrupt_upload_under_its_name)
     uint8_t *data = s_content (BIG_SIZE, 16);
     uint8_t *other = s_content (BIG_SIZE, 17);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (s_upload (hash, data, BIG_SIZE), 1, "%s", err);
     s_upload (hash, other, BIG_SIZE); //  refused or ignored, either way
     uint64_t size = 0;
@@ -385,7 +377,7 @@ Test (blobs, a_held_blob_is_intact_while_a_corrupt_upload_is_in_progress)
     uint8_t *data = s_content (BIG_SIZE, 18);
     uint8_t *other = s_content (BIG_SIZE, 19);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, BIG_SIZE, hash);
+    sw_blob_hash (data, BIG_SIZE, hash);
     cr_assert_eq (s_upload (hash, data, BIG_SIZE), 1, "%s", err);
     //  One chunk of other content under the same name, committed as the
     //  broker commits each BLOB-PUT.
@@ -408,7 +400,7 @@ Test (blobs, a_retried_chunk_is_acknowledged_without_breaking_the_upload)
     size_t size = SW_BLOB_CHUNK + 100;
     uint8_t *data = s_content (size, 5);
     char hash[SW_BLOB_HEX_LEN + 1];
-    s_hash (data, size, hash);
+    sw_blob_hash (data, size, hash);
     cr_assert_eq (sw_blobs_put (s_blobs, hash, size, 0, data, SW_BLOB_CHUNK, err, sizeof err), 0);
     //  The reply was lost: the client sends the same chunk again.
     cr_assert_eq (sw_blobs_put (s_blobs, hash, size, 0, data, SW_BLOB_CHUNK, err, sizeof err), 0,
