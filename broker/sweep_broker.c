@@ -17,10 +17,23 @@
 #include "sw_keys.h"
 #include "sw_opts.h"
 #include "sw_proto.h"
+#include "sw_zap.h"
 
 #define ROUND_MAX_ADMIN 100                //  admin requests handled per round (first)
 #define ROUND_MAX_MSGS  2000               //  node messages handled per round
 #define ROUND_MAX_BYTES (16 * 1024 * 1024) //  node message bytes per round
+#define PENDING_MAX     64                 //  unknown keys held for approval
+
+//  A key that completed the CURVE handshake on the node endpoint but is on
+//  no allow-list: a node asking to be enrolled. Held in memory only (the
+//  node keeps asking), bounded, the least recently seen evicted first.
+typedef struct {
+    char key[41];
+    char name[SW_KEYS_NAME_MAX + 1]; //  the name the node gives itself
+    char address[64];
+    time_t first_seen, last_seen;
+    uint64_t attempts;
+} pending_t;
 
 typedef struct {
     char id[64];     //  routing id, hex
@@ -41,12 +54,13 @@ typedef struct {
 
 typedef struct {
     //  settings
-    char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec, *content_key;
+    char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec, *content_key, *enroll;
     int heartbeat_ms, liveness, scan_timeout_ms;
     //  runtime
     zsock_t *admin;
     zsock_t *nodes_sock;
-    zactor_t *auth;
+    zactor_t *zap;
+    bool enroll_open;
     sw_store_t *store;
     sw_jobs_t *jobs;
     sw_blobs_t *blobs;
@@ -54,11 +68,11 @@ typedef struct {
     bool have_content_key;
     char *current[2]; //  current rule bundle and advisory database, "HASH VERSION", or NULL
     sw_hostlist_t *scope;
-    zhashx_t *nodes;     //  routing id hex -> node_t
-    zhash_t *node_keys;  //  Z85 -> name, allow-list of node keys
-    zhash_t *admin_keys; //  Z85 -> name, allow-list of admin keys
-    struct timespec node_keys_mtime;
-    struct timespec admin_keys_mtime;
+    zhashx_t *nodes;        //  routing id hex -> node_t
+    sw_allow_t *node_keys;  //  Z85 -> name, allow-list of node keys
+    sw_allow_t *admin_keys; //  Z85 -> name, allow-list of admin keys
+    sw_allow_t *revoked;    //  the revocation log: keys never to enroll
+    zhashx_t *pending;      //  Z85 -> pending_t, nodes asking to join
     int64_t started;
     int64_t next_tick;
     uint64_t malformed;
@@ -78,28 +92,17 @@ static void s_node_destroy (void **item)
 //  ---------------------------------------------------------------------
 //  Keys and allow-lists
 
-//  (Re)loads an allow-list directory when its modification time changed
+//  Re-reads an allow-list directory when its modification time changed
 //  (a key added or removed). Returns 0, or -1 if it cannot be read.
-static int s_load_keys (broker_t *self, const char *which, zhash_t **out, struct timespec *mtime)
+static int s_load_keys (sw_allow_t *list, const char *which)
 {
-    char dir[1024], err[512];
-    snprintf (dir, sizeof dir, "%s/allow/%s", self->keys_dir, which);
-    struct stat st;
-    if (*out && stat (dir, &st) == 0 && st.st_mtim.tv_sec == mtime->tv_sec &&
-        st.st_mtim.tv_nsec == mtime->tv_nsec)
-        return 0;
-    zhash_t *keys = sw_keys_load_dir (dir, err, sizeof err);
-    if (!keys) {
-        zsys_error ("allow-list %s: %s", dir, err);
-        return -1;
-    }
-    if (*err)
-        zsys_error ("allow-list %s: %s (left out; fix or remove the file)", dir, err);
-    zhash_destroy (out);
-    *out = keys;
-    if (stat (dir, &st) == 0)
-        *mtime = st.st_mtim;
-    return 0;
+    char err[512];
+    int rc = sw_allow_refresh (list, err, sizeof err);
+    if (rc < 0)
+        zsys_error ("allow-list %s: %s", which, err);
+    else if (rc > 0 && *err)
+        zsys_error ("allow-list %s: %s (left out; fix or remove the file)", which, err);
+    return rc < 0 ? -1 : 0;
 }
 
 static const char *s_peer_key (zmsg_t *msg)
@@ -140,6 +143,186 @@ static void s_disconnect (broker_t *self, zframe_t *routing, const char *reason)
     zmsg_prepend (zmsg, &(zframe_t *){zframe_dup (routing)});
     if (zmsg_send (&zmsg, self->nodes_sock))
         zmsg_destroy (&zmsg);
+}
+
+//  ---------------------------------------------------------------------
+//  Enrolment: nodes whose keys are on no allow-list
+
+static void s_pending_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+static const char *s_time_text (time_t when, char *buf, size_t len)
+{
+    struct tm tm;
+    gmtime_r (&when, &tm);
+    strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+//  A message from a key on no allow-list, let in because enrolment is
+//  open. Its READY records (or refreshes) a pending entry under the name
+//  the node gives itself; whatever it sent, the session is ended with a
+//  reason that tells the node it waits for approval.
+static void s_on_unknown (broker_t *self, zframe_t *routing, const char *key, zmsg_t *zmsg)
+{
+    char err[300];
+    sw_allow_refresh (self->revoked, err, sizeof err);
+    if (sw_allow_name (self->revoked, key)) {
+        //  Revoked or rejected while its handshake was under way
+        s_disconnect (self, routing, "key revoked");
+        return;
+    }
+    if (sw_allow_name (self->admin_keys, key)) {
+        zsys_warning ("node endpoint: key %.8s... is not a node key (an admin key); refused", key);
+        s_disconnect (self, routing, "this key is not allowed on the node endpoint");
+        return;
+    }
+    const char *address =
+        zmsg_first (zmsg) ? zframe_meta (zmsg_first (zmsg), "Peer-Address") : NULL;
+    sw_node_msg_t msg;
+    if (sw_node_msg_decode (zmsg, &msg, err, sizeof err)) {
+        self->malformed++;
+        s_disconnect (self, routing, "not enrolled");
+        return;
+    }
+    if (msg.cmd != SW_CMD_READY) {
+        sw_node_msg_clear (&msg);
+        s_disconnect (self, routing, "not enrolled; send READY to ask for approval");
+        return;
+    }
+    if (!msg.name || !sw_keys_name_valid (msg.name)) {
+        sw_node_msg_clear (&msg);
+        s_disconnect (self, routing, "not enrolled: READY must carry a valid node name");
+        return;
+    }
+    pending_t *entry = zhashx_lookup (self->pending, key);
+    if (!entry) {
+        if (zhashx_size (self->pending) >= PENDING_MAX) {
+            pending_t *oldest = NULL;
+            for (pending_t *p = zhashx_first (self->pending); p; p = zhashx_next (self->pending))
+                if (!oldest || p->last_seen < oldest->last_seen)
+                    oldest = p;
+            zsys_warning ("pending list full: forgetting %s (key %.8s...)", oldest->name,
+                          oldest->key);
+            zhashx_delete (self->pending, oldest->key);
+        }
+        entry = calloc (1, sizeof *entry);
+        snprintf (entry->key, sizeof entry->key, "%s", key);
+        entry->first_seen = time (NULL);
+        zhashx_insert (self->pending, entry->key, entry);
+    }
+    bool renamed = strcmp (entry->name, msg.name) != 0;
+    snprintf (entry->name, sizeof entry->name, "%s", msg.name);
+    snprintf (entry->address, sizeof entry->address, "%s", address ? address : "?");
+    entry->last_seen = time (NULL);
+    entry->attempts++;
+    if (renamed)
+        zsys_notice ("node %s (key %s, from %s) asks to join; approve it with: "
+                     "sweepctl nodes approve %s",
+                     entry->name, entry->key, entry->address, entry->name);
+    char reason[256];
+    snprintf (reason, sizeof reason,
+              "awaiting approval of key %.8s... as %s (sweepctl nodes approve %s)", key,
+              entry->name, entry->name);
+    s_disconnect (self, routing, reason);
+    sw_node_msg_clear (&msg);
+}
+
+//  NODES-PENDING: the nodes waiting for approval, oldest first.
+static void s_pack_pending (broker_t *self, msgpack_packer *pk)
+{
+    size_t n = zhashx_size (self->pending);
+    pending_t **all = calloc (n ? n : 1, sizeof *all);
+    size_t i = 0;
+    for (pending_t *p = zhashx_first (self->pending); p && i < n; p = zhashx_next (self->pending))
+        all[i++] = p;
+    //  A handful of entries at most: insertion sort by first sight
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0 && all[b]->first_seen < all[b - 1]->first_seen; b--) {
+            pending_t *t = all[b];
+            all[b] = all[b - 1];
+            all[b - 1] = t;
+        }
+    msgpack_pack_map (pk, 1);
+    sw_pack_str (pk, "pending");
+    msgpack_pack_array (pk, n);
+    char when[32];
+    for (i = 0; i < n; i++) {
+        msgpack_pack_map (pk, 6);
+        sw_pack_kv_str (pk, "name", all[i]->name);
+        sw_pack_kv_str (pk, "key", all[i]->key);
+        sw_pack_kv_str (pk, "address", all[i]->address);
+        sw_pack_kv_str (pk, "first_seen", s_time_text (all[i]->first_seen, when, sizeof when));
+        sw_pack_kv_str (pk, "last_seen", s_time_text (all[i]->last_seen, when, sizeof when));
+        sw_pack_kv_uint (pk, "attempts", all[i]->attempts);
+    }
+    free (all);
+}
+
+//  Finds the one pending entry a NODES-APPROVE / NODES-REJECT names: by
+//  name, narrowed by a key prefix when given. Two keys asking under one
+//  name need the prefix; that is the point of showing keys.
+static pending_t *s_pending_find (broker_t *self, const char *name, const char *key_prefix,
+                                  char *err, size_t errlen)
+{
+    pending_t *found = NULL;
+    size_t matches = 0;
+    for (pending_t *p = zhashx_first (self->pending); p; p = zhashx_next (self->pending))
+        if (strcmp (p->name, name) == 0 &&
+            (!key_prefix || strncmp (p->key, key_prefix, strlen (key_prefix)) == 0)) {
+            found = p;
+            matches++;
+        }
+    if (matches == 1)
+        return found;
+    if (matches == 0)
+        snprintf (err, errlen, "no pending node named '%s'%s%s (see: sweepctl nodes pending)", name,
+                  key_prefix ? " with a key starting " : "", key_prefix ? key_prefix : "");
+    else
+        snprintf (err, errlen,
+                  "%zu pending nodes call themselves '%s': give --key with the start of the "
+                  "one to choose (see: sweepctl nodes pending)",
+                  matches, name);
+    return NULL;
+}
+
+//  NODES-APPROVE {name, key?}: the pending node's public key goes into the
+//  node allow-list under its name; it is let in when it next asks.
+//  NODES-REJECT {name, key?}: its key goes into the revocation log, and
+//  the handshake refuses it from then on.
+static int s_enroll_decide (broker_t *self, const char *cmd, const sw_mpv_t *body,
+                            msgpack_packer *pk, char *err, size_t errlen)
+{
+    const char *name = sw_mpv_str (sw_mpv_get (body, "name"));
+    const char *key_prefix = sw_mpv_str (sw_mpv_get (body, "key"));
+    bool approve = strcmp (cmd, "NODES-APPROVE") == 0;
+    if (!name) {
+        snprintf (err, errlen, "%s needs 'name'", cmd);
+        return -1;
+    }
+    pending_t *entry = s_pending_find (self, name, key_prefix, err, errlen);
+    if (!entry)
+        return -1;
+    const sw_mpv_t *replace = sw_mpv_get (body, "replace");
+    bool rotate = replace && replace->type == SW_MPV_BOOL && replace->v.b;
+    int rc = approve
+                 ? sw_keys_approve (self->keys_dir, entry->name, entry->key, rotate, err, errlen)
+                 : sw_keys_reject (self->keys_dir, entry->name, entry->key, err, errlen);
+    if (rc)
+        return -1;
+    zsys_notice ("node %s (key %s) %s by an operator", entry->name, entry->key,
+                 approve ? "approved" : "rejected");
+    msgpack_pack_map (pk, 3);
+    sw_pack_kv_str (pk, "name", entry->name);
+    sw_pack_kv_str (pk, "key", entry->key);
+    sw_pack_kv_str (pk, "state", approve ? "approved" : "rejected");
+    zhashx_delete (self->pending, entry->key);
+    if (approve)
+        s_load_keys (self->node_keys, "nodes");
+    return 0;
 }
 
 //  Returns 0, -1 when the peer cannot take it, -2 when msg cannot be
@@ -196,7 +379,7 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
         char why[96];
         snprintf (why, sizeof why, "protocol version %u not supported (broker speaks %d)",
                   msg->version, SW_PROTO_VERSION);
-        zsys_warning ("node %s: %s", (char *)zhash_lookup (self->node_keys, key), why);
+        zsys_warning ("node %s: %s", sw_allow_name (self->node_keys, key), why);
         s_disconnect (self, routing, why);
         return;
     }
@@ -208,7 +391,7 @@ static void s_on_ready (broker_t *self, zframe_t *routing, const char *id, const
         zhashx_insert (self->nodes, node->id, node);
     }
     snprintf (node->key, sizeof node->key, "%s", key);
-    const char *allowed_name = zhash_lookup (self->node_keys, key);
+    const char *allowed_name = sw_allow_name (self->node_keys, key);
     //  The name comes from the allow-list, never from what the node says.
     snprintf (node->name, sizeof node->name, "%s", allowed_name ? allowed_name : "?");
     snprintf (node->label, sizeof node->label, "%s/%s", node->name, node->id);
@@ -329,12 +512,16 @@ static size_t s_node_recv (broker_t *self, int64_t now)
     char err[300];
     if (!routing || !id || strlen (id) >= 64)
         goto cleanup;
-    if (!key || !zhash_lookup (self->node_keys, key)) {
-        //  zauth let the key in (it is on an allow-list), but not as a
-        //  node: an admin key cannot claim shards.
-        zsys_warning ("node endpoint: key %.8s... is not a node key; message dropped",
-                      key ? key : "(none)");
-        s_disconnect (self, routing, "this key is not allowed on the node endpoint");
+    if (!key || !sw_allow_name (self->node_keys, key)) {
+        //  The ZAP handler let the key in because enrolment is open: the
+        //  node's READY makes it pending; nothing else from it is read.
+        if (key && self->enroll_open)
+            s_on_unknown (self, routing, key, zmsg);
+        else {
+            zsys_warning ("node endpoint: key %.8s... is not a node key; message dropped",
+                          key ? key : "(none)");
+            s_disconnect (self, routing, "this key is not allowed on the node endpoint");
+        }
         goto cleanup;
     }
     if (sw_node_msg_decode (zmsg, &msg, err, sizeof err)) {
@@ -435,13 +622,13 @@ static void s_send_acks (broker_t *self)
 static void s_tick (broker_t *self, int64_t now)
 {
     sw_jobs_expire (self->jobs, now);
-    s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime);
-    s_load_keys (self, "admins", &self->admin_keys, &self->admin_keys_mtime);
+    s_load_keys (self->node_keys, "nodes");
+    s_load_keys (self->admin_keys, "admins");
     zlistx_t *lost = zlistx_new ();
     zlistx_t *reasons = zlistx_new ();
     for (node_t *node = zhashx_first (self->nodes); node; node = zhashx_next (self->nodes)) {
         const char *why = NULL;
-        if (!zhash_lookup (self->node_keys, node->key)) {
+        if (!sw_allow_name (self->node_keys, node->key)) {
             why = "key revoked";
             s_disconnect (self, node->routing, why);
         } else if (now - node->last_seen > (int64_t)self->heartbeat_ms * self->liveness)
@@ -761,6 +948,14 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
         msgpack_pack_str (&r.pk, len);
         msgpack_pack_str_body (&r.pk, report, len);
         free (report);
+    } else if (strcmp (cmd, "NODES-PENDING") == 0)
+        s_pack_pending (self, &r.pk);
+    else if (strcmp (cmd, "NODES-APPROVE") == 0 || strcmp (cmd, "NODES-REJECT") == 0) {
+        if (s_enroll_decide (self, cmd, body, &r.pk, err, sizeof err)) {
+            sw_packer_destroy (&r);
+            s_admin_error (self, envelope, "conflict", err);
+            return;
+        }
     } else if (s_admin_content (self, cmd, body, &r.pk, err, sizeof err) != 1) {
         if (*err) {
             sw_packer_destroy (&r);
@@ -815,7 +1010,7 @@ static void s_admin_recv (broker_t *self, int64_t now)
     char err[300];
     if (zmsg_size (envelope) != 2)
         ; //  not a REQ peer: nothing sensible to answer
-    else if (!key || !zhash_lookup (self->admin_keys, key)) {
+    else if (!key || !sw_allow_name (self->admin_keys, key)) {
         zsys_warning ("admin endpoint: key %.8s... is not an admin key; refused",
                       key ? key : "(none)");
         s_admin_error (self, envelope, "forbidden",
@@ -835,11 +1030,12 @@ static void s_admin_recv (broker_t *self, int64_t now)
 //  ---------------------------------------------------------------------
 //  Set-up and loop
 
-static zsock_t *s_router (zcert_t *cert, const char *endpoint, int maxmsg)
+static zsock_t *s_router (zcert_t *cert, const char *endpoint, int maxmsg, const char *domain)
 {
     zsock_t *sock = zsock_new (ZMQ_ROUTER);
     zcert_apply (cert, sock);
     zsock_set_curve_server (sock, 1);
+    zsock_set_zap_domain (sock, domain);
     zsock_set_maxmsgsize (sock, maxmsg);
     zsock_set_router_mandatory (sock, 1);
     zsock_set_sndtimeo (sock, 0);
@@ -885,8 +1081,20 @@ static int s_start (broker_t *self)
             return -1;
         }
     free (specs);
-    if (s_load_keys (self, "nodes", &self->node_keys, &self->node_keys_mtime) ||
-        s_load_keys (self, "admins", &self->admin_keys, &self->admin_keys_mtime))
+    if (strcmp (self->enroll, "open") != 0 && strcmp (self->enroll, "closed") != 0) {
+        zsys_error ("--enroll: '%s' is neither 'open' nor 'closed'", self->enroll);
+        return -1;
+    }
+    self->enroll_open = strcmp (self->enroll, "open") == 0;
+    snprintf (path, sizeof path, "%s/allow/nodes", self->keys_dir);
+    self->node_keys = sw_allow_new (path);
+    snprintf (path, sizeof path, "%s/allow/admins", self->keys_dir);
+    self->admin_keys = sw_allow_new (path);
+    snprintf (path, sizeof path, "%s/allow/revoked.log", self->keys_dir);
+    self->revoked = sw_allow_new_revoked (path);
+    self->pending = zhashx_new ();
+    zhashx_set_destructor (self->pending, s_pending_destroy);
+    if (s_load_keys (self->node_keys, "nodes") || s_load_keys (self->admin_keys, "admins"))
         return -1;
     snprintf (path, sizeof path, "%s/broker/broker.crt", self->keys_dir);
     zcert_t *cert = sw_cert_load_secret (path, err, sizeof err);
@@ -894,14 +1102,15 @@ static int s_start (broker_t *self)
         zsys_error ("%s", err);
         return -1;
     }
-    //  zauth must be running before anything binds, or the first
-    //  connections would be let in unauthenticated.
-    self->auth = zactor_new (zauth, NULL);
-    snprintf (path, sizeof path, "%s/allow", self->keys_dir);
-    zstr_sendx (self->auth, "CURVE", path, NULL);
-    zsock_wait (self->auth);
-    self->admin = s_router (cert, self->admin_bind, SW_ADMIN_MAX_REQ);
-    self->nodes_sock = s_router (cert, self->node_bind, SW_NODE_MAX_MSG);
+    //  The ZAP handler must be running before anything binds, or the
+    //  first connections would be let in unauthenticated.
+    self->zap = sw_zap_new (&(sw_zap_args_t){self->keys_dir, self->enroll_open});
+    if (!self->zap) {
+        sw_cert_destroy (&cert);
+        return -1;
+    }
+    self->admin = s_router (cert, self->admin_bind, SW_ADMIN_MAX_REQ, SW_ZAP_DOMAIN_ADMIN);
+    self->nodes_sock = s_router (cert, self->node_bind, SW_NODE_MAX_MSG, SW_ZAP_DOMAIN_NODES);
     sw_cert_destroy (&cert);
     if (!self->admin || !self->nodes_sock)
         return -1;
@@ -995,9 +1204,11 @@ static void s_stop (broker_t *self)
     sw_store_destroy (&self->store);
     zsock_destroy (&self->admin);
     zsock_destroy (&self->nodes_sock);
-    zactor_destroy (&self->auth);
-    zhash_destroy (&self->node_keys);
-    zhash_destroy (&self->admin_keys);
+    zactor_destroy (&self->zap);
+    sw_allow_destroy (&self->node_keys);
+    sw_allow_destroy (&self->admin_keys);
+    sw_allow_destroy (&self->revoked);
+    zhashx_destroy (&self->pending);
     sw_hostlist_destroy (&self->scope);
 }
 
@@ -1007,6 +1218,7 @@ static broker_t s_broker = {.keys_dir = "keys",
                             .admin_bind = "tcp://127.0.0.1:5700",
                             .node_bind = "tcp://127.0.0.1:5701",
                             .scope_spec = "127.0.0.0/8",
+                            .enroll = "open",
                             .heartbeat_ms = 1000,
                             .liveness = 3,
                             .scan_timeout_ms = 1000};
@@ -1029,6 +1241,9 @@ int main (int argc, char **argv)
          "public key that rule bundles must be signed with [KEYS/content/bundle.pub]"},
         {"scan-timeout-ms", SW_OPT_INT, &self->scan_timeout_ms, 10, 60000,
          "per-port connect timeout sent with tcp shards [1000]"},
+        {"enroll", SW_OPT_STR, &self->enroll, 0, 0,
+         "open: an unknown node key is held as pending until `sweepctl nodes approve`; "
+         "closed: it is refused at the handshake [open]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     char *positional[1];
     int npositional = 0;

@@ -27,9 +27,9 @@
 
 typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
-        *version;
+        *version, *key;
     int timeout_ms, retries, nodes, interval_ms, limit;
-    bool json, wait, update;
+    bool json, wait, update, replace;
     sw_client_t *client;
 } ctl_t;
 
@@ -173,10 +173,69 @@ static int s_cmd_status (ctl_t *ctl, char **argv, int argc)
     return 0;
 }
 
+//  nodes pending: who asks to join, with the key to compare against the
+//  one the node printed on its own machine.
+static int s_nodes_pending (ctl_t *ctl)
+{
+    sw_mpdoc_t doc;
+    int rc = s_simple (ctl, "NODES-PENDING", NULL, &doc);
+    if (rc)
+        return rc;
+    const sw_mpv_t *pending = sw_mpv_get (doc.root, "pending");
+    if (ctl->json)
+        s_print_json (doc.root);
+    else {
+        printf ("%-16s %-40s %-22s %-20s %8s\n", "NAME", "KEY", "ADDRESS", "LAST SEEN", "ATTEMPTS");
+        for (uint32_t i = 0; pending && pending->type == SW_MPV_ARRAY && i < pending->len; i++) {
+            const sw_mpv_t *n = &pending->v.items[i];
+            printf ("%-16s %-40s %-22s %-20s %8" PRIu64 "\n", s_s (n, "name"), s_s (n, "key"),
+                    s_s (n, "address"), s_s (n, "last_seen"), s_u (n, "attempts"));
+        }
+    }
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
+//  nodes approve|reject NAME [--key PREFIX]
+static int s_nodes_decide (ctl_t *ctl, const char *command, const char *name)
+{
+    sw_packer_t p;
+    sw_packer_init (&p);
+    msgpack_pack_map (&p.pk, 1 + (ctl->key ? 1 : 0) + (ctl->replace ? 1 : 0));
+    sw_pack_kv_str (&p.pk, "name", name);
+    if (ctl->key)
+        sw_pack_kv_str (&p.pk, "key", ctl->key);
+    if (ctl->replace) {
+        sw_pack_str (&p.pk, "replace");
+        msgpack_pack_true (&p.pk);
+    }
+    sw_mpdoc_t doc;
+    int rc = s_call (ctl, command, &p.sbuf, &doc);
+    sw_packer_destroy (&p);
+    if (rc)
+        return rc;
+    if (ctl->json)
+        s_print_json (doc.root);
+    else
+        printf ("node %s %s (key %s)\n", s_s (doc.root, "name"), s_s (doc.root, "state"),
+                s_s (doc.root, "key"));
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
 static int s_cmd_nodes (ctl_t *ctl, char **argv, int argc)
 {
-    (void)argv;
-    (void)argc;
+    if (argc >= 1 && strcmp (argv[0], "pending") == 0 && argc == 1)
+        return s_nodes_pending (ctl);
+    if (argc == 2 && strcmp (argv[0], "approve") == 0)
+        return s_nodes_decide (ctl, "NODES-APPROVE", argv[1]);
+    if (argc == 2 && strcmp (argv[0], "reject") == 0)
+        return s_nodes_decide (ctl, "NODES-REJECT", argv[1]);
+    if (argc > 0) {
+        fprintf (stderr, "sweepctl: nodes takes no argument, or: pending | approve NAME | "
+                         "reject NAME\n");
+        return EXIT_USAGE;
+    }
     sw_mpdoc_t doc;
     int rc = s_simple (ctl, "NODES", NULL, &doc);
     if (rc)
@@ -738,7 +797,10 @@ static int s_cmd_rules (ctl_t *ctl, char **argv, int argc)
 
 static const command_t s_commands[] = {
     {"status", "", "broker uptime, node and job counts", s_cmd_status, 0},
-    {"nodes", "", "the live nodes: capacity, credit, leases, last heartbeat", s_cmd_nodes, 0},
+    {"nodes", "[pending | approve NAME | reject NAME]",
+     "the live nodes: capacity, credit, leases, last heartbeat / the nodes asking to join / "
+     "let one in (--key PREFIX picks among keys claiming one name) / refuse its key for good",
+     s_cmd_nodes, 0},
     {"jobs", "", "every job with its state and progress", s_cmd_jobs, 0},
     {"submit", "JOBFILE",
      "submit a job file (YAML or JSON); --wait shows progress, then the "
@@ -797,6 +859,11 @@ int main (int argc, char **argv)
         {"output", SW_OPT_STR, &ctl->output, 0, 0, "report output file (also -o)"},
         {"nodes", SW_OPT_INT, &ctl->nodes, 0, 1000, "keys init: node certificates to create [2]"},
         {"limit", SW_OPT_INT, &ctl->limit, 1, 100000, "findings: how many to list [50]"},
+        {"key", SW_OPT_STR, &ctl->key, 0, 0,
+         "nodes approve/reject: the start of the pending node's public key"},
+        {"replace", SW_OPT_FLAG, &ctl->replace, 0, 0,
+         "nodes approve: give an approved node its new key (key rotation); the old key is "
+         "refused from then on"},
         {"rules", SW_OPT_STR, &ctl->rules, 0, 0, "rules folder [$SWEEP_RULES or rules]"},
         {"advisories", SW_OPT_STR, &ctl->advisories, 0, 0,
          "check: OSV advisories (files, folder, zip dumps) for the packages scanner"},

@@ -24,8 +24,9 @@
 #include "sw_shard.h"
 #include "sw_store.h"
 
-#define MAX_WORKERS SW_MAX_CAPACITY
-#define PREFETCH    SW_CREDIT_PER_SLOT //  shards held per worker: one running, three waiting
+#define MAX_WORKERS      SW_MAX_CAPACITY
+#define PREFETCH         SW_CREDIT_PER_SLOT //  shards held per worker: one running, three waiting
+#define PENDING_RETRY_MS 2000               //  how often a node awaiting approval asks again
 
 //  A worker runs the shards queued to it in order; the next one already
 //  waits in its pipe when the current one ends, so it never idles for a
@@ -42,6 +43,7 @@ typedef struct {
     int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms;
     //  runtime
     zcert_t *cert;
+    int64_t pending_said; //  when the node last logged that it awaits approval
     char broker_pub[41];
     zsock_t *dealer;
     uint64_t generation; //  bumped whenever dealer is replaced
@@ -769,6 +771,19 @@ static void s_on_broker (node_t *self, int64_t now)
                 zsys_info ("broker does not know this session (restarted?): sending READY");
                 s_send_ready (self);
             }
+        } else if (msg.reason && strncmp (msg.reason, "awaiting approval", 17) == 0) {
+            //  Enrolment: ask again at a steady pace, so that the node is
+            //  in soon after an operator approves it; say so once a minute.
+            s_schedule_reconnect (self, now);
+            if (self->backoff_ms > PENDING_RETRY_MS) {
+                self->backoff_ms = PENDING_RETRY_MS;
+                self->reconnect_at = now + self->backoff_ms;
+            }
+            if (now - self->pending_said >= 60000 || !self->pending_said) {
+                zsys_notice ("broker: %s; asking again every %d ms", msg.reason, PENDING_RETRY_MS);
+                self->pending_said = now;
+            }
+            s_close (self);
         } else {
             //  Stop talking on this connection; try again later, slower
             //  each time, in case an operator restores our key.
@@ -889,7 +904,10 @@ static int s_start (node_t *self)
     self->writer = zactor_new (s_writer, self->journal);
     for (int i = 0; i < self->workers; i++)
         self->worker[i].actor = zactor_new (s_worker, &self->rules_cache[i]);
-    zsys_info ("node %s: %d workers, broker %s", self->name, self->workers, self->broker);
+    //  The operator compares this key with `sweepctl nodes pending` before
+    //  approving the node (it is public; the secret stays in its 0600 file).
+    zsys_info ("node %s: %d workers, broker %s, public key %s", self->name, self->workers,
+               self->broker, zcert_public_txt (self->cert));
     return s_connect (self);
 }
 

@@ -883,3 +883,252 @@ zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen)
     zlistx_destroy (&entries);
     return keys;
 }
+
+//  --------------------------------------------------------------------------
+//  The revocation log, read back
+
+#define REVOKED_LOG_MAX (16 * 1024 * 1024)
+
+zhash_t *sw_keys_load_revoked (const char *path, char *err, size_t errlen)
+{
+    if (err && errlen)
+        *err = 0;
+    zhash_t *keys = zhash_new ();
+    zhash_autofree (keys);
+    FILE *file = path ? fopen (path, "re") : NULL;
+    if (!file) {
+        if (path && errno == ENOENT)
+            return keys; //  nothing revoked yet
+        s_fail (err, errlen, "%s: %s", path ? path : "(null)", path ? strerror (errno) : "no path");
+        zhash_destroy (&keys);
+        return NULL;
+    }
+    struct stat st;
+    if (fstat (fileno (file), &st) != 0 || !S_ISREG (st.st_mode)) {
+        s_fail (err, errlen, "%s: not a regular file", path);
+        fclose (file);
+        zhash_destroy (&keys);
+        return NULL;
+    }
+    //  Lines are `    NAME = "ROLE WHEN KEY"`; anything else (comments,
+    //  the section line) is skipped, and so is a damaged entry.
+    char line[512];
+    size_t total = 0;
+    int lineno = 0;
+    while (fgets (line, sizeof line, file) && total < REVOKED_LOG_MAX) {
+        total += strlen (line);
+        lineno++;
+        char name[SW_KEYS_NAME_MAX + 1], value[256], role[16];
+        if (sscanf (line, "    %64[A-Za-z0-9._-] = \"%255[^\"]\"", name, value) != 2 ||
+            sscanf (value, "%15s", role) != 1)
+            continue;
+        const char *key = strrchr (value, ' ');
+        key = key ? key + 1 : value;
+        byte raw[KEY_LEN];
+        if (strlen (key) != Z85_KEY_LEN || s_z85_decode (raw, key) != 0) {
+            char why[PATH_LEN + 64];
+            snprintf (why, sizeof why, "%s:%d: entry for \"%s\" has no valid key", path, lineno,
+                      name);
+            s_note (err, errlen, why);
+            continue;
+        }
+        char *entry = zsys_sprintf ("%s %s", role, name);
+        if (entry)
+            zhash_update (keys, key, entry);
+        zstr_free (&entry);
+    }
+    fclose (file);
+    return keys;
+}
+
+//  --------------------------------------------------------------------------
+//  Approval of a public key the broker has seen
+
+int sw_keys_approve (const char *dir, const char *name, const char *public_txt, bool replace,
+                     char *err, size_t errlen)
+{
+    if (!dir || !*dir)
+        return s_fail (err, errlen, "no key directory given");
+    if (!sw_keys_name_valid (name))
+        return s_fail (err, errlen,
+                       "invalid name \"%.80s\": use 1-64 of [A-Za-z0-9._-], "
+                       "starting with a letter or digit",
+                       name ? name : "(null)");
+    byte key[KEY_LEN];
+    if (!public_txt || strlen (public_txt) != Z85_KEY_LEN || s_z85_decode (key, public_txt) != 0)
+        return s_fail (err, errlen, "not a public key (40 Z85 characters)");
+
+    char nodes_dir[PATH_LEN + 1], admins_dir[PATH_LEN + 1], log_path[PATH_LEN + 1];
+    char allowed[PATH_LEN + 1], other[PATH_LEN + 1], revoked[PATH_LEN + 1];
+    if (s_path (nodes_dir, "%s/allow/nodes", dir) || s_path (admins_dir, "%s/allow/admins", dir) ||
+        s_path (log_path, "%s/allow/%s", dir, REVOKED_LOG) ||
+        s_path (allowed, "%s/%s.crt", nodes_dir, name) ||
+        s_path (other, "%s/%s.crt", admins_dir, name) ||
+        s_path (revoked, "%s/id/%s.crt.revoked", dir, name))
+        return s_fail (err, errlen, "%s: path too long", dir);
+
+    if (s_exists (other) || (s_exists (allowed) && !replace))
+        return s_fail (err, errlen, "name \"%s\" is already taken (%s)%s", name,
+                       s_exists (other) ? other : allowed,
+                       s_exists (other) ? "" : "; to give the node a new key, replace it");
+    char old_key[Z85_KEY_LEN + 1] = "";
+    if (s_exists (allowed)) {
+        zcert_t *old = sw_cert_load_public (allowed, NULL, 0);
+        if (old)
+            snprintf (old_key, sizeof old_key, "%s", zcert_public_txt (old));
+        zcert_destroy (&old);
+    }
+    zhash_t *gone = sw_keys_load_revoked (log_path, err, errlen);
+    if (!gone)
+        return -1;
+    //  A revoked name stays retired; a name an impostor gave a rejected key,
+    //  or whose old key was replaced, does not
+    bool name_revoked = s_exists (revoked);
+    for (const char *e = zhash_first (gone); e && !name_revoked; e = zhash_next (gone)) {
+        const char *n = strchr (e, ' ');
+        name_revoked = n && streq (n + 1, name) && strncmp (e, "rejected ", 9) != 0 &&
+                       strncmp (e, "replaced ", 9) != 0;
+    }
+    const char *revoked_as = zhash_lookup (gone, public_txt);
+    int rc = 0;
+    if (name_revoked)
+        rc = s_fail (err, errlen, "name \"%s\" was revoked; choose another name", name);
+    else if (revoked_as)
+        rc = s_fail (err, errlen,
+                     "this key is in the revocation log (%s); the node must make a new one",
+                     revoked_as);
+    zhash_destroy (&gone);
+    if (rc)
+        return rc;
+    const char *dirs[] = {nodes_dir, admins_dir};
+    for (int i = 0; i < 2; i++) {
+        zhash_t *listed = sw_keys_load_dir (dirs[i], NULL, 0);
+        const char *as = listed ? zhash_lookup (listed, public_txt) : NULL;
+        if (as && i == 0 && replace && streq (as, name))
+            as = NULL; //  replacing a key with itself changes nothing: refused below
+        if (as)
+            rc = s_fail (err, errlen, "this key is already allowed (as \"%s\" in %s)", as, dirs[i]);
+        zhash_destroy (&listed);
+        if (rc)
+            return rc;
+    }
+    static const byte no_secret[KEY_LEN];
+    zcert_t *cert = zcert_new_from (key, no_secret);
+    if (!cert)
+        return s_fail (err, errlen, "out of memory");
+    char when[32];
+    time_t now = time (NULL);
+    struct tm tm;
+    gmtime_r (&now, &tm);
+    strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "node");
+    zcert_set_meta (cert, "approved", "%s", when);
+    if (*old_key) {
+        //  The new certificate replaces the old one in one rename; then the
+        //  old key goes into the revocation log, so it is never let in again
+        char fresh[PATH_LEN + 1];
+        if (streq (old_key, public_txt))
+            rc = s_fail (err, errlen, "node \"%s\" already has this key", name);
+        else if (s_path (fresh, "%s/.%s.crt.new", nodes_dir, name))
+            rc = s_fail (err, errlen, "%s: path too long", dir);
+        else {
+            unlink (fresh);
+            rc = s_cert_write (cert, fresh, false, NULL, err, errlen);
+            if (rc == 0 && rename (fresh, allowed) != 0) {
+                rc = s_fail (err, errlen, "%s: %s", allowed, strerror (errno));
+                unlink (fresh);
+            }
+            if (rc == 0)
+                rc = s_log_revocation (log_path, name, "replaced", old_key, 0, err, errlen);
+        }
+    } else
+        rc = s_mkdir (nodes_dir, 0755, NULL, err, errlen) == 0 &&
+                     s_cert_write (cert, allowed, false, NULL, err, errlen) == 0
+                 ? 0
+                 : -1;
+    zcert_destroy (&cert);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  An allow-list kept current
+
+struct _sw_allow_t {
+    char *path;
+    bool is_log; //  the revocation log rather than a directory of certs
+    zhash_t *keys;
+    struct timespec mtime;
+};
+
+static sw_allow_t *s_allow_new (const char *path, bool is_log)
+{
+    sw_allow_t *self = calloc (1, sizeof *self);
+    if (self && !(self->path = strdup (path))) {
+        free (self);
+        self = NULL;
+    }
+    if (self)
+        self->is_log = is_log;
+    return self;
+}
+
+sw_allow_t *sw_allow_new (const char *dir)
+{
+    return s_allow_new (dir, false);
+}
+
+sw_allow_t *sw_allow_new_revoked (const char *log_path)
+{
+    return s_allow_new (log_path, true);
+}
+
+void sw_allow_destroy (sw_allow_t **self_p)
+{
+    if (self_p && *self_p) {
+        zhash_destroy (&(*self_p)->keys);
+        free ((*self_p)->path);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+int sw_allow_refresh (sw_allow_t *self, char *err, size_t errlen)
+{
+    if (err && errlen)
+        *err = 0;
+    struct stat st;
+    bool exists = stat (self->path, &st) == 0;
+    struct timespec mtime = exists ? st.st_mtim : (struct timespec){0};
+    if (self->keys && mtime.tv_sec == self->mtime.tv_sec && mtime.tv_nsec == self->mtime.tv_nsec)
+        return 0;
+    zhash_t *keys = self->is_log ? sw_keys_load_revoked (self->path, err, errlen)
+                                 : sw_keys_load_dir (self->path, err, errlen);
+    if (!keys)
+        return -1;
+    zhash_destroy (&self->keys);
+    self->keys = keys;
+    self->mtime = mtime;
+    return 1;
+}
+
+const char *sw_allow_name (sw_allow_t *self, const char *key)
+{
+    return self && self->keys && key ? zhash_lookup (self->keys, key) : NULL;
+}
+
+int sw_keys_reject (const char *dir, const char *name, const char *public_txt, char *err,
+                    size_t errlen)
+{
+    byte key[KEY_LEN];
+    char log_path[PATH_LEN + 1];
+    if (!dir || !*dir)
+        return s_fail (err, errlen, "no key directory given");
+    if (!sw_keys_name_valid (name))
+        return s_fail (err, errlen, "invalid name \"%.80s\"", name ? name : "(null)");
+    if (!public_txt || strlen (public_txt) != Z85_KEY_LEN || s_z85_decode (key, public_txt) != 0)
+        return s_fail (err, errlen, "not a public key (40 Z85 characters)");
+    if (s_path (log_path, "%s/allow/%s", dir, REVOKED_LOG))
+        return s_fail (err, errlen, "%s: path too long", dir);
+    return s_log_revocation (log_path, name, "rejected", public_txt, 0, err, errlen);
+}

@@ -66,4 +66,48 @@ void sw_cert_destroy (zcert_t **cert_p);
 //  first problem (it is empty when there was none).
 zhash_t *sw_keys_load_dir (const char *dir, char *err, size_t errlen);
 
+//  Reads the revocation log at PATH (DIR/allow/revoked.log) into a zhash
+//  keyed by Z85 public key whose values are "ROLE NAME" (ROLE is node or
+//  admin for a revocation, rejected for a key refused at enrolment,
+//  replaced for a node's old key after a rotation). A missing
+//  log is an empty list. Returns NULL with a message if PATH cannot be read;
+//  damaged entries are skipped and err describes the first one.
+zhash_t *sw_keys_load_revoked (const char *path, char *err, size_t errlen);
+
+//  Approves a node the broker has seen but does not know: writes the public
+//  certificate DIR/allow/nodes/NAME.crt (metadata name, role "node",
+//  approved) for the Z85 key PUBLIC_TXT. Refuses an invalid name or key, a
+//  name already listed or revoked, and a key already listed or in the
+//  revocation log. With REPLACE, a node NAME already listed gets the new
+//  key instead (a key rotation): its old key goes into the revocation log
+//  as "replaced", and the name stays in use. The certificate appears whole
+//  or not at all. Returns 0 or -1.
+int sw_keys_approve (const char *dir, const char *name, const char *public_txt, bool replace,
+                     char *err, size_t errlen);
+
+//  Refuses a node key for good: appends it to the revocation log as
+//  "rejected" under the name it gave, so the broker refuses its handshake
+//  and sw_keys_approve refuses it. The name itself stays free. Returns 0
+//  or -1.
+int sw_keys_reject (const char *dir, const char *name, const char *public_txt, char *err,
+                    size_t errlen);
+
+//  An allow-list kept current: a directory of public certificates (as
+//  sw_keys_load_dir reads it) or the revocation log, re-read only when its
+//  modification time changes.
+typedef struct _sw_allow_t sw_allow_t;
+
+sw_allow_t *sw_allow_new (const char *dir);
+sw_allow_t *sw_allow_new_revoked (const char *log_path);
+void sw_allow_destroy (sw_allow_t **self_p);
+
+//  Re-reads the list if it was never read or its modification time
+//  changed. Returns 1 when it was (re)read, 0 when unchanged, -1 when it
+//  cannot be read (the previous list stays). After a re-read, err describes
+//  what was left out (empty when nothing was).
+int sw_allow_refresh (sw_allow_t *self, char *err, size_t errlen);
+
+//  The name listed for a Z85 public key, or NULL.
+const char *sw_allow_name (sw_allow_t *self, const char *key);
+
 #endif

@@ -95,6 +95,18 @@ ctl() {
 
 node_count() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes"])'; }
 nodes_ready() { [ "$(node_count)" -ge "$1" ]; }
+# pending_names: the names of the nodes waiting for approval, one per line.
+pending_names() {
+  ctl nodes pending --json | python3 -c '
+import json, sys
+for n in json.load(sys.stdin)["pending"]: print(n["name"])'
+}
+# is_pending NAME...: every NAME is waiting for approval.
+is_pending() {
+  local names n
+  names=$(pending_names)
+  for n in "$@"; do grep -qx "$n" <<<"$names" || return 1; done
+}
 
 # listen ADDR PORT...: starts listeners; sets LISTEN_PORTS to the bound ports.
 listen() {

@@ -70,6 +70,26 @@ assert nodes[0]["shards_done"] == 32, nodes'
 grep -q "shard" "$T/node3.log" && fail "revoked node3 logged shard work"
 grep -q "shard" "$T/rogue.log" && fail "rogue node logged shard work"
 
+# The rogue asked to join under the name node1 (enrolment is open): it is
+# pending, the revoked node3 is not (its handshake is refused). Approving
+# it under a name already taken is refused; rejecting it puts its key in
+# the revocation log, after which it is refused at the handshake.
+wait_until 20 is_pending node1
+pending_names | grep -qx node3 && fail "the revoked node3 is pending"
+set +e
+out=$(ctl nodes approve node1 2>&1)
+rc=$?
+set -e
+[ $rc -eq 2 ] && [[ $out == *"already taken"* ]] || fail "approving a taken name: $rc $out"
+rogue_key=$(grep -o 'public-key = "[^"]*"' "$T/rogue/id/node1.crt" | cut -d'"' -f2)
+ctl nodes reject node1 --key "${rogue_key:0:8}" >/dev/null
+grep -F "$rogue_key" "$K/allow/revoked.log" | grep -q '"rejected ' || fail "rejected key not in revoked.log"
+[ -z "$(pending_names)" ] || fail "still pending after the reject: $(pending_names)"
+# It keeps trying and gets no further: the handshake gets no reply, and it
+# never shows up as pending again.
+wait_until 20 grep -q "broker silent" "$T/rogue.log"
+[ -z "$(pending_names)" ] || fail "the rejected key is pending again"
+
 # A secret key file that others can read is refused, saying so.
 chmod 0640 "$K/id/node2.crt_secret"
 set +e

@@ -2,9 +2,9 @@
 # The provisioning scripts' configuration steps (no packages, build or
 # systemd: processes are started directly) make a working cluster: a broker
 # and two nodes, each with its own configuration and keys; each node makes
-# its own key pair and only public certificates move (the approval is the
-# node's public certificate dropped into the broker's allow-list). A node
-# refused before approval is taken once approved, and a job completes.
+# its own key pair and only public keys move (the node asks to join, the
+# operator approves it with sweepctl nodes approve). A node held back
+# before approval is taken once approved, and a job completes.
 # shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -39,13 +39,28 @@ for n in node1 node2; do
     >>"$T/$n.log" 2>&1 &
   PIDS+=("$!")
 done
-# A node the broker does not know hears nothing back (CURVE refuses it).
-wait_until 20 grep -q "broker silent" "$T/node1.log"
+# A node the broker does not know waits for approval, with no work: it is
+# listed as pending with the key it made for itself.
+wait_until 20 is_pending node1 node2
 [ "$(node_count)" -eq 0 ] || fail "an unapproved node was let in"
+grep -q "awaiting approval" "$T/node1.log" || fail "node1 was not told it awaits approval"
+pending_key() {
+  ctl nodes pending --json | python3 -c '
+import json, sys
+print([n["key"] for n in json.load(sys.stdin)["pending"] if n["name"] == sys.argv[1]][0])' "$1"
+}
+for n in node1 node2; do
+  grep -qF "public-key = \"$(pending_key "$n")\"" "$T/$n-etc/keys/id/$n.crt" \
+    || fail "the pending key of $n is not the one it made"
+done
 
-# Approval: the node's public certificate into the allow-list.
-for n in node1 node2; do cp "$T/$n-etc/keys/id/$n.crt" "$K/allow/nodes/"; done
+# Approval through the broker; the nodes are in at their next attempt.
+ctl nodes approve node1 >/dev/null
+ctl nodes approve node2 >/dev/null
+[ -f "$K/allow/nodes/node1.crt" ] || fail "approval wrote no certificate"
+! grep -q secret-key "$K/allow/nodes/node1.crt" || fail "the approved certificate holds a secret"
 wait_until 30 nodes_ready 2
+[ -z "$(pending_names)" ] || fail "approved nodes are still pending"
 listen 127.0.0.2 0
 job_file "$T/job.yaml" provisioned 127.0.0.2 "$LISTEN_PORTS"
 ctl submit "$T/job.yaml" --wait -o "$T/report.json" >/dev/null || fail "job failed"

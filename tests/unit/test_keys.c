@@ -1,5 +1,6 @@
 /*  Tests for sw_keys: key directory layout, file modes, secret-file checks,
-    add/revoke and allow-list loading, plus zauth honouring a revocation. */
+    add/revoke and allow-list loading, zauth honouring a revocation, node
+    approval and rejection, and the broker's ZAP handler. */
 #include <criterion/criterion.h>
 
 #include "sw_testutil.h"
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "sw_keys.h"
+#include "sw_zap.h"
 
 static char s_tmp[64];
 static char s_dir[128];
@@ -580,4 +582,200 @@ Test (keys, zauth_refuses_a_revoked_node_without_restart_even_within_one_second,
     sw_cert_destroy (&node1);
     sw_cert_destroy (&node3);
     sw_cert_destroy (&server_cert);
+}
+
+//  A ROUTER with the broker's cert on an ephemeral port, in a ZAP domain.
+static zsock_t *s_server (zcert_t *cert, const char *domain, char *endpoint, size_t len)
+{
+    zsock_t *server = zsock_new (ZMQ_ROUTER);
+    zcert_apply (cert, server);
+    zsock_set_curve_server (server, 1);
+    zsock_set_zap_domain (server, domain);
+    int port = zsock_bind (server, "tcp://127.0.0.1:*");
+    cr_assert_gt (port, 0);
+    snprintf (endpoint, len, "tcp://127.0.0.1:%d", port);
+    return server;
+}
+
+Test (keys, zap_handler_admits_by_domain_enrolment_and_revocation, .timeout = 60)
+{
+    cr_assert_eq (sw_keys_init (s_dir, 2, err, sizeof err), 0, "%s", err);
+    char rogue_dir[256];
+    snprintf (rogue_dir, sizeof rogue_dir, "%s/rogue", s_tmp);
+    cr_assert_eq (sw_keys_init (rogue_dir, 1, err, sizeof err), 0, "%s", err);
+    char path[300];
+    zcert_t *broker = sw_cert_load_secret (s_path ("broker/broker.crt"), err, sizeof err);
+    zcert_t *node1 = sw_cert_load_secret (s_path ("id/node1.crt"), err, sizeof err);
+    zcert_t *admin = sw_cert_load_secret (s_path ("id/admin.crt"), err, sizeof err);
+    snprintf (path, sizeof path, "%s/id/node1.crt", rogue_dir);
+    zcert_t *rogue = sw_cert_load_secret (path, err, sizeof err);
+    cr_assert (broker && node1 && admin && rogue, "%s", err);
+
+    for (int open = 0; open < 2; open++) {
+        zactor_t *zap = sw_zap_new (&(sw_zap_args_t){s_dir, open == 1});
+        cr_assert_not_null (zap);
+        char admin_ep[64], nodes_ep[64];
+        zsock_t *admins = s_server (broker, SW_ZAP_DOMAIN_ADMIN, admin_ep, sizeof admin_ep);
+        zsock_t *nodes = s_server (broker, SW_ZAP_DOMAIN_NODES, nodes_ep, sizeof nodes_ep);
+        //  Known keys pass on both endpoints (the broker checks roles)
+        cr_assert (s_connects (admins, admin_ep, broker, admin));
+        cr_assert (s_connects (admins, admin_ep, broker, node1));
+        cr_assert (s_connects (nodes, nodes_ep, broker, node1));
+        cr_assert (s_connects (nodes, nodes_ep, broker, admin));
+        //  An unknown key: never on admin; on nodes only while enrolment is open
+        cr_assert_not (s_connects (admins, admin_ep, broker, rogue), "unknown key on admin");
+        cr_assert_eq (s_connects (nodes, nodes_ep, broker, rogue), open == 1,
+                      "unknown key on nodes with enrolment %s", open ? "open" : "closed");
+        zsock_destroy (&admins);
+        zsock_destroy (&nodes);
+        zactor_destroy (&zap);
+    }
+    //  A rejected key and a revoked one are refused even with enrolment open
+    cr_assert_eq (sw_keys_reject (s_dir, "node1", zcert_public_txt (rogue), err, sizeof err), 0,
+                  "%s", err);
+    cr_assert_eq (sw_keys_revoke (s_dir, "node1", err, sizeof err), 0, "%s", err);
+    zactor_t *zap = sw_zap_new (&(sw_zap_args_t){s_dir, true});
+    char nodes_ep[64];
+    zsock_t *nodes = s_server (broker, SW_ZAP_DOMAIN_NODES, nodes_ep, sizeof nodes_ep);
+    cr_assert_not (s_connects (nodes, nodes_ep, broker, rogue), "rejected key admitted");
+    cr_assert_not (s_connects (nodes, nodes_ep, broker, node1), "revoked key admitted");
+    zsock_destroy (&nodes);
+    zactor_destroy (&zap);
+    sw_cert_destroy (&broker);
+    sw_cert_destroy (&node1);
+    sw_cert_destroy (&admin);
+    sw_cert_destroy (&rogue);
+}
+
+Test (keys, zap_decide_refuses_other_mechanisms_and_domains)
+{
+    cr_assert_eq (sw_keys_init (s_dir, 1, err, sizeof err), 0, "%s", err);
+    zcert_t *node1 = sw_cert_load_public (s_path ("id/node1.crt"), err, sizeof err);
+    cr_assert_not_null (node1, "%s", err);
+    sw_zap_lists_t *lists = sw_zap_lists_new (s_dir);
+    const char *why;
+    const char *key = zcert_public_txt (node1);
+    cr_assert_eq (sw_zap_decide (lists, true, "nodes", "CURVE", key, &why), 200);
+    cr_assert_eq (sw_zap_decide (lists, true, "nodes", "PLAIN", key, &why), 400);
+    cr_assert_str_eq (why, "only CURVE is accepted");
+    cr_assert_eq (sw_zap_decide (lists, true, "global", "CURVE", key, &why), 400);
+    cr_assert_eq (sw_zap_decide (lists, true, NULL, "CURVE", key, &why), 400);
+    cr_assert_eq (sw_zap_decide (lists, true, "nodes", "CURVE", NULL, &why), 400);
+    sw_zap_lists_destroy (&lists);
+    zcert_destroy (&node1);
+}
+
+Test (keys, approve_writes_a_public_node_cert_once)
+{
+    cr_assert_eq (sw_keys_init (s_dir, 0, err, sizeof err), 0, "%s", err);
+    zcert_t *made = zcert_new ();
+    const char *key = zcert_public_txt (made);
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-7", key, false, err, sizeof err), 0, "%s", err);
+    const char *crt = s_path ("allow/nodes/vm-7.crt");
+    cr_assert_eq (s_mode (crt), 0644);
+    zcert_t *back = sw_cert_load_public (crt, err, sizeof err);
+    cr_assert_not_null (back, "%s", err);
+    cr_assert_str_eq (zcert_public_txt (back), key);
+    cr_assert_str_eq (zcert_meta (back, "name"), "vm-7");
+    cr_assert_str_eq (zcert_meta (back, "role"), "node");
+    cr_assert_not_null (zcert_meta (back, "approved"));
+    zcert_destroy (&back);
+    zhash_t *keys = sw_keys_load_dir (s_path ("allow/nodes"), err, sizeof err);
+    cr_assert_str_eq (zhash_lookup (keys, key), "vm-7");
+    zhash_destroy (&keys);
+
+    //  The same name again, the same key under another name, the admin's name
+    zcert_t *other = zcert_new ();
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-7", zcert_public_txt (other), false, err, sizeof err),
+                  -1);
+    zcert_destroy (&other);
+    cr_assert (strstr (err, "already taken"), "%s", err);
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-8", key, false, err, sizeof err), -1);
+    cr_assert (strstr (err, "already allowed (as \"vm-7\""), "%s", err);
+    cr_assert_eq (sw_keys_approve (s_dir, "admin", zcert_public_txt (made), false, err, sizeof err),
+                  -1);
+    //  Bad names and keys
+    cr_assert_eq (sw_keys_approve (s_dir, "../x", key, false, err, sizeof err), -1);
+    cr_assert (strstr (err, "invalid name"), "%s", err);
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-9", "short", false, err, sizeof err), -1);
+    cr_assert (strstr (err, "not a public key"), "%s", err);
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-9", "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~", false,
+                                   err, sizeof err),
+                  -1);
+    zcert_destroy (&made);
+}
+
+Test (keys, approve_refuses_revoked_names_and_rejected_keys_but_frees_rejected_names)
+{
+    cr_assert_eq (sw_keys_init (s_dir, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (sw_keys_revoke (s_dir, "node1", err, sizeof err), 0, "%s", err);
+    zcert_t *fresh = zcert_new ();
+    cr_assert_eq (
+        sw_keys_approve (s_dir, "node1", zcert_public_txt (fresh), false, err, sizeof err), -1);
+    cr_assert (strstr (err, "was revoked"), "%s", err);
+
+    zcert_t *impostor = zcert_new ();
+    cr_assert_eq (sw_keys_reject (s_dir, "web-1", zcert_public_txt (impostor), err, sizeof err), 0,
+                  "%s", err);
+    zhash_t *gone = sw_keys_load_revoked (s_path ("allow/revoked.log"), err, sizeof err);
+    cr_assert_not_null (gone, "%s", err);
+    cr_assert_str_eq (zhash_lookup (gone, zcert_public_txt (impostor)), "rejected web-1");
+    cr_assert_eq (zhash_size (gone), 2); //  node1 revoked, web-1 rejected
+    zhash_destroy (&gone);
+    //  The rejected key stays out under any name; its name is free for a real node
+    cr_assert_eq (
+        sw_keys_approve (s_dir, "web-2", zcert_public_txt (impostor), false, err, sizeof err), -1);
+    cr_assert (strstr (err, "revocation log (rejected web-1)"), "%s", err);
+    cr_assert_eq (
+        sw_keys_approve (s_dir, "web-1", zcert_public_txt (fresh), false, err, sizeof err), 0, "%s",
+        err);
+    zcert_destroy (&fresh);
+    zcert_destroy (&impostor);
+}
+
+Test (keys, revoked_log_reader_skips_damage_and_reports_a_missing_log_as_empty)
+{
+    cr_assert_eq (sw_keys_init (s_dir, 0, err, sizeof err), 0, "%s", err);
+    zhash_t *gone = sw_keys_load_revoked (s_path ("allow/revoked.log"), err, sizeof err);
+    cr_assert_not_null (gone);
+    cr_assert_eq (zhash_size (gone), 0);
+    zhash_destroy (&gone);
+    FILE *f = fopen (s_path ("allow/revoked.log"), "w");
+    fprintf (f, "revoked\n    a = \"node 2026-01-01T00:00:00Z tooshort\"\n    b = \"node\n"
+                "garbage\n");
+    fclose (f);
+    gone = sw_keys_load_revoked (s_path ("allow/revoked.log"), err, sizeof err);
+    cr_assert_not_null (gone);
+    cr_assert_eq (zhash_size (gone), 0);
+    cr_assert (strstr (err, "revoked.log:2: entry for \"a\" has no valid key"), "%s", err);
+    zhash_destroy (&gone);
+    cr_assert_null (sw_keys_load_revoked (s_tmp, err, sizeof err)); //  a directory
+}
+
+Test (keys, approve_with_replace_rotates_a_node_key_and_retires_the_old_one)
+{
+    cr_assert_eq (sw_keys_init (s_dir, 0, err, sizeof err), 0, "%s", err);
+    zcert_t *first = zcert_new (), *second = zcert_new ();
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-1", zcert_public_txt (first), false, err, sizeof err),
+                  0, "%s", err);
+    cr_assert_eq (
+        sw_keys_approve (s_dir, "vm-1", zcert_public_txt (second), false, err, sizeof err), -1);
+    cr_assert (strstr (err, "replace it"), "%s", err);
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-1", zcert_public_txt (first), true, err, sizeof err),
+                  -1);
+    cr_assert (strstr (err, "already has this key"), "%s", err);
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-1", zcert_public_txt (second), true, err, sizeof err),
+                  0, "%s", err);
+    zhash_t *keys = sw_keys_load_dir (s_path ("allow/nodes"), err, sizeof err);
+    cr_assert_eq (zhash_size (keys), 1);
+    cr_assert_str_eq (zhash_lookup (keys, zcert_public_txt (second)), "vm-1");
+    zhash_destroy (&keys);
+    zhash_t *gone = sw_keys_load_revoked (s_path ("allow/revoked.log"), err, sizeof err);
+    cr_assert_str_eq (zhash_lookup (gone, zcert_public_txt (first)), "replaced vm-1");
+    zhash_destroy (&gone);
+    //  The old key cannot come back, not even under a new name
+    cr_assert_eq (sw_keys_approve (s_dir, "vm-2", zcert_public_txt (first), false, err, sizeof err),
+                  -1);
+    zcert_destroy (&first);
+    zcert_destroy (&second);
 }
