@@ -2,21 +2,25 @@
 # Provisions a cloudsweep node on a Debian 12 machine: packages, build and
 # install, a `cloudsweep` system user, /etc/cloudsweep/node.conf, and the
 # node's own key pair, made here: its secret never leaves this machine.
-# The node starts once it is enrolled: its public certificate
-# (ETC/keys/id/NAME.crt) is in the broker's allow-list, and the broker's
-# public certificate and content key are in ETC/keys (see README,
-# "Operating a cluster").
+# Once the broker's public certificate and content key are in ETC/keys
+# (--broker-cert, --content-key, or copied there later), the node starts
+# and asks the broker to let it in; an operator compares the key it prints
+# with `sweepctl nodes pending` and runs `sweepctl nodes approve NAME` (see
+# README, "Operating a cluster").
 #
-# Usage: provision-node.sh --name NAME --broker HOST [--etc DIR] [--state DIR]
-#          [--prefix DIR] [--workers N] [--no-packages] [--no-build] [--no-systemd]
+# Usage: provision-node.sh --name NAME --broker HOST [--broker-cert FILE]
+#          [--content-key FILE] [--etc DIR] [--state DIR] [--prefix DIR]
+#          [--workers N] [--no-packages] [--no-build] [--no-systemd]
 set -euo pipefail
 
-name="" broker="" prefix=/usr/local etc=/etc/cloudsweep state=/var/lib/cloudsweep/node
+name="" broker="" broker_cert="" content_key="" prefix=/usr/local etc=/etc/cloudsweep state=/var/lib/cloudsweep/node
 workers=8 packages=1 build=1 systemd=1
 while [ $# -gt 0 ]; do
   case $1 in
     --name) name=$2; shift 2 ;;
     --broker) broker=$2; shift 2 ;;
+    --broker-cert) broker_cert=$2; shift 2 ;;
+    --content-key) content_key=$2; shift 2 ;;
     --prefix) prefix=$2; shift 2 ;;
     --etc) etc=$2; shift 2 ;;
     --state) state=$2; shift 2 ;;
@@ -24,7 +28,7 @@ while [ $# -gt 0 ]; do
     --no-packages) packages=0; shift ;;
     --no-build) build=0; shift ;;
     --no-systemd) systemd=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "provision-node.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +55,16 @@ if [ ! -f "$etc/keys/id/$name.crt" ]; then
   mv "$etc/keys.tmp/id/$name.crt" "$etc/keys.tmp/id/$name.crt_secret" "$etc/keys/id/"
   rm -rf "$etc/keys.tmp"
 fi
+# The broker's public files (never a secret: they are checked for that).
+if [ -n "$broker_cert" ]; then
+  ! grep -q secret-key "$broker_cert" || { echo "provision-node.sh: $broker_cert holds a secret key" >&2; exit 2; }
+  install -d -m 0700 "$etc/keys/broker"
+  install -m 0644 "$broker_cert" "$etc/keys/broker/broker.crt"
+fi
+if [ -n "$content_key" ]; then
+  install -d -m 0700 "$etc/keys/content"
+  install -m 0644 "$content_key" "$etc/keys/content/bundle.pub"
+fi
 cat >"$etc/node.conf" <<CONF
 # Written by provision-node.sh; sweep-node --help lists every setting.
 broker = tcp://$broker:5701
@@ -67,7 +81,9 @@ if [ "$systemd" -eq 1 ]; then
   chown -R cloudsweep:cloudsweep "$etc/keys"
   systemctl daemon-reload
   systemctl enable sweep-node.service
-  # Started by the enrollment step, once the broker's public keys are here.
+  # Started once the broker's public keys are here; it then asks to join.
   [ ! -f "$etc/keys/broker/broker.crt" ] || systemctl restart sweep-node.service
 fi
-echo "provision-node.sh: node $name ready; public certificate to approve: $etc/keys/id/$name.crt"
+key=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$etc/keys/id/$name.crt")
+echo "provision-node.sh: node $name ready; its public key: $key"
+echo "  on the broker: sweepctl nodes pending (compare the key), then sweepctl nodes approve $name"

@@ -80,7 +80,7 @@ set +e
 out=$(ctl nodes approve node1 2>&1)
 rc=$?
 set -e
-[ $rc -eq 2 ] && [[ $out == *"already taken"* ]] || fail "approving a taken name: $rc $out"
+{ [ $rc -eq 2 ] && [[ $out == *"already taken"* ]]; } || fail "approving a taken name: $rc $out"
 rogue_key=$(grep -o 'public-key = "[^"]*"' "$T/rogue/id/node1.crt" | cut -d'"' -f2)
 ctl nodes reject node1 --key "${rogue_key:0:8}" >/dev/null
 grep -F "$rogue_key" "$K/allow/revoked.log" | grep -q '"rejected ' || fail "rejected key not in revoked.log"
