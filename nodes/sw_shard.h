@@ -50,6 +50,7 @@ typedef struct {
     size_t blobs_missing;      //  the node's count while the shard waits for blobs
     const char *host_root;     //  packages "host" shards: where the host's files are
     const char *node_name;     //  ... and whose host it is, in findings' locations
+    uint64_t epoch;            //  the node's contact epoch when the shard came (node's own)
 } sw_shard_work_t;
 
 typedef struct {

@@ -62,6 +62,7 @@ typedef struct {
     uint8_t content_pk[crypto_sign_PUBLICKEYBYTES];
     bool have_content_pk;
     int64_t broker_seen;
+    uint64_t contact_epoch; //  bumped each time the broker is found silent
     int64_t next_heartbeat;
     int64_t reconnect_at; //  0 when connected
     int64_t ready_at;     //  when the last READY went out
@@ -572,6 +573,7 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
     msg->job = msg->scanner = msg->target = msg->ports = NULL; //  moved
     work->host_root = self->host_root;
     work->node_name = self->name;
+    work->epoch = self->contact_epoch;
     if (msg->files || (msg->kind && strcmp (msg->kind, "host") == 0)) {
         work->kind = msg->kind;
         work->files = msg->files;
@@ -640,12 +642,39 @@ static void s_release_staged (node_t *self, const char *hash)
     free (items);
 }
 
+//  How long the broker may be silent before contact counts as lost.
+static int64_t s_gap (node_t *self)
+{
+    return (int64_t)self->heartbeat_ms * self->liveness;
+}
+
+//  A network scan that ran while this node could not hear its broker may
+//  have run while it could not reach its targets either (one cut link
+//  takes both): ports that timed out then are not evidence. Such a result
+//  is not vouched for: the shard is reported failed, and runs again (here
+//  or elsewhere). "While" means the broker was found silent since the
+//  shard came (a gap in its heartbeats longer than liveness heartbeats,
+//  noticed by the timer or by the message that ended it), or is silent
+//  that long as the shard ends.
+static bool s_result_untrusted (node_t *self, const sw_shard_work_t *work)
+{
+    if (!work->scanner || strcmp (work->scanner, "tcp") != 0)
+        return false; //  file scanners do not depend on the network
+    return work->epoch != self->contact_epoch || zclock_mono () - self->broker_seen > s_gap (self);
+}
+
 //  A worker finished: its result goes out.
 static void s_on_result (node_t *self, worker_t *w, sw_shard_result_t *result)
 {
     assert (w->queued > 0);
     sw_shard_work_t *work = w->queue[0];
     memmove (w->queue, w->queue + 1, sizeof w->queue[0] * (size_t)--w->queued);
+    if (!result->error[0] && s_result_untrusted (self, work)) {
+        sw_shard_result_clear (result);
+        snprintf (result->error, sizeof result->error,
+                  "the broker was unreachable while this network scan ran (a link down?); "
+                  "result discarded, to be run again");
+    }
     s_report (self, work, result);
     if (zlistx_size (self->staged))
         s_release_staged (self, NULL); //  a slot is free for a shard that was waiting
@@ -739,6 +768,8 @@ static void s_on_broker (node_t *self, int64_t now)
     zmsg_t *zmsg = zmsg_recv (self->dealer);
     if (!zmsg)
         return;
+    if (now - self->broker_seen > s_gap (self))
+        self->contact_epoch++; //  contact was lost, however briefly (s_result_untrusted)
     sw_node_msg_t msg;
     char err[300];
     if (sw_node_msg_decode (zmsg, &msg, err, sizeof err)) {
@@ -807,6 +838,7 @@ static void s_on_timer (node_t *self, int64_t now)
     } else if (!self->reconnect_at &&
                now - self->broker_seen > (int64_t)self->heartbeat_ms * self->liveness) {
         s_schedule_reconnect (self, now);
+        self->contact_epoch++;
         zsys_warning ("broker silent for %" PRId64 " ms; reconnecting in %d ms",
                       now - self->broker_seen, self->backoff_ms);
     }

@@ -109,10 +109,17 @@ is_pending() {
 }
 
 # listen ADDR PORT...: starts listeners; sets LISTEN_PORTS to the bound ports.
-listen() {
+listen() { listen_via "" "$@"; }
+
+# listen_via PID ADDR PORT...: the same inside the network namespace of
+# process PID (a namespace "host" of the test; empty: this namespace).
+listen_via() {
+  local via=$1; shift
+  local run=("$BIN/sw-listen")
+  [ -z "$via" ] || run=(nsenter -t "$via" -n "$BIN/sw-listen")
   local fifo=$T/listen.$RANDOM
   mkfifo "$fifo"
-  "$BIN/sw-listen" "$@" >"$fifo" 2>>"$T/listen.log" &
+  "${run[@]}" "$@" >"$fifo" 2>>"$T/listen.log" &
   PIDS+=("$!")
   local line
   read -r line <"$fifo" || fail "sw-listen did not start"
