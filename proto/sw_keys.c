@@ -61,6 +61,16 @@ static bool s_exists (const char *path)
     return lstat (path, &st) == 0;
 }
 
+//  The current time as UTC ISO 8601 ("2026-11-27T02:14:15Z") into buf.
+static const char *s_utc_now (char buf[32])
+{
+    time_t now = time (NULL);
+    struct tm tm;
+    gmtime_r (&now, &tm);
+    strftime (buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 bool sw_keys_name_valid (const char *name)
 {
     if (!name || !isalnum ((unsigned char)name[0]))
@@ -438,13 +448,9 @@ static zcert_t *s_cert_new (const char *name, const char *role, char *err, size_
         return NULL;
     }
     char created[32];
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
     zcert_set_meta (cert, "name", "%s", name);
     zcert_set_meta (cert, "role", "%s", role);
-    zcert_set_meta (cert, "created", "%s", created);
+    zcert_set_meta (cert, "created", "%s", s_utc_now (created));
     return cert;
 }
 
@@ -691,10 +697,7 @@ static int s_log_revocation (const char *log_path, const char *name, const char 
         goto cleanup;
     }
     char when[32];
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    s_utc_now (when);
     char *text = zsys_sprintf (
         "%s    %s = \"%s %s %s\"\n",
         st.st_size == 0 ? "#   cloudsweep revocation log: certificates removed from this "
@@ -1017,13 +1020,9 @@ int sw_keys_approve (const char *dir, const char *name, const char *public_txt, 
     if (!cert)
         return s_fail (err, errlen, "out of memory");
     char when[32];
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     zcert_set_meta (cert, "name", "%s", name);
     zcert_set_meta (cert, "role", "node");
-    zcert_set_meta (cert, "approved", "%s", when);
+    zcert_set_meta (cert, "approved", "%s", s_utc_now (when));
     if (*old_key) {
         //  The new certificate replaces the old one in one rename; then the
         //  old key goes into the revocation log, so it is never let in again

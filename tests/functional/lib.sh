@@ -95,6 +95,13 @@ ctl() {
 
 node_count() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes"])'; }
 nodes_ready() { [ "$(node_count)" -ge "$1" ]; }
+# node_busy NAME: NAME holds leases and has finished shards.
+node_busy() {
+  ctl nodes --json | python3 -c '
+import json, sys
+n = [n for n in json.load(sys.stdin)["nodes"] if n["name"] == sys.argv[1]]
+sys.exit(0 if n and n[0]["leases"] > 0 and n[0]["shards_done"] > 0 else 1)' "$1"
+}
 # pending_names: the names of the nodes waiting for approval, one per line.
 pending_names() {
   ctl nodes pending --json | python3 -c '

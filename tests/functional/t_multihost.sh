@@ -125,13 +125,7 @@ findings_signature "$T/clean.json" >"$T/clean.sig"
 
 # The same job; node1's link goes down while it holds leases.
 id=$(ctl submit "$T/job.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-node1_busy() {
-  ctl nodes --json | python3 -c '
-import json, sys
-n = [n for n in json.load(sys.stdin)["nodes"] if n["name"] == "node1"]
-sys.exit(0 if n and n[0]["leases"] > 0 and n[0]["shards_done"] > 0 else 1)'
-}
-wait_until 60 node1_busy
+wait_until 60 node_busy node1
 ip link set v-node1 down
 [ "$(job_state "$id")" = running ] || fail "the job ended before the cut: the test proved nothing"
 note "node1's link cut; $(job_done_count "$id") of $total shards finished"

@@ -20,13 +20,7 @@ findings_signature "$T/clean.json" >"$T/clean.sig"
 [ "$(wc -l <"$T/clean.sig")" -eq 5 ] || fail "clean run found $(wc -l <"$T/clean.sig") ports, expected 5"
 
 id=$(ctl submit "$T/job.yaml" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-node1_has_leases() {
-  ctl nodes --json | python3 -c '
-import json, sys
-n = [n for n in json.load(sys.stdin)["nodes"] if n["name"] == "node1"]
-sys.exit(0 if n and n[0]["leases"] > 0 and n[0]["shards_done"] > 0 else 1)'
-}
-wait_until 60 node1_has_leases
+wait_until 60 node_busy node1
 kill -9 "${NODE_PID[node1]}"
 [ "$(job_state "$id")" = running ] || fail "the job ended before node1 was killed: the test proved nothing"
 note "node1 killed with leases held; $(job_done_count "$id") of 256 shards finished"
