@@ -16,9 +16,10 @@ ifeq ($(SAN),1)
   HARDEN := -fPIE
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
+HS_CFLAGS   := -I/usr/include/hs
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
-               -Iproto -Iengine -Ibroker -Inodes -Iconsole -Itests/unit
-LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -ljansson -lpcre2-8 -larchive -lpthread
+               -Iproto -Iengine -Ibroker -Inodes -Iconsole -Itests/unit $(HS_CFLAGS)
+LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -ljansson -lpcre2-8 -lhs -larchive -lm -lpthread
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 
 MAINS    := broker/sweep_broker.c nodes/sweep_node.c console/sweepctl.c
@@ -92,7 +93,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Iproto -Iengine -Ibroker -Inodes -Iconsole $< $(LIB_SRC) $(LIBS) -o $@
+	  -Iproto -Iengine -Ibroker -Inodes -Iconsole $(HS_CFLAGS) $< $(LIB_SRC) $(LIBS) -o $@
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); d=tests/fuzz/$${n#fuzz_}.dict; \

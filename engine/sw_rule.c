@@ -479,8 +479,26 @@ long sw_rules_files (const char *dir, char ***paths, char *err, size_t errlen)
         return -1;
     }
     sw_filelist_finish (&list);
+    //  A folder named secrets (rules/secrets/) holds the secrets
+    //  detector's rules (sw_secrets), a language of their own
+    size_t kept = 0;
+    for (size_t i = 0; i < list.n; i++) {
+        const char *base = strrchr (list.names[i], '/');
+        size_t at = base ? (size_t)(base - list.names[i]) : 0;
+        bool secrets = at >= 7 && strncmp (list.names[i] + at - 7, "secrets", 7) == 0 &&
+                       (at == 7 || list.names[i][at - 8] == '/');
+        if (secrets)
+            free (list.names[i]);
+        else
+            list.names[kept++] = list.names[i];
+    }
+    if (kept == 0) {
+        snprintf (err, errlen, "%s: no rule files (*.yaml, *.yml)", dir);
+        free (list.names);
+        return -1;
+    }
     *paths = list.names;
-    return (long)list.n;
+    return (long)kept;
 }
 
 void sw_rules_files_free (char **paths, long n)
