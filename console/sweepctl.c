@@ -12,6 +12,7 @@
 
 #include "sw_bundle.h"
 #include "sw_check.h"
+#include "sw_secretscan.h"
 #include "sw_client.h"
 #include "sw_keys.h"
 #include "sw_opts.h"
@@ -27,8 +28,8 @@
 
 typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
-        *version, *key;
-    int timeout_ms, retries, nodes, interval_ms, limit;
+        *version, *key, *fingerprint_key;
+    int timeout_ms, retries, nodes, interval_ms, limit, jobs, max_file_mb;
     bool json, wait, update, replace;
     sw_client_t *client;
 } ctl_t;
@@ -653,6 +654,24 @@ static int s_cmd_check (ctl_t *ctl, char **argv, int argc)
     return sw_check_run (argv, (size_t)argc, &opts);
 }
 
+static int s_cmd_secrets (ctl_t *ctl, char **argv, int argc)
+{
+    char rules[1100];
+    if (ctl->rules)
+        snprintf (rules, sizeof rules, "%s", ctl->rules);
+    else
+        snprintf (rules, sizeof rules, "%s/secrets", s_rules_dir (ctl));
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    sw_secretscan_opts_t opts = {rules,
+                                 ctl->fingerprint_key,
+                                 ctl->format ? ctl->format : "table",
+                                 ctl->fail_on,
+                                 ctl->output,
+                                 (size_t)(ctl->max_file_mb ? ctl->max_file_mb : 16) << 20,
+                                 ctl->jobs ? ctl->jobs : (int)(cores > 0 ? cores : 1)};
+    return sw_secretscan_run (argv, (size_t)argc, &opts);
+}
+
 //  The content key's secret half, which signs what nodes will run.
 static int s_content_secret (ctl_t *ctl, uint8_t sk[crypto_sign_SECRETKEYBYTES])
 {
@@ -818,6 +837,12 @@ static const command_t s_commands[] = {
      "run the posture rules (and, with --advisories PATH, the packages scanner) over local "
      "files, no cluster needed (--rules DIR, --format table|json, -o FILE, --fail-on SEVERITY)",
      s_cmd_check, 1},
+    {"secrets", "PATH...",
+     "find leaked secrets in local files and folders (--rules DIR [RULES/secrets], "
+     "--fingerprint-key FILE, --jobs N, --max-file-mb N [16], --format table|json, -o FILE, "
+     "--fail-on SEVERITY); findings show a masked preview and a keyed fingerprint, never the "
+     "secret",
+     s_cmd_secrets, 1},
     {"advisories", "import PATH | show",
      "build the advisory database from OSV files, folders or zip dumps, sign it and make it "
      "the broker's current one (--version V) / show the current one",
@@ -859,6 +884,11 @@ int main (int argc, char **argv)
         {"output", SW_OPT_STR, &ctl->output, 0, 0, "report output file (also -o)"},
         {"nodes", SW_OPT_INT, &ctl->nodes, 0, 1000, "keys init: node certificates to create [2]"},
         {"limit", SW_OPT_INT, &ctl->limit, 1, 100000, "findings: how many to list [50]"},
+        {"fingerprint-key", SW_OPT_STR, &ctl->fingerprint_key, 0, 0,
+         "secrets: file of 64 hex digits (mode 0600) that keys the fingerprints [a per-run key]"},
+        {"jobs", SW_OPT_INT, &ctl->jobs, 1, 64, "secrets: threads [one per core]"},
+        {"max-file-mb", SW_OPT_INT, &ctl->max_file_mb, 1, 4096,
+         "secrets: larger files are skipped and counted [16]"},
         {"key", SW_OPT_STR, &ctl->key, 0, 0,
          "nodes approve/reject: the start of the pending node's public key"},
         {"replace", SW_OPT_FLAG, &ctl->replace, 0, 0,

@@ -77,7 +77,11 @@ static int s_walk (sw_filelist_t *self, const walk_t *w, const char *path, int d
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir (d))) {
-        if (e->d_name[0] == '.')
+        //  Hidden entries are skipped unless asked for; "." and "..", and
+        //  .git (git history is read by other means), always are
+        if (e->d_name[0] == '.' &&
+            (!self->hidden || strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0 ||
+             strcmp (e->d_name, ".git") == 0))
             continue;
         char child[4096];
         if ((size_t)snprintf (child, sizeof child, "%s/%s", path, e->d_name) >= sizeof child) {

@@ -2,8 +2,8 @@
 
     One walker for every place that takes "files and folders" from a user:
     posture inputs (sweepctl check and submit) and rule folders. Folders
-    are walked recursively; hidden entries are skipped and symbolic links
-    never followed, so a walk stays inside what was named. */
+    are walked recursively; hidden entries are skipped (unless asked for)
+    and symbolic links never followed, so a walk stays inside what was named. */
 #ifndef SW_FILES_H
 #define SW_FILES_H
 
@@ -16,6 +16,7 @@ typedef struct {
     char **names; //  '/'-separated, as the user named them
     size_t n, cap;
     size_t skipped; //  not regular files, over the size limit, or too deep
+    bool hidden;    //  set before adding: walk hidden entries too (not .git)
 } sw_filelist_t;
 
 //  Which file names a walk keeps (NULL keeps all).

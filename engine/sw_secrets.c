@@ -33,6 +33,7 @@ typedef struct {
     size_t nallow;
     pcre2_code **allow_paths;
     size_t nallow_paths;
+    bool generic;                   //  yields to a specific rule on the same secret
     const char **match, **no_match; //  the rule's own examples
     size_t nmatch, nno_match;
 } rule_t;
@@ -181,9 +182,9 @@ static int s_regexes (loader_t *ld, const sw_val_t *v, const char *key, pcre2_co
 }
 
 static const char *const s_severities[] = {"info", "low", "medium", "high", "critical", NULL};
-static const char *const s_keys[] = {"id",           "description", "severity", "pattern",
-                                     "secret_group", "keywords",    "entropy",  "allow",
-                                     "allow_paths",  "references",  "tests",    NULL};
+static const char *const s_keys[] = {
+    "id",    "description", "severity",   "pattern", "secret_group", "keywords", "entropy",
+    "allow", "allow_paths", "references", "tests",   "generic",      NULL};
 
 static bool s_in (const char *const *list, const char *s)
 {
@@ -253,6 +254,11 @@ static int s_load_rule (loader_t *ld, const sw_val_t *doc, rule_t *r)
         if (e <= 0 || e > 8)
             return s_err (ld, v, "entropy is a number of bits per character, above 0, at most 8");
         r->entropy = e;
+    }
+    if ((v = sw_val_get (doc, "generic"))) {
+        if (v->type != SW_VBOOL)
+            return s_err (ld, v, "generic is true or false");
+        r->generic = v->b;
     }
     if ((v = sw_val_get (doc, "allow")) && s_regexes (ld, v, "allow", &r->allow, &r->nallow))
         return -1;
@@ -481,6 +487,9 @@ typedef struct {
     void *arg;
     long hits;
     bool stopped;
+    sw_secret_hit_t *found; //  this scan's hits, reported once it ends
+    bool *found_generic;
+    size_t nfound, capfound;
     size_t line_off; //  a known (offset, line) pair, to count lines from
     uint32_t line_no;
 } scan_t;
@@ -558,12 +567,40 @@ static int s_report (scan_t *scan, const rule_t *r, size_t mstart, size_t mend, 
     crypto_generichash (digest, sizeof digest, (const uint8_t *)secret, len, scan->key,
                         SW_SECRETS_KEY_LEN);
     sodium_bin2hex (hit.fingerprint, sizeof hit.fingerprint, digest, sizeof digest);
-    scan->hits++;
-    if (scan->fn && scan->fn (scan->arg, &hit) != 0) {
-        scan->stopped = true;
-        return 1;
+    if (scan->nfound == scan->capfound) {
+        size_t cap = scan->capfound ? scan->capfound * 2 : 16;
+        sw_secret_hit_t *found = realloc (scan->found, cap * sizeof *found);
+        if (found)
+            scan->found = found;
+        bool *generic = realloc (scan->found_generic, cap * sizeof *generic);
+        if (generic)
+            scan->found_generic = generic;
+        if (!found || !generic)
+            return 1; //  out of memory: the scan fails
+        scan->capfound = cap;
     }
+    scan->found_generic[scan->nfound] = r->generic;
+    scan->found[scan->nfound++] = hit;
     return 0;
+}
+
+//  Reports the scan's hits in the order found; a generic rule's hit is
+//  dropped where a specific rule found a secret that overlaps it (one
+//  secret, one finding, under its most specific name).
+static void s_flush (scan_t *scan)
+{
+    for (size_t i = 0; i < scan->nfound && !scan->stopped; i++) {
+        const sw_secret_hit_t *h = &scan->found[i];
+        bool shadowed = false;
+        for (size_t j = 0; scan->found_generic[i] && j < scan->nfound && !shadowed; j++)
+            shadowed = !scan->found_generic[j] && scan->found[j].offset < h->offset + h->length &&
+                       h->offset < scan->found[j].offset + scan->found[j].length;
+        if (shadowed)
+            continue;
+        scan->hits++;
+        if (scan->fn && scan->fn (scan->arg, h) != 0)
+            scan->stopped = true;
+    }
 }
 
 //  Hyperscan's callback: confirm the hit of rule ID ending at TO.
@@ -618,10 +655,16 @@ long sw_secrets_scan (const sw_secrets_t *self, sw_secrets_scratch_t *scratch, c
         scratch->skip[i] =
             path && s_any_match (r->allow_paths, r->nallow_paths, path, strlen (path), scratch->md);
     }
-    scan_t scan = {self, scratch, buf, len, key, fn, arg, 0, false, 0, 1};
+    scan_t scan = {self, scratch, buf, len, key, fn, arg, 0, false, NULL, NULL, 0, 0, 0, 1};
     hs_error_t rc =
         hs_scan (self->db, buf ? buf : "", (unsigned)len, 0, scratch->hs, s_on_hit, &scan);
-    if (rc != HS_SUCCESS && !(rc == HS_SCAN_TERMINATED && scan.stopped))
+    if (rc == HS_SUCCESS)
+        s_flush (&scan);
+    free (scan.found);
+    free (scan.found_generic);
+    if (rc == HS_SCAN_TERMINATED)
+        return s_fail (err, errlen, "secrets scan: out of memory");
+    if (rc != HS_SUCCESS)
         return s_fail (err, errlen, "secrets scan: Hyperscan error %d", (int)rc);
     return scan.hits;
 }

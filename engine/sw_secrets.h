@@ -65,8 +65,9 @@ typedef struct {
     char fingerprint[65]; //  keyed BLAKE2b-256 of the secret, hex
 } sw_secret_hit_t;
 
-//  Called once per hit, in order of offset within a rule; a non-zero
-//  return stops the scan.
+//  Called once per hit, after the buffer has been scanned; a non-zero
+//  return stops the reporting. A hit of a rule marked `generic` is left
+//  out where a specific rule found a secret overlapping it.
 typedef int (sw_secret_fn) (void *arg, const sw_secret_hit_t *hit);
 
 //  Scans LEN bytes (a file's content; PATH is matched against allow_paths

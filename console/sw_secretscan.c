@@ -1,0 +1,336 @@
+/*  sw_secretscan - `sweepctl secrets PATH...`. */
+#include "sw_secretscan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sw_files.h"
+#include "sw_secrets.h"
+
+#define MAX_FILES 10000000
+#define MAX_JOBS  64
+
+typedef struct {
+    size_t file;
+    sw_secret_hit_t hit;
+} found_t;
+
+typedef struct {
+    found_t *items;
+    size_t n, cap;
+    uint64_t bytes, binary, unreadable;
+    char err[512];
+} part_t;
+
+typedef struct {
+    const sw_secrets_t *set;
+    const sw_filelist_t *files;
+    const uint8_t *key;
+    atomic_size_t next;
+    size_t max_size;
+} shared_t;
+
+typedef struct {
+    shared_t *shared;
+    part_t part;
+    size_t file; //  the file being scanned
+} worker_t;
+
+static int s_keep (void *arg, const sw_secret_hit_t *hit)
+{
+    worker_t *w = arg;
+    part_t *p = &w->part;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        found_t *items = realloc (p->items, cap * sizeof *items);
+        if (!items)
+            return 1;
+        p->items = items;
+        p->cap = cap;
+    }
+    p->items[p->n].file = w->file;
+    p->items[p->n].hit = *hit;
+    p->n++;
+    return 0;
+}
+
+//  Maps a file read-only; NULL (and *len 0) for an empty one.
+static const char *s_map (const char *path, size_t max, size_t *len, int *error)
+{
+    *len = 0;
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        *error = errno;
+        return NULL;
+    }
+    struct stat st;
+    const char *data = NULL;
+    if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+        *error = EINVAL;
+    else if ((size_t)st.st_size > max)
+        *error = EFBIG;
+    else if (st.st_size > 0) {
+        void *m = mmap (NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED)
+            *error = errno;
+        else {
+            data = m;
+            *len = (size_t)st.st_size;
+        }
+    }
+    close (fd);
+    return data;
+}
+
+static void *s_work (void *arg)
+{
+    worker_t *w = arg;
+    shared_t *sh = w->shared;
+    sw_secrets_scratch_t *scratch = sw_secrets_scratch_new (sh->set);
+    if (!scratch) {
+        snprintf (w->part.err, sizeof w->part.err, "out of memory");
+        return NULL;
+    }
+    size_t i;
+    while ((i = atomic_fetch_add (&sh->next, 1)) < sh->files->n) {
+        const char *name = sh->files->names[i];
+        size_t len;
+        int error = 0;
+        const char *data = s_map (name, sh->max_size, &len, &error);
+        if (!data) {
+            if (error)
+                w->part.unreadable++;
+            continue;
+        }
+        if (sw_secrets_is_binary (data, len))
+            w->part.binary++;
+        else {
+            w->file = i;
+            w->part.bytes += len;
+            char err[256];
+            if (sw_secrets_scan (sh->set, scratch, name, data, len, sh->key, s_keep, w, err,
+                                 sizeof err) < 0 &&
+                !*w->part.err)
+                snprintf (w->part.err, sizeof w->part.err, "%s: %s", name, err);
+        }
+        munmap ((void *)data, len);
+    }
+    sw_secrets_scratch_destroy (&scratch);
+    return NULL;
+}
+
+static int s_by_place (const void *a, const void *b)
+{
+    const found_t *x = a, *y = b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    if (x->hit.offset != y->hit.offset)
+        return x->hit.offset < y->hit.offset ? -1 : 1;
+    return strcmp (x->hit.rule, y->hit.rule);
+}
+
+static int s_rank (const char *severity)
+{
+    static const char *const names[] = {"info", "low", "medium", "high", "critical"};
+    for (int i = 0; i < 5; i++)
+        if (severity && strcmp (severity, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+//  Reads the fingerprint key: a regular file of mode 0600 (or stricter)
+//  holding 64 hex digits.
+static int s_read_key (const char *path, uint8_t key[SW_SECRETS_KEY_LEN])
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+        fprintf (stderr, "sweepctl: fingerprint key %s: %s\n", path,
+                 fd < 0 ? strerror (errno) : "not a regular file");
+        if (fd >= 0)
+            close (fd);
+        return -1;
+    }
+    char text[130] = "";
+    ssize_t n = read (fd, text, sizeof text - 1);
+    close (fd);
+    if (st.st_mode & 077) {
+        fprintf (stderr,
+                 "sweepctl: fingerprint key %s: mode 0%03o lets others read it; chmod 600\n", path,
+                 (unsigned)(st.st_mode & 0777));
+        sodium_memzero (text, sizeof text);
+        return -1;
+    }
+    size_t bin = 0;
+    int rc =
+        n >= 64 &&
+                sodium_hex2bin (key, SW_SECRETS_KEY_LEN, text, (size_t)n, " \n", &bin, NULL) == 0 &&
+                bin == SW_SECRETS_KEY_LEN
+            ? 0
+            : -1;
+    sodium_memzero (text, sizeof text);
+    if (rc)
+        fprintf (stderr, "sweepctl: fingerprint key %s: expected 64 hex digits\n", path);
+    return rc;
+}
+
+static void s_json_str (FILE *out, const char *s)
+{
+    fputc ('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf (out, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf (out, "\\u%04x", c);
+        else
+            fputc (c, out);
+    }
+    fputc ('"', out);
+}
+
+int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *opts)
+{
+    if (sodium_init () < 0)
+        return 2;
+    bool json = opts->format && strcmp (opts->format, "json") == 0;
+    if (opts->format && !json && strcmp (opts->format, "table") != 0) {
+        fprintf (stderr, "sweepctl: --format is table or json, not '%s'\n", opts->format);
+        return 2;
+    }
+    int fail_rank = opts->fail_on ? s_rank (opts->fail_on) : 99;
+    if (fail_rank < 0) {
+        fprintf (stderr, "sweepctl: --fail-on: '%s' is not info, low, medium, high or critical\n",
+                 opts->fail_on);
+        return 2;
+    }
+    uint8_t key[SW_SECRETS_KEY_LEN];
+    bool per_run = !opts->key_file;
+    if (per_run)
+        randombytes_buf (key, sizeof key);
+    else if (s_read_key (opts->key_file, key))
+        return 2;
+    char err[1024];
+    struct timespec t0, t1;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    sw_secrets_t *set = sw_secrets_load (opts->rules, err, sizeof err);
+    if (!set) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        sodium_memzero (key, sizeof key);
+        return 2;
+    }
+    sw_filelist_t files = {.hidden = true}; //  .env files are where secrets hide
+    for (size_t i = 0; i < npaths; i++)
+        if (sw_filelist_add (&files, paths[i], NULL, opts->max_size, MAX_FILES, err, sizeof err)) {
+            fprintf (stderr, "sweepctl: %s\n", err);
+            sw_filelist_clear (&files);
+            sw_secrets_destroy (&set);
+            sodium_memzero (key, sizeof key);
+            return 2;
+        }
+    sw_filelist_finish (&files);
+
+    int jobs = opts->jobs < 1 ? 1 : opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
+    shared_t shared = {set, &files, key, 0, opts->max_size};
+    worker_t *workers = calloc ((size_t)jobs, sizeof *workers);
+    pthread_t threads[MAX_JOBS];
+    for (int j = 0; j < jobs; j++) {
+        workers[j].shared = &shared;
+        pthread_create (&threads[j], NULL, s_work, &workers[j]);
+    }
+    part_t all = {0};
+    for (int j = 0; j < jobs; j++) {
+        pthread_join (threads[j], NULL);
+        part_t *p = &workers[j].part;
+        all.bytes += p->bytes;
+        all.binary += p->binary;
+        all.unreadable += p->unreadable;
+        if (*p->err && !*all.err)
+            snprintf (all.err, sizeof all.err, "%s", p->err);
+        if (p->n) {
+            found_t *items = realloc (all.items, (all.n + p->n) * sizeof *items);
+            if (items) {
+                memcpy (items + all.n, p->items, p->n * sizeof *items);
+                all.items = items;
+                all.n += p->n;
+            }
+        }
+        free (p->items);
+    }
+    free (workers);
+    sodium_memzero (key, sizeof key);
+    clock_gettime (CLOCK_MONOTONIC, &t1);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    qsort (all.items, all.n, sizeof *all.items, s_by_place);
+
+    FILE *out = opts->output ? fopen (opts->output, "w") : stdout;
+    if (!out) {
+        fprintf (stderr, "sweepctl: %s: %s\n", opts->output, strerror (errno));
+        out = stdout;
+    }
+    int worst = -1;
+    if (json)
+        fprintf (out, "{\"schema\": \"cloudsweep.secrets/1\", \"findings\": [");
+    else
+        fprintf (out, "%-9s %-30s %-8s %-34s %s\n", "SEVERITY", "RULE", "FINGERPR", "PREVIEW",
+                 "LOCATION");
+    for (size_t i = 0; i < all.n; i++) {
+        const sw_secret_hit_t *h = &all.items[i].hit;
+        const char *file = files.names[all.items[i].file];
+        if (s_rank (h->severity) > worst)
+            worst = s_rank (h->severity);
+        if (json) {
+            fprintf (out, "%s\n  {\"rule\": ", i ? "," : "");
+            s_json_str (out, h->rule);
+            fprintf (out, ", \"title\": ");
+            s_json_str (out, h->title);
+            fprintf (out, ", \"severity\": \"%s\", \"file\": ", h->severity);
+            s_json_str (out, file);
+            fprintf (out,
+                     ", \"line\": %" PRIu32 ", \"column\": %" PRIu32 ", \"length\": %zu, "
+                     "\"preview\": ",
+                     h->line, h->col, h->length);
+            s_json_str (out, h->preview);
+            fprintf (out, ", \"fingerprint\": \"%s\"}", h->fingerprint);
+        } else
+            fprintf (out, "%-9s %-30s %.8s %-34s %s:%" PRIu32 ":%" PRIu32 "\n", h->severity,
+                     h->rule, h->fingerprint, h->preview, file, h->line, h->col);
+    }
+    double mb = (double)all.bytes / 1e6;
+    if (json)
+        fprintf (out,
+                 "\n], \"summary\": {\"rules\": %zu, \"files\": %zu, \"bytes\": %" PRIu64
+                 ", \"skipped_binary\": %" PRIu64 ", \"skipped_large_or_special\": %zu, "
+                 "\"unreadable\": %" PRIu64 ", \"findings\": %zu, \"seconds\": %.3f, "
+                 "\"fingerprint_key\": \"%s\"}}\n",
+                 sw_secrets_count (set), files.n, all.bytes, all.binary, files.skipped,
+                 all.unreadable, all.n, seconds, per_run ? "per-run" : "given");
+    if (out != stdout)
+        fclose (out);
+    fprintf (
+        stderr,
+        "sweepctl: %zu rules, %zu files (%.1f MB, %.0f MB/s on %d threads), %" PRIu64
+        " binary and %zu large or special files skipped, %" PRIu64 " unreadable, %zu findings%s\n",
+        sw_secrets_count (set), files.n, mb, seconds > 0 ? mb / seconds : 0, jobs, all.binary,
+        files.skipped, all.unreadable, all.n,
+        per_run ? "; fingerprints use a per-run key (give --fingerprint-key to compare runs)" : "");
+    if (*all.err)
+        fprintf (stderr, "sweepctl: %s\n", all.err);
+    free (all.items);
+    sw_filelist_clear (&files);
+    sw_secrets_destroy (&set);
+    if (*all.err)
+        return 2;
+    return worst >= fail_rank ? 1 : 0;
+}
