@@ -11,7 +11,7 @@ packages=(
   iproute2 util-linux procps python3 shellcheck
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(nmap hyperfine)
+  packages+=(nmap hyperfine ripgrep bc)
 fi
 # CI also validates the Vagrantfile (make check does when vagrant is there).
 if [ "${CI:-}" = "true" ]; then

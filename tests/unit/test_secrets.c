@@ -256,3 +256,22 @@ Test (secrets, empty_and_unmatched_input)
     cr_assert_eq (s_scan (set, NULL, "nothing here\n", &h), 0);
     sw_secrets_destroy (&set);
 }
+
+Test (secrets, a_generic_hit_yields_to_a_specific_one_on_the_same_secret)
+{
+    sw_secrets_t *set = s_rules (
+        "id: specific\ndescription: d\nseverity: high\npattern: '\\b(tok_[0-9a-f]{16})\\b'\n"
+        "tests: {match: [tok_0123456789abcdef], no_match: [tok_01]}\n---\n"
+        "id: generic-key\ndescription: d\nseverity: medium\ngeneric: true\n"
+        "pattern: 'key\\s*=\\s*(\\S{12,})'\n"
+        "tests: {match: ['key = 0123456789abcdef'], no_match: ['key = short']}\n");
+    hits_t h;
+    //  Both rules match the one secret: reported once, by the specific rule
+    cr_assert_eq (s_scan (set, NULL, "key = tok_0123456789abcdef\n", &h), 1);
+    cr_assert_str_eq (h.hits[0].rule, "specific");
+    //  Elsewhere the generic rule still reports what nothing else names
+    cr_assert_eq (s_scan (set, NULL, "key = Zq8vL2mX9pR4tW7y\nx tok_0123456789abcdef\n", &h), 2);
+    cr_assert_str_eq (h.hits[0].rule, "generic-key");
+    cr_assert_str_eq (h.hits[1].rule, "specific");
+    sw_secrets_destroy (&set);
+}
