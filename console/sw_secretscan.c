@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sw_archive.h"
 #include "sw_files.h"
 #include "sw_secrets.h"
 
@@ -22,13 +23,14 @@
 
 typedef struct {
     size_t file;
+    char *member; //  "FILE!/path" inside an archive, or NULL
     sw_secret_hit_t hit;
 } found_t;
 
 typedef struct {
     found_t *items;
     size_t n, cap;
-    uint64_t bytes, binary, unreadable;
+    uint64_t bytes, binary, unreadable, archives, members, members_skipped;
     char err[512];
 } part_t;
 
@@ -43,7 +45,9 @@ typedef struct {
 typedef struct {
     shared_t *shared;
     part_t part;
-    size_t file; //  the file being scanned
+    size_t file;        //  the file being scanned
+    const char *member; //  ... and the archive member, if any
+    sw_secrets_scratch_t *scratch;
 } worker_t;
 
 static int s_keep (void *arg, const sw_secret_hit_t *hit)
@@ -59,6 +63,7 @@ static int s_keep (void *arg, const sw_secret_hit_t *hit)
         p->cap = cap;
     }
     p->items[p->n].file = w->file;
+    p->items[p->n].member = w->member ? strdup (w->member) : NULL;
     p->items[p->n].hit = *hit;
     p->n++;
     return 0;
@@ -103,6 +108,26 @@ static long s_read (const char *path, size_t max, char **buf, size_t *cap, int *
     return len;
 }
 
+//  One member of an archive: scanned like a file, under its inner path.
+static int s_on_member (void *arg, const char *path, const char *data, size_t len)
+{
+    worker_t *w = arg;
+    if (sw_secrets_is_binary (data, len)) {
+        w->part.members_skipped++;
+        return 0;
+    }
+    w->part.members++;
+    w->part.bytes += len;
+    w->member = path;
+    char err[256];
+    if (sw_secrets_scan (w->shared->set, w->scratch, path, data, len, w->shared->key, s_keep, w,
+                         err, sizeof err) < 0 &&
+        !*w->part.err)
+        snprintf (w->part.err, sizeof w->part.err, "%s: %s", path, err);
+    w->member = NULL;
+    return 0;
+}
+
 static void *s_work (void *arg)
 {
     worker_t *w = arg;
@@ -123,6 +148,22 @@ static void *s_work (void *arg)
             continue;
         }
         size_t len = (size_t)got;
+        if (sw_archive_is_archive (name, data, len)) {
+            //  Unpacked in memory, bounded: members over the file limit
+            //  are skipped, and an archive stops at 16 times that in all
+            w->part.archives++;
+            w->file = i;
+            w->scratch = scratch;
+            sw_archive_limits_t limits = {sh->max_size, (uint64_t)sh->max_size * 16};
+            sw_archive_stats_t stats;
+            char err[512];
+            if (sw_archive_walk (name, data, len, &limits, s_on_member, w, &stats, err,
+                                 sizeof err) &&
+                !*w->part.err)
+                snprintf (w->part.err, sizeof w->part.err, "%s", err);
+            w->part.members_skipped += stats.skipped;
+            continue;
+        }
         if (sw_secrets_is_binary (data, len))
             w->part.binary++;
         else {
@@ -145,6 +186,9 @@ static int s_by_place (const void *a, const void *b)
     const found_t *x = a, *y = b;
     if (x->file != y->file)
         return x->file < y->file ? -1 : 1;
+    int members = strcmp (x->member ? x->member : "", y->member ? y->member : "");
+    if (members)
+        return members;
     if (x->hit.offset != y->hit.offset)
         return x->hit.offset < y->hit.offset ? -1 : 1;
     return strcmp (x->hit.rule, y->hit.rule);
@@ -268,6 +312,9 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
         all.bytes += p->bytes;
         all.binary += p->binary;
         all.unreadable += p->unreadable;
+        all.archives += p->archives;
+        all.members += p->members;
+        all.members_skipped += p->members_skipped;
         if (*p->err && !*all.err)
             snprintf (all.err, sizeof all.err, "%s", p->err);
         if (p->n) {
@@ -301,7 +348,8 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
                  "LOCATION");
     for (size_t i = 0; i < all.n; i++) {
         const sw_secret_hit_t *h = &all.items[i].hit;
-        const char *file = files.names[all.items[i].file];
+        const char *file =
+            all.items[i].member ? all.items[i].member : files.names[all.items[i].file];
         if (s_rank (h->severity) > worst)
             worst = s_rank (h->severity);
         if (json) {
@@ -326,23 +374,29 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
         fprintf (out,
                  "\n], \"summary\": {\"rules\": %zu, \"files\": %zu, \"bytes\": %" PRIu64
                  ", \"skipped_binary\": %" PRIu64 ", \"skipped_large_or_special\": %zu, "
-                 "\"unreadable\": %" PRIu64 ", \"findings\": %zu, \"seconds\": %.3f, "
+                 "\"unreadable\": %" PRIu64 ", \"archives\": %" PRIu64
+                 ", \"archive_members\": %" PRIu64 ", \"archive_members_skipped\": %" PRIu64
+                 ", \"findings\": %zu, \"seconds\": %.3f, "
                  "\"scan_seconds\": %.3f, \"fingerprint_key\": \"%s\"}}\n",
                  sw_secrets_count (set), files.n, all.bytes, all.binary, files.skipped,
-                 all.unreadable, all.n, seconds, scan_seconds, per_run ? "per-run" : "given");
+                 all.unreadable, all.archives, all.members, all.members_skipped, all.n, seconds,
+                 scan_seconds, per_run ? "per-run" : "given");
     if (out != stdout)
         fclose (out);
     fprintf (
         stderr,
         "sweepctl: %zu rules (loaded in %.2f s), %zu files (%.1f MB scanned in %.2f s, %.0f MB/s "
         "on %d threads), %" PRIu64 " binary and %zu large or special files skipped, %" PRIu64
-        " unreadable, %zu findings%s\n",
+        " unreadable, %" PRIu64 " archives (%" PRIu64 " members scanned, %" PRIu64
+        " skipped), %zu findings%s\n",
         sw_secrets_count (set), seconds - scan_seconds, files.n, mb, scan_seconds,
         scan_seconds > 0 ? mb / scan_seconds : 0, jobs, all.binary, files.skipped, all.unreadable,
-        all.n,
+        all.archives, all.members, all.members_skipped, all.n,
         per_run ? "; fingerprints use a per-run key (give --fingerprint-key to compare runs)" : "");
     if (*all.err)
         fprintf (stderr, "sweepctl: %s\n", all.err);
+    for (size_t i = 0; i < all.n; i++)
+        free (all.items[i].member);
     free (all.items);
     sw_filelist_clear (&files);
     sw_secrets_destroy (&set);
