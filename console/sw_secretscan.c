@@ -16,6 +16,7 @@
 
 #include "sw_archive.h"
 #include "sw_files.h"
+#include "sw_gitscan.h"
 #include "sw_secrets.h"
 
 #define MAX_FILES 10000000
@@ -23,14 +24,16 @@
 
 typedef struct {
     size_t file;
-    char *member; //  "FILE!/path" inside an archive, or NULL
+    char *member; //  "FILE!/path" inside an archive, the path in a commit, or NULL
+    char commit[41];
+    int64_t time; //  the commit's author date
     sw_secret_hit_t hit;
 } found_t;
 
 typedef struct {
     found_t *items;
     size_t n, cap;
-    uint64_t bytes, binary, unreadable, archives, members, members_skipped;
+    uint64_t bytes, binary, unreadable, archives, members, members_skipped, commits;
     char err[512];
 } part_t;
 
@@ -45,8 +48,9 @@ typedef struct {
 typedef struct {
     shared_t *shared;
     part_t part;
-    size_t file;        //  the file being scanned
-    const char *member; //  ... and the archive member, if any
+    size_t file;                 //  the file being scanned
+    const char *member;          //  ... and the archive member, if any
+    const sw_git_place_t *place; //  ... or the commit and path in a history
     sw_secrets_scratch_t *scratch;
 } worker_t;
 
@@ -64,6 +68,12 @@ static int s_keep (void *arg, const sw_secret_hit_t *hit)
     }
     p->items[p->n].file = w->file;
     p->items[p->n].member = w->member ? strdup (w->member) : NULL;
+    p->items[p->n].commit[0] = 0;
+    p->items[p->n].time = 0;
+    if (w->place) {
+        snprintf (p->items[p->n].commit, sizeof p->items[p->n].commit, "%s", w->place->commit);
+        p->items[p->n].time = w->place->time;
+    }
     p->items[p->n].hit = *hit;
     p->n++;
     return 0;
@@ -126,6 +136,54 @@ static int s_on_member (void *arg, const char *path, const char *data, size_t le
         snprintf (w->part.err, sizeof w->part.err, "%s: %s", path, err);
     w->member = NULL;
     return 0;
+}
+
+//  One blob of a git history, where it first appears: scanned under
+//  "REPO@COMMIT:path" (the commit's first 12 hex digits).
+static int s_on_blob (void *arg, const sw_git_place_t *place, const char *data, size_t len)
+{
+    worker_t *w = arg;
+    if (sw_secrets_is_binary (data, len)) {
+        w->part.members_skipped++;
+        return 0;
+    }
+    char where[4400];
+    snprintf (where, sizeof where, "%s@%.12s:%s", w->shared->files->names[w->file], place->commit,
+              place->path);
+    w->part.members++;
+    w->part.bytes += len;
+    w->member = where;
+    w->place = place;
+    char err[256];
+    if (sw_secrets_scan (w->shared->set, w->scratch, place->path, data, len, w->shared->key, s_keep,
+                         w, err, sizeof err) < 0 &&
+        !*w->part.err)
+        snprintf (w->part.err, sizeof w->part.err, "%.250s: %.250s", where, err);
+    w->member = NULL;
+    w->place = NULL;
+    return 0;
+}
+
+//  --history: each path is a repository, walked on this thread.
+static void s_histories (worker_t *w)
+{
+    shared_t *sh = w->shared;
+    if (!(w->scratch = sw_secrets_scratch_new (sh->set))) {
+        snprintf (w->part.err, sizeof w->part.err, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < sh->files->n; i++) {
+        w->file = i;
+        sw_git_stats_t stats;
+        char err[600];
+        if (sw_git_walk (sh->files->names[i], sh->max_size, s_on_blob, w, &stats, err,
+                         sizeof err) &&
+            !*w->part.err)
+            snprintf (w->part.err, sizeof w->part.err, "%.500s", err);
+        w->part.commits += stats.commits;
+        w->part.members_skipped += stats.skipped;
+    }
+    sw_secrets_scratch_destroy (&w->scratch);
 }
 
 static void *s_work (void *arg)
@@ -287,7 +345,16 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
     struct timespec loaded;
     clock_gettime (CLOCK_MONOTONIC, &loaded);
     sw_filelist_t files = {.hidden = true}; //  .env files are where secrets hide
-    for (size_t i = 0; i < npaths; i++)
+    for (size_t i = 0; opts->history && i < npaths; i++) {
+        //  The repositories themselves, in the order given
+        char **names = realloc (files.names, (files.n + 1) * sizeof *names);
+        if (names && (names[files.n] = strdup (paths[i]))) {
+            files.names = names;
+            files.n++;
+        } else if (names)
+            files.names = names;
+    }
+    for (size_t i = 0; !opts->history && i < npaths; i++)
         if (sw_filelist_add (&files, paths[i], NULL, opts->max_size, MAX_FILES, err, sizeof err)) {
             fprintf (stderr, "sweepctl: %s\n", err);
             sw_filelist_clear (&files);
@@ -295,19 +362,26 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
             sodium_memzero (key, sizeof key);
             return 2;
         }
-    sw_filelist_finish (&files);
+    if (!opts->history)
+        sw_filelist_finish (&files);
 
     int jobs = opts->jobs < 1 ? 1 : opts->jobs > MAX_JOBS ? MAX_JOBS : opts->jobs;
     shared_t shared = {set, &files, key, 0, opts->max_size};
     worker_t *workers = calloc ((size_t)jobs, sizeof *workers);
     pthread_t threads[MAX_JOBS];
-    for (int j = 0; j < jobs; j++) {
-        workers[j].shared = &shared;
-        pthread_create (&threads[j], NULL, s_work, &workers[j]);
-    }
+    if (opts->history) {
+        workers[0].shared = &shared;
+        s_histories (&workers[0]);
+        jobs = 1;
+    } else
+        for (int j = 0; j < jobs; j++) {
+            workers[j].shared = &shared;
+            pthread_create (&threads[j], NULL, s_work, &workers[j]);
+        }
     part_t all = {0};
     for (int j = 0; j < jobs; j++) {
-        pthread_join (threads[j], NULL);
+        if (!opts->history)
+            pthread_join (threads[j], NULL);
         part_t *p = &workers[j].part;
         all.bytes += p->bytes;
         all.binary += p->binary;
@@ -315,6 +389,7 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
         all.archives += p->archives;
         all.members += p->members;
         all.members_skipped += p->members_skipped;
+        all.commits += p->commits;
         if (*p->err && !*all.err)
             snprintf (all.err, sizeof all.err, "%s", p->err);
         if (p->n) {
@@ -364,7 +439,17 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
                      "\"preview\": ",
                      h->line, h->col, h->length);
             s_json_str (out, h->preview);
-            fprintf (out, ", \"fingerprint\": \"%s\"}", h->fingerprint);
+            fprintf (out, ", \"fingerprint\": \"%s\"", h->fingerprint);
+            if (all.items[i].commit[0]) {
+                char when[32];
+                time_t t = (time_t)all.items[i].time;
+                struct tm tm;
+                gmtime_r (&t, &tm);
+                strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                fprintf (out, ", \"commit\": \"%s\", \"author_date\": \"%s\"", all.items[i].commit,
+                         when);
+            }
+            fputc ('}', out);
         } else
             fprintf (out, "%-9s %-30s %.8s %-34s %s:%" PRIu32 ":%" PRIu32 "\n", h->severity,
                      h->rule, h->fingerprint, h->preview, file, h->line, h->col);
@@ -376,22 +461,22 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
                  ", \"skipped_binary\": %" PRIu64 ", \"skipped_large_or_special\": %zu, "
                  "\"unreadable\": %" PRIu64 ", \"archives\": %" PRIu64
                  ", \"archive_members\": %" PRIu64 ", \"archive_members_skipped\": %" PRIu64
-                 ", \"findings\": %zu, \"seconds\": %.3f, "
+                 ", \"commits\": %" PRIu64 ", \"findings\": %zu, \"seconds\": %.3f, "
                  "\"scan_seconds\": %.3f, \"fingerprint_key\": \"%s\"}}\n",
                  sw_secrets_count (set), files.n, all.bytes, all.binary, files.skipped,
-                 all.unreadable, all.archives, all.members, all.members_skipped, all.n, seconds,
-                 scan_seconds, per_run ? "per-run" : "given");
+                 all.unreadable, all.archives, all.members, all.members_skipped, all.commits, all.n,
+                 seconds, scan_seconds, per_run ? "per-run" : "given");
     if (out != stdout)
         fclose (out);
     fprintf (
         stderr,
         "sweepctl: %zu rules (loaded in %.2f s), %zu files (%.1f MB scanned in %.2f s, %.0f MB/s "
         "on %d threads), %" PRIu64 " binary and %zu large or special files skipped, %" PRIu64
-        " unreadable, %" PRIu64 " archives (%" PRIu64 " members scanned, %" PRIu64
-        " skipped), %zu findings%s\n",
+        " unreadable, %" PRIu64 " archives and %" PRIu64 " commits (%" PRIu64
+        " members or blobs scanned, %" PRIu64 " skipped), %zu findings%s\n",
         sw_secrets_count (set), seconds - scan_seconds, files.n, mb, scan_seconds,
         scan_seconds > 0 ? mb / scan_seconds : 0, jobs, all.binary, files.skipped, all.unreadable,
-        all.archives, all.members, all.members_skipped, all.n,
+        all.archives, all.commits, all.members, all.members_skipped, all.n,
         per_run ? "; fingerprints use a per-run key (give --fingerprint-key to compare runs)" : "");
     if (*all.err)
         fprintf (stderr, "sweepctl: %s\n", all.err);

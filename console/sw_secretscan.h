@@ -7,6 +7,7 @@
 #ifndef SW_SECRETSCAN_H
 #define SW_SECRETSCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
@@ -17,6 +18,7 @@ typedef struct {
     const char *output;   //  file, or NULL for stdout
     size_t max_size;      //  bytes; larger files are skipped
     int jobs;             //  threads
+    bool history;         //  each path is a git repository: scan every blob of its history
 } sw_secretscan_opts_t;
 
 //  Returns the process exit code: 0, 1 when a finding reaches fail_on, 2

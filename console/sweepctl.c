@@ -30,7 +30,7 @@ typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
         *version, *key, *fingerprint_key;
     int timeout_ms, retries, nodes, interval_ms, limit, jobs, max_file_mb;
-    bool json, wait, update, replace;
+    bool json, wait, update, replace, history;
     sw_client_t *client;
 } ctl_t;
 
@@ -668,7 +668,8 @@ static int s_cmd_secrets (ctl_t *ctl, char **argv, int argc)
                                  ctl->fail_on,
                                  ctl->output,
                                  (size_t)(ctl->max_file_mb ? ctl->max_file_mb : 16) << 20,
-                                 ctl->jobs ? ctl->jobs : (int)(cores > 0 ? cores : 1)};
+                                 ctl->jobs ? ctl->jobs : (int)(cores > 0 ? cores : 1),
+                                 ctl->history};
     return sw_secretscan_run (argv, (size_t)argc, &opts);
 }
 
@@ -887,6 +888,9 @@ int main (int argc, char **argv)
         {"fingerprint-key", SW_OPT_STR, &ctl->fingerprint_key, 0, 0,
          "secrets: file of 64 hex digits (mode 0600) that keys the fingerprints [a per-run key]"},
         {"jobs", SW_OPT_INT, &ctl->jobs, 1, 64, "secrets: threads [one per core]"},
+        {"history", SW_OPT_FLAG, &ctl->history, 0, 0,
+         "secrets: each PATH is a git repository; scan every blob reachable from every ref, "
+         "where it first appears (commit, author date, path)"},
         {"max-file-mb", SW_OPT_INT, &ctl->max_file_mb, 1, 4096,
          "secrets: larger files are skipped and counted [16]"},
         {"key", SW_OPT_STR, &ctl->key, 0, 0,

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config clang clang-format libclang-rt-14-dev
   libzmq3-dev libczmq-dev libmsgpack-dev libsodium-dev libleveldb-dev
-  libyaml-dev libjansson-dev libpcre2-dev libhyperscan-dev libarchive-dev libcriterion-dev
+  libyaml-dev libjansson-dev libpcre2-dev libhyperscan-dev libarchive-dev libgit2-dev libcriterion-dev
   iproute2 util-linux procps python3 shellcheck
 )
 if [ "${1:-}" = "--bench" ]; then

@@ -4,7 +4,8 @@
 # is reported at its place, by its rule; no clear value appears in any
 # output, table or JSON, or in the log; fingerprints are keyed (stable
 # across runs and places with one key, different with another); a
-# world-readable key file is refused; --fail-on sets the exit code.
+# world-readable key file is refused; --fail-on sets the exit code. Then a
+# git history with a token committed and removed, and one on a branch.
 # shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -87,3 +88,32 @@ set -e
 [ $rc_crit -eq 1 ] || fail "--fail-on critical with a GitHub token exited $rc_crit"
 [ $rc_none -eq 0 ] || fail "--fail-on critical without a critical finding exited $rc_none"
 note "5 planted secrets found in place (2 inside archives), none in clear in any output"
+
+# Git history: a token committed, then removed, on one branch; another on a
+# second branch. Both are found at the commit that brought them in.
+repo=$T/repo
+mkdir -p "$repo"
+(
+  cd "$repo"
+  export GIT_CONFIG_NOSYSTEM=1 HOME=$T GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@t \
+    GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@t
+  git init -q -b main .
+  echo 'print(1)' >app.py && git add app.py && git commit -qm start
+  printf 'GITHUB_TOKEN=%s\n' "$ghp" >.env && git add .env && git commit -qm oops
+  git rev-parse HEAD >"$T/oops.commit"
+  git rm -q .env && git commit -qm "remove the token"
+  git checkout -qb feature && printf 'slack = "%s"\n' "$slack" >chat.py && git add chat.py
+  git commit -qm chat && git rev-parse HEAD >"$T/chat.commit" && git checkout -q main
+) >/dev/null
+"$BIN/sweepctl" secrets --history "$repo" --rules "$root/rules/secrets" --fingerprint-key "$T/fp.key" \
+  --format json -o "$T/history.json" 2>>"$T/secrets.log"
+python3 - "$T/history.json" "$(cat "$T/oops.commit")" "$(cat "$T/chat.commit")" <<'PY' || fail "history findings are wrong"
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = sorted((f["rule"], f["file"].split(":")[-1], f["commit"]) for f in r["findings"])
+want = sorted([("github-pat", ".env", sys.argv[2]), ("slack-bot-token", "chat.py", sys.argv[3])])
+assert got == want, got
+assert r["summary"]["commits"] == 4, r["summary"]
+PY
+for v in "$ghp" "$slack"; do ! grep -qF "$v" "$T/history.json" "$T/secrets.log" || fail "a clear secret in the history output"; done
+note "git history: both tokens found at the commits that brought them in"
