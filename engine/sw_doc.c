@@ -250,6 +250,19 @@ uint32_t sw_val_count (const sw_val_t *v)
     return 0;
 }
 
+int sw_val_error (char *err, size_t errlen, const char *file, const sw_val_t *at, const char *fmt,
+                  ...)
+{
+    char what[512];
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (what, sizeof what, fmt, args);
+    va_end (args);
+    if (err && errlen)
+        snprintf (err, errlen, "%s:%u:%u: %s", file, at ? at->line : 0, at ? at->col : 0, what);
+    return -1;
+}
+
 const char *sw_vtype_name (sw_vtype_t type)
 {
     static const char *names[] = {"null", "bool", "int", "real", "string", "array", "map"};

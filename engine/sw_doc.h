@@ -120,4 +120,10 @@ bool sw_val_equal (const sw_val_t *a, const sw_val_t *b);
 //  "array", "map".
 const char *sw_vtype_name (sw_vtype_t type);
 
+//  Writes "FILE:LINE:COL: message" into err, the position being AT's (0:0
+//  when AT is NULL), for loaders that report problems in a document.
+//  Returns -1.
+int sw_val_error (char *err, size_t errlen, const char *file, const sw_val_t *at, const char *fmt,
+                  ...) __attribute__ ((format (printf, 5, 6)));
+
 #endif

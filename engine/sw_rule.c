@@ -143,20 +143,8 @@ typedef struct {
     size_t errlen;
 } loader_t;
 
-static int s_err (loader_t *ld, const sw_val_t *at, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int s_err (loader_t *ld, const sw_val_t *at, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (msg, sizeof msg, fmt, ap);
-    va_end (ap);
-    snprintf (ld->err, ld->errlen, "%s:%u:%u: %s", ld->file, at ? at->line : 0, at ? at->col : 0,
-              msg);
-    return -1;
-}
+//  A problem at a value of the file being loaded: "FILE:LINE:COL: ...".
+#define s_err(ld, at, ...) sw_val_error ((ld)->err, (ld)->errlen, (ld)->file, (at), __VA_ARGS__)
 
 static int s_text (loader_t *ld, const sw_val_t *v, const char *key, size_t max, const char **out)
 {

@@ -131,19 +131,8 @@ typedef struct {
     size_t errlen;
 } loader_t;
 
-static int s_err (loader_t *ld, const sw_val_t *at, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static int s_err (loader_t *ld, const sw_val_t *at, const char *fmt, ...)
-{
-    char what[512];
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (what, sizeof what, fmt, args);
-    va_end (args);
-    return s_fail (ld->err, ld->errlen, "%s:%u:%u: %s", ld->file, at ? at->line : 0,
-                   at ? at->col : 0, what);
-}
+//  A problem at a value of the file being loaded: "FILE:LINE:COL: ...".
+#define s_err(ld, at, ...) sw_val_error ((ld)->err, (ld)->errlen, (ld)->file, (at), __VA_ARGS__)
 
 static int s_string (loader_t *ld, const sw_val_t *v, const char *key, const char **out)
 {
