@@ -46,6 +46,24 @@ if command -v rg >/dev/null; then
   rg -P -n --no-heading -j 2 -f patterns.txt tree >rg.out 2>/dev/null || true
   rg_s=$(echo "scale=1; ($(date +%s.%N) - $t0) / 1" | bc)
 fi
+# secretlint (npm, its recommended preset), when npm is there: installed
+# into bench/out, run once on the same tree.
+sl_s=none
+if command -v npm >/dev/null; then
+  sl=$here/out/secretlint
+  if [ ! -x "$sl/node_modules/.bin/secretlint" ]; then
+    mkdir -p "$sl"
+    (cd "$sl" && timeout 300 npm install --silent --no-audit --no-fund secretlint \
+      @secretlint/secretlint-rule-preset-recommend >/dev/null 2>&1) || true
+  fi
+  if [ -x "$sl/node_modules/.bin/secretlint" ]; then
+    echo '{"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]}' >.secretlintrc.json
+    t0=$(date +%s.%N)
+    NODE_PATH=$sl/node_modules "$sl/node_modules/.bin/secretlint" "tree/**/*" --format compact \
+      --secretlintrc .secretlintrc.json --output sl.txt >/dev/null 2>&1 || true
+    sl_s=$(echo "scale=1; ($(date +%s.%N) - $t0) / 1" | bc)
+  fi
+fi
 recall() {
   python3 - "$@" <<'PY'
 import json, sys
@@ -53,6 +71,15 @@ planted = [l.rstrip("\n").split("\t") for l in open("planted.tsv")]
 if sys.argv[1] == "ours":
     found = {(f["file"], str(f["line"]), f["rule"]) for f in json.load(open("ours2.json"))["findings"]}
     n = sum(1 for p in planted if (p[0], p[1], p[2]) in found)
+elif sys.argv[1] == "secretlint":
+    import re
+    lines = set()
+    for l in open("sl.txt", errors="replace"):
+        m = re.match(r"^(.*?): line (\d+), col", l)
+        if m:
+            path = m.group(1)
+            lines.add((path[path.index("tree/"):] if "tree/" in path else path, m.group(2)))
+    n = sum(1 for p in planted if (p[0], p[1]) in lines)
 else:
     lines = set()
     for l in open("rg.out", errors="replace"):
@@ -75,6 +102,12 @@ if [ "$rg_s" != none ]; then
   echo
   echo "Ratio on two threads: ripgrep / sweepctl = $(python3 -c "print('%.0f' % ($rg_s / $ours2))")x on scan time," \
     "$(python3 -c "print('%.0f' % ($rg_s / ($ours2 + $load)))")x counting our rule loading."
+fi
+if [ "$sl_s" != none ]; then
+  echo
+  echo "secretlint $(NODE_PATH=$sl/node_modules "$sl/node_modules/.bin/secretlint" --version 2>/dev/null)" \
+    "(recommended preset), 1 run: ${sl_s} s, $(mbs "$sl_s") MB/s, recall $(recall secretlint);" \
+    "secretlint / sweepctl (2 threads) = $(python3 -c "print('%.0f' % ($sl_s / $ours2))")x."
 fi
 echo "Rule loading (Hyperscan and PCRE2 compilation) takes ${load} s more, once per run."
 echo
