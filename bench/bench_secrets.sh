@@ -59,9 +59,12 @@ if command -v npm >/dev/null; then
   if [ -x "$sl/node_modules/.bin/secretlint" ]; then
     echo '{"rules": [{"id": "@secretlint/secretlint-rule-preset-recommend"}]}' >.secretlintrc.json
     t0=$(date +%s.%N)
-    NODE_PATH=$sl/node_modules "$sl/node_modules/.bin/secretlint" "tree/**/*" --format compact \
-      --secretlintrc .secretlintrc.json --output sl.txt >/dev/null 2>&1 || true
+    sl_rc=0
+    NODE_PATH=$sl/node_modules timeout "${SECRETLINT_TIMEOUT:-900}" \
+      "$sl/node_modules/.bin/secretlint" "tree/**/*" --format compact \
+      --secretlintrc .secretlintrc.json --output sl.txt >/dev/null 2>&1 || sl_rc=$?
     sl_s=$(echo "scale=1; ($(date +%s.%N) - $t0) / 1" | bc)
+    [ "$sl_rc" -ne 124 ] || sl_s=timeout
   fi
 fi
 recall() {
@@ -103,7 +106,10 @@ if [ "$rg_s" != none ]; then
   echo "Ratio on two threads: ripgrep / sweepctl = $(python3 -c "print('%.0f' % ($rg_s / $ours2))")x on scan time," \
     "$(python3 -c "print('%.0f' % ($rg_s / ($ours2 + $load)))")x counting our rule loading."
 fi
-if [ "$sl_s" != none ]; then
+if [ "$sl_s" = timeout ]; then
+  echo
+  echo "secretlint (recommended preset) did not finish in ${SECRETLINT_TIMEOUT:-900} s; stopped."
+elif [ "$sl_s" != none ]; then
   echo
   echo "secretlint $(NODE_PATH=$sl/node_modules "$sl/node_modules/.bin/secretlint" --version 2>/dev/null)" \
     "(recommended preset), 1 run: ${sl_s} s, $(mbs "$sl_s") MB/s, recall $(recall secretlint);" \
