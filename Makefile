@@ -89,11 +89,24 @@ check-functional: all
 check-asan:
 	$(MAKE) BUILD=build/asan SAN=1 check-unit check-rules check-functional
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+# The library is compiled once for every harness (coverage-instrumented,
+# sanitized), then each harness links against it.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Iproto -Iengine -Ibroker -Inodes -Iconsole $(HS_CFLAGS)
+FUZZ_OBJ    := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/libsweep-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libsweep-fuzz.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	@$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -Iproto -Iengine -Ibroker -Inodes -Iconsole $(HS_CFLAGS) $< $(LIB_SRC) $(LIBS) -o $@
+	@$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< build/fuzz/libsweep-fuzz.a \
+	  $(LIBS) -o $@
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); d=tests/fuzz/$${n#fuzz_}.dict; \
