@@ -15,8 +15,11 @@
 #include <unistd.h>
 
 #include "sw_archive.h"
+#include "sw_bundle.h"
+#include "sw_finding.h"
 #include "sw_files.h"
 #include "sw_gitscan.h"
+#include "sw_proto.h"
 #include "sw_secrets.h"
 
 #define MAX_FILES 10000000
@@ -252,66 +255,6 @@ static int s_by_place (const void *a, const void *b)
     return strcmp (x->hit.rule, y->hit.rule);
 }
 
-static int s_rank (const char *severity)
-{
-    static const char *const names[] = {"info", "low", "medium", "high", "critical"};
-    for (int i = 0; i < 5; i++)
-        if (severity && strcmp (severity, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-//  Reads the fingerprint key: a regular file of mode 0600 (or stricter)
-//  holding 64 hex digits.
-static int s_read_key (const char *path, uint8_t key[SW_SECRETS_KEY_LEN])
-{
-    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
-        fprintf (stderr, "sweepctl: fingerprint key %s: %s\n", path,
-                 fd < 0 ? strerror (errno) : "not a regular file");
-        if (fd >= 0)
-            close (fd);
-        return -1;
-    }
-    char text[130] = "";
-    ssize_t n = read (fd, text, sizeof text - 1);
-    close (fd);
-    if (st.st_mode & 077) {
-        fprintf (stderr,
-                 "sweepctl: fingerprint key %s: mode 0%03o lets others read it; chmod 600\n", path,
-                 (unsigned)(st.st_mode & 0777));
-        sodium_memzero (text, sizeof text);
-        return -1;
-    }
-    size_t bin = 0;
-    int rc =
-        n >= 64 &&
-                sodium_hex2bin (key, SW_SECRETS_KEY_LEN, text, (size_t)n, " \n", &bin, NULL) == 0 &&
-                bin == SW_SECRETS_KEY_LEN
-            ? 0
-            : -1;
-    sodium_memzero (text, sizeof text);
-    if (rc)
-        fprintf (stderr, "sweepctl: fingerprint key %s: expected 64 hex digits\n", path);
-    return rc;
-}
-
-static void s_json_str (FILE *out, const char *s)
-{
-    fputc ('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf (out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf (out, "\\u%04x", c);
-        else
-            fputc (c, out);
-    }
-    fputc ('"', out);
-}
-
 int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *opts)
 {
     if (sodium_init () < 0)
@@ -321,8 +264,8 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
         fprintf (stderr, "sweepctl: --format is table or json, not '%s'\n", opts->format);
         return 2;
     }
-    int fail_rank = opts->fail_on ? s_rank (opts->fail_on) : 99;
-    if (fail_rank < 0) {
+    sw_severity_t gate = SW_SEV_COUNT; //  above every severity: no gate
+    if (opts->fail_on && sw_severity_parse (opts->fail_on, &gate)) {
         fprintf (stderr, "sweepctl: --fail-on: '%s' is not info, low, medium, high or critical\n",
                  opts->fail_on);
         return 2;
@@ -331,9 +274,11 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
     bool per_run = !opts->key_file;
     if (per_run)
         randombytes_buf (key, sizeof key);
-    else if (s_read_key (opts->key_file, key))
-        return 2;
     char err[1024];
+    if (!per_run && sw_bundle_read_key (opts->key_file, true, key, sizeof key, err, sizeof err)) {
+        fprintf (stderr, "sweepctl: fingerprint key %s\n", err);
+        return 2;
+    }
     struct timespec t0, t1;
     clock_gettime (CLOCK_MONOTONIC, &t0);
     sw_secrets_t *set = sw_secrets_load (opts->rules, err, sizeof err);
@@ -415,7 +360,8 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
         fprintf (stderr, "sweepctl: %s: %s\n", opts->output, strerror (errno));
         out = stdout;
     }
-    int worst = -1;
+    sw_severity_t worst = SW_SEV_INFO;
+    bool any = false;
     if (json)
         fprintf (out, "{\"schema\": \"cloudsweep.secrets/1\", \"findings\": [");
     else
@@ -425,20 +371,22 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
         const sw_secret_hit_t *h = &all.items[i].hit;
         const char *file =
             all.items[i].member ? all.items[i].member : files.names[all.items[i].file];
-        if (s_rank (h->severity) > worst)
-            worst = s_rank (h->severity);
+        sw_severity_t sev;
+        if (sw_severity_parse (h->severity, &sev) == 0 && (!any || sev > worst))
+            worst = sev;
+        any = true;
         if (json) {
             fprintf (out, "%s\n  {\"rule\": ", i ? "," : "");
-            s_json_str (out, h->rule);
+            sw_json_string (out, h->rule);
             fprintf (out, ", \"title\": ");
-            s_json_str (out, h->title);
+            sw_json_string (out, h->title);
             fprintf (out, ", \"severity\": \"%s\", \"file\": ", h->severity);
-            s_json_str (out, file);
+            sw_json_string (out, file);
             fprintf (out,
                      ", \"line\": %" PRIu32 ", \"column\": %" PRIu32 ", \"length\": %zu, "
                      "\"preview\": ",
                      h->line, h->col, h->length);
-            s_json_str (out, h->preview);
+            sw_json_string (out, h->preview);
             fprintf (out, ", \"fingerprint\": \"%s\"", h->fingerprint);
             if (all.items[i].commit[0]) {
                 char when[32];
@@ -487,5 +435,5 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
     sw_secrets_destroy (&set);
     if (*all.err)
         return 2;
-    return worst >= fail_rank ? 1 : 0;
+    return any && worst >= gate ? 1 : 0;
 }

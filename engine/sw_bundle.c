@@ -72,8 +72,13 @@ int sw_bundle_read_key (const char *path, bool secret, uint8_t *key, size_t keyl
             close (fd);
         return -1;
     }
+    if (!S_ISREG (st.st_mode)) {
+        snprintf (err, errlen, "%s: not a regular file", path);
+        close (fd);
+        return -1;
+    }
     if (secret && (st.st_mode & 077)) {
-        snprintf (err, errlen, "%s: secret key is readable by others (mode %03o); chmod 600 it",
+        snprintf (err, errlen, "%s: secret key is readable by others (mode 0%03o); chmod 600 it",
                   path, (unsigned)(st.st_mode & 0777));
         close (fd);
         return -1;

@@ -16,6 +16,7 @@
 
 #include "sw_doc.h"
 #include "sw_docload.h"
+#include "sw_finding.h"
 
 #define MAX_RULES     4096
 #define MAX_LIST      256  //  keywords, allow patterns, examples per rule
@@ -170,7 +171,6 @@ static int s_regexes (loader_t *ld, const sw_val_t *v, const char *key, pcre2_co
     return 0;
 }
 
-static const char *const s_severities[] = {"info", "low", "medium", "high", "critical", NULL};
 static const char *const s_keys[] = {
     "id",    "description", "severity",   "pattern", "secret_group", "keywords", "entropy",
     "allow", "allow_paths", "references", "tests",   "generic",      NULL};
@@ -212,9 +212,11 @@ static int s_load_rule (loader_t *ld, const sw_val_t *doc, rule_t *r)
     if (!s_id_valid (r->id))
         return s_err (ld, sw_val_get (doc, "id"),
                       "id '%s': use lower-case letters, digits, '-' and '.'", r->id);
-    if (!s_in (s_severities, r->severity))
+    sw_severity_t sev;
+    if (sw_severity_parse (r->severity, &sev))
         return s_err (ld, sw_val_get (doc, "severity"),
                       "severity '%s' is not one of info, low, medium, high, critical", r->severity);
+    r->severity = sw_severity_name (sev); //  as reports spell it
     char why[256];
     if (!(r->re = s_regex (r->pattern, 0, why, sizeof why)))
         return s_err (ld, sw_val_get (doc, "pattern"), "%s", why);
