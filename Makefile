@@ -27,7 +27,8 @@ LIB_SRC  := $(filter-out $(MAINS),$(wildcard proto/*.c engine/*.c broker/*.c nod
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIBA     := $(BUILD)/libsweep.a
 PROGS    := $(BUILD)/bin/sweep-broker $(BUILD)/bin/sweep-node $(BUILD)/bin/sweepctl
-TOOLS    := $(BUILD)/bin/sw-listen $(BUILD)/bin/sw-rawclient $(BUILD)/bin/sw-osvbench
+TOOLS    := $(BUILD)/bin/sw-listen $(BUILD)/bin/sw-rawclient $(BUILD)/bin/sw-osvbench \
+            $(BUILD)/bin/sw-storedump
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -57,6 +58,7 @@ $(BUILD)/bin/sweepctl: $(BUILD)/obj/console/sweepctl.o $(LIBA)
 $(BUILD)/bin/sw-listen: $(BUILD)/obj/tests/tools/sw_listen.o $(LIBA)
 $(BUILD)/bin/sw-rawclient: $(BUILD)/obj/tests/tools/sw_rawclient.o $(LIBA)
 $(BUILD)/bin/sw-osvbench: $(BUILD)/obj/tests/tools/sw_osvbench.o $(LIBA)
+$(BUILD)/bin/sw-storedump: $(BUILD)/obj/tests/tools/sw_storedump.o $(LIBA)
 $(PROGS) $(TOOLS):
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"

@@ -64,6 +64,27 @@ static int s_fail (char *err, size_t errlen, const char *what, const char *hash)
     return -1;
 }
 
+//  Stages the deletion of a blob's chunks (total bytes of them).
+static void s_delete_chunks (sw_blobs_t *self, const char *hash, uint64_t total)
+{
+    char key[80];
+    for (uint64_t c = 0; c * SW_BLOB_CHUNK < total || c == 0; c++) {
+        snprintf (key, sizeof key, "b/%s/%08" PRIx64, hash, c);
+        sw_store_del (self->store, key);
+    }
+}
+
+void sw_blobs_forget (sw_blobs_t *self, const char *hash)
+{
+    uint64_t size;
+    if (!sw_blobs_have (self, hash, &size))
+        return;
+    char key[80];
+    s_delete_chunks (self, hash, size);
+    snprintf (key, sizeof key, "B/%s", hash);
+    sw_store_del (self->store, key);
+}
+
 //  Finishes an upload: the hash of what arrived must be the blob's name.
 static int s_finish (sw_blobs_t *self, const char *hash, upload_t *up, char *err, size_t errlen)
 {
@@ -74,10 +95,7 @@ static int s_finish (sw_blobs_t *self, const char *hash, upload_t *up, char *err
     uint64_t total = up->size;
     zhashx_delete (self->uploads, hash);
     if (strcmp (hex, hash) != 0) {
-        for (uint64_t c = 0; c * SW_BLOB_CHUNK < total || c == 0; c++) {
-            snprintf (key, sizeof key, "b/%s/%08" PRIx64, hash, c);
-            sw_store_del (self->store, key);
-        }
+        s_delete_chunks (self, hash, total);
         return s_fail (err, errlen, "content does not match its hash; upload discarded", hash);
     }
     snprintf (key, sizeof key, "B/%s", hash);

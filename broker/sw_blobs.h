@@ -29,6 +29,9 @@ typedef struct sw_blobs_t sw_blobs_t;
 sw_blobs_t *sw_blobs_new (sw_store_t *store);
 void sw_blobs_destroy (sw_blobs_t **self_p);
 
+//  Stages the deletion of a complete blob (the caller commits).
+void sw_blobs_forget (sw_blobs_t *self, const char *hash);
+
 //  Returns 1 and sets *size when blob hash is complete, else 0.
 int sw_blobs_have (sw_blobs_t *self, const char *hash, uint64_t *size);
 

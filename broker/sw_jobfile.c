@@ -335,9 +335,20 @@ static int s_files (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_ta
     return 0;
 }
 
-enum { T_SCANNER, T_HOSTS, T_PORTS, T_SHARD_PORTS, T_PATHS, T_FILES, T_HOST, T_COUNT };
-static const char *const s_target_keys[] = {"scanner", "hosts", "ports", "shard_ports",
-                                            "paths",   "files", "host",  NULL};
+enum {
+    T_SCANNER,
+    T_HOSTS,
+    T_PORTS,
+    T_SHARD_PORTS,
+    T_PATHS,
+    T_FILES,
+    T_HOST,
+    T_HISTORY,
+    T_SHARDS,
+    T_COUNT
+};
+static const char *const s_target_keys[] = {"scanner", "hosts", "ports",   "shard_ports", "paths",
+                                            "files",   "host",  "history", "shards",      NULL};
 
 //  A plain true or false.
 static int s_bool (s_ctx_t *ctx, yaml_node_t *node, const char *path, bool *out)
@@ -406,6 +417,12 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
         case T_HOST:
             rc = s_bool (ctx, value, value_path, &target->host);
             break;
+        case T_HISTORY:
+            rc = s_bool (ctx, value, value_path, &target->history);
+            break;
+        case T_SHARDS:
+            rc = s_uint (ctx, value, value_path, 1, SW_JOBFILE_MAX_HISTORY_SHARDS, &target->shards);
+            break;
         }
         if (rc)
             return -1;
@@ -417,6 +434,15 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
         !(seen & ((1u << T_PATHS) | (1u << T_FILES))) && !target->host) {
         s_error (ctx, node, path, "a %s target needs 'paths'%s", target->scanner,
                  strcmp (target->scanner, "packages") == 0 ? " or 'host: true'" : "");
+        return -1;
+    }
+    bool secrets = (seen & (1u << T_SCANNER)) && strcmp (target->scanner, "secrets") == 0;
+    if (target->history && !secrets) {
+        s_error (ctx, node, path, "'history' is for secrets targets (git repositories)");
+        return -1;
+    }
+    if ((seen & (1u << T_SHARDS)) && !target->history) {
+        s_error (ctx, node, path, "'shards' needs 'history: true' (a history's parts)");
         return -1;
     }
     return s_missing (ctx, node, path, seen, s_target_keys, required);
@@ -718,6 +744,8 @@ void sw_jobfile_write_json (const sw_jobfile_t *job, FILE *out)
             s_json_list (out, "paths", t->paths, t->npaths);
         if (t->host)
             fputs (", \"host\": true", out);
+        if (t->history)
+            fprintf (out, ", \"history\": true, \"shards\": %u", t->shards);
         if (t->files) {
             fputs (", \"files\": [", out);
             for (size_t f = 0; f < t->nfiles; f++) {

@@ -16,6 +16,12 @@
                                                # uploads them and sends `files`)
           - scanner: packages
             host: true               # packages: the node that runs it inventories its own host
+          - scanner: secrets
+            paths: [src/, deploy/]   # secrets: file trees (uploaded like posture's)
+          - scanner: secrets
+            history: true            # secrets: the paths are git repositories; every
+            paths: [repo/]           # blob of every ref is scanned (uploaded packed)
+            shards: 4                # optional, 1..256: parts of each history [4]
             files:                   # posture, as the broker receives it:
               - {name: k8s/app.yaml, hash: <64 hex BLAKE2b-256>, size: 1234}
 
@@ -31,19 +37,20 @@
 
 #include "sw_blobref.h"
 
-#define SW_JOBFILE_MAX_TEXT        (24 * 1024 * 1024) //  a posture job lists its files
-#define SW_JOBFILE_MAX_DEPTH       16
-#define SW_JOBFILE_MAX_ALIASES     64 //  also the limit for anchors
-#define SW_JOBFILE_MAX_TARGETS     1024
-#define SW_JOBFILE_MAX_HOSTS       4096 //  per target
-#define SW_JOBFILE_MAX_TOTAL_HOSTS (1024 * 1024)
-#define SW_JOBFILE_MAX_SCOPE       1024
-#define SW_JOBFILE_MAX_STRING      255 //  hosts and scope entries
-#define SW_JOBFILE_MAX_PORTS_TEXT  4096
-#define SW_JOBFILE_MAX_PATHS       1024
-#define SW_JOBFILE_MAX_FILES       100000 //  per target
-#define SW_JOBFILE_MAX_PATH        512    //  keeps a shard's file list within one message
-#define SW_JOBFILE_MAX_FILE_SIZE   SW_BLOB_MAX_SIZE
+#define SW_JOBFILE_MAX_TEXT           (24 * 1024 * 1024) //  a posture job lists its files
+#define SW_JOBFILE_MAX_DEPTH          16
+#define SW_JOBFILE_MAX_ALIASES        64 //  also the limit for anchors
+#define SW_JOBFILE_MAX_TARGETS        1024
+#define SW_JOBFILE_MAX_HOSTS          4096 //  per target
+#define SW_JOBFILE_MAX_TOTAL_HOSTS    (1024 * 1024)
+#define SW_JOBFILE_MAX_SCOPE          1024
+#define SW_JOBFILE_MAX_STRING         255 //  hosts and scope entries
+#define SW_JOBFILE_MAX_PORTS_TEXT     4096
+#define SW_JOBFILE_MAX_PATHS          1024
+#define SW_JOBFILE_MAX_FILES          100000 //  per target
+#define SW_JOBFILE_MAX_PATH           512    //  keeps a shard's file list within one message
+#define SW_JOBFILE_MAX_FILE_SIZE      SW_BLOB_MAX_SIZE
+#define SW_JOBFILE_MAX_HISTORY_SHARDS 256
 
 #define SW_JOBFILE_DEFAULT_LEASE_MS     10000
 #define SW_JOBFILE_DEFAULT_MAX_ATTEMPTS 3
@@ -61,8 +68,10 @@ typedef struct {
     size_t npaths;
     sw_job_file_t *files; //  NULL when absent (posture, as uploaded)
     size_t nfiles;
-    bool host; //  packages: the node inventories its own host
-    int line;  //  1-based line of the target in the job file
+    bool host;       //  packages: the node inventories its own host
+    bool history;    //  secrets: the paths are git repositories, whose histories are scanned
+    uint32_t shards; //  secrets history: parts each history is split into (0: the default)
+    int line;        //  1-based line of the target in the job file
 } sw_job_target_t;
 
 typedef struct {

@@ -66,6 +66,7 @@ struct sw_jobs_t {
     zhashx_t *pending; //  "job/fp" keys of findings staged but not committed
     uint64_t next_job;
     sw_blobs_t *blobs; //  borrowed; NULL: posture jobs are refused
+    bool compact;      //  blobs were forgotten: compact them away after the commit
 };
 
 //  ---------------------------------------------------------------------
@@ -241,12 +242,47 @@ static void s_queue (sw_jobs_t *self, lease_t *lease)
     s_enqueue (self, lease, false);
 }
 
-static void s_finish_if_complete (job_t *job)
+typedef struct {
+    sw_jobs_t *self;
+    job_t *job;
+    size_t forgotten;
+} forget_t;
+
+static void s_forget_one (void *arg, const char *hash)
+{
+    forget_t *ctx = arg;
+    for (job_t *other = zlistx_first (ctx->self->order); other;
+         other = zlistx_next (ctx->self->order))
+        if (other != ctx->job && other->state == JOB_RUNNING && other->plan &&
+            sw_plan_uses_blob (other->plan, hash))
+            return; //  still needed
+    sw_blobs_forget (ctx->self->blobs, hash);
+    ctx->forgotten++;
+}
+
+//  A job ended: the files a secrets job scanned (secrets in clear, by
+//  their nature) leave the broker's store, unless a running job still
+//  needs them; the store is compacted after the commit so that they
+//  leave its files too.
+static void s_job_ended (sw_jobs_t *self, job_t *job)
+{
+    forget_t ctx = {self, job, 0};
+    if (self->blobs && job->plan)
+        sw_plan_secret_blobs (job->plan, s_forget_one, &ctx);
+    if (ctx.forgotten) {
+        self->compact = true;
+        zsys_info ("job %s: %zu scanned input(s) of its secrets targets removed from the store",
+                   job->id, ctx.forgotten);
+    }
+    sw_plan_destroy (&job->plan);
+}
+
+static void s_finish_if_complete (sw_jobs_t *self, job_t *job)
 {
     if (job->state == JOB_RUNNING && job->done + job->failed == job->total) {
         job->state = job->failed ? JOB_PARTIAL : JOB_DONE;
         job->finished = zclock_time ();
-        sw_plan_destroy (&job->plan);
+        s_job_ended (self, job);
         zsys_info ("job %s %s: %" PRIu64 " shards done, %" PRIu64 " failed, %" PRIu64 " findings",
                    job->id, s_state_names[job->state], job->done, job->failed, job->findings);
     }
@@ -319,7 +355,7 @@ static void s_shard_fail (sw_jobs_t *self, lease_t *lease, const char *reason)
     job->dirty = true;
     s_attempts_forget (self, lease);
     zhashx_delete (self->leases, lease->key);
-    s_finish_if_complete (job);
+    s_finish_if_complete (self, job);
 }
 
 //  A lease ended without a result: retry while attempts remain.
@@ -403,6 +439,8 @@ static const struct {
 
 static int s_kind_of (const char *scanner)
 {
+    if (scanner && strcmp (scanner, "secrets") == 0)
+        return 0; //  the secrets rules travel in the rule bundle
     for (int k = 0; k < 2; k++)
         if (scanner && strcmp (scanner, s_kinds[k].scanner) == 0)
             return k;
@@ -420,15 +458,23 @@ static void s_job_set_bundle (job_t *job, int k, const char *text)
 //  Every file of a posture or packages target must be a complete blob of
 //  its size, and the job needs the content its scanners run on.
 static int s_check_inputs (sw_jobs_t *self, const sw_jobfile_t *spec, const char *content[2],
-                           bool needs[2], char *err, size_t errlen)
+                           bool fingerprint_key, bool needs[2], char *err, size_t errlen)
 {
     needs[0] = needs[1] = false;
+    const char *by[2] = {NULL, NULL};
     for (size_t i = 0; i < spec->ntargets; i++) {
         const sw_job_target_t *t = &spec->targets[i];
         int k = s_kind_of (t->scanner);
         if (k < 0)
             continue;
+        if (strcmp (t->scanner, "secrets") == 0 && !fingerprint_key) {
+            snprintf (err, errlen,
+                      "the job has secrets targets and the broker has no fingerprint key "
+                      "(`sweepctl keys init KEYS` makes KEYS/content/fingerprint.key)");
+            return -1;
+        }
         needs[k] = true;
+        by[k] = by[k] ? by[k] : t->scanner;
         for (size_t f = 0; f < t->nfiles; f++) {
             uint64_t size = 0;
             if (!self->blobs || !sw_blobs_have (self->blobs, t->files[f].hash, &size) ||
@@ -443,8 +489,8 @@ static int s_check_inputs (sw_jobs_t *self, const sw_jobfile_t *spec, const char
     }
     for (int k = 0; k < 2; k++)
         if (needs[k] && !content[k]) {
-            snprintf (err, errlen, "the job has %s targets and the broker has no %s",
-                      s_kinds[k].scanner, s_kinds[k].missing);
+            snprintf (err, errlen, "the job has %s targets and the broker has no %s", by[k],
+                      s_kinds[k].missing);
             return -1;
         }
     return 0;
@@ -604,7 +650,8 @@ int sw_jobs_submit (sw_jobs_t *self, const char *text, size_t len, const char *s
     bool needs[2];
     const char *content[2] = {content_in ? content_in->rules : NULL,
                               content_in ? content_in->advisories : NULL};
-    if (s_check_inputs (self, spec, content, needs, why, sizeof why)) {
+    if (s_check_inputs (self, spec, content, content_in && content_in->fingerprint_key, needs, why,
+                        sizeof why)) {
         snprintf (err, errlen, "%s: %s", source, why);
         sw_jobfile_destroy (&spec);
         return -1;
@@ -736,7 +783,7 @@ int sw_jobs_done (sw_jobs_t *self, const char *job_id, uint64_t shard, const cha
     job->dirty = true;
     s_attempts_forget (self, lease);
     zhashx_delete (self->leases, lease->key);
-    s_finish_if_complete (job);
+    s_finish_if_complete (self, job);
     return 1;
 }
 
@@ -836,7 +883,7 @@ int sw_jobs_cancel (sw_jobs_t *self, const char *id, char *err, size_t errlen)
     job->state = JOB_CANCELLED;
     job->finished = zclock_time ();
     job->dirty = true;
-    sw_plan_destroy (&job->plan);
+    s_job_ended (self, job);
     zsys_info ("job %s cancelled", id);
     return 0;
 }
@@ -887,6 +934,9 @@ int sw_jobs_commit (sw_jobs_t *self, char *err, size_t errlen)
     if (sw_store_commit (self->store, true, err, errlen))
         return -1;
     zhashx_purge (self->pending);
+    if (self->compact)
+        sw_store_compact (self->store, "B/", "b/\x7f"); //  every blob key
+    self->compact = false;
     return 0;
 }
 

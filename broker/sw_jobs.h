@@ -35,6 +35,7 @@ typedef struct sw_jobs_t sw_jobs_t;
 typedef struct {
     const char *rules;
     const char *advisories;
+    bool fingerprint_key; //  the broker holds the fingerprint key that secrets shards need
 } sw_content_t;
 
 typedef struct {

@@ -2,12 +2,14 @@
 #include "sw_planner.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sw_posture.h"
 #include "sw_proto.h"
+#include "sw_secrets.h"
 
 typedef struct {
     char *scanner;
@@ -23,7 +25,8 @@ typedef struct {
     size_t nfiles;
     sw_group_t *groups;
     sw_blobref_t **group_files;
-    bool host; //  packages: inventory the host of the node that runs it
+    bool host;      //  packages: inventory the host of the node that runs it
+    uint32_t parts; //  secrets history: parts of each repository (groups: repo x part)
 } plan_target_t;
 
 struct sw_plan_t {
@@ -32,7 +35,7 @@ struct sw_plan_t {
     uint64_t total;
 };
 
-static const char *s_scanners[] = {"tcp", "posture", "packages", NULL};
+static const char *s_scanners[] = {"tcp", "posture", "packages", "secrets", NULL};
 
 int sw_plan_knows_scanner (const char *scanner)
 {
@@ -117,13 +120,17 @@ static int s_group_too_big (const plan_target_t *pt, const sw_group_t *g, char *
     return -1;
 }
 
-//  Groups a posture target's uploaded files into shards.
-static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *why, size_t whylen)
+//  Copies a target's uploaded files into pt, in name order, and gives
+//  names their order in *names_p (borrowed from pt). A name listed twice
+//  is refused.
+static int s_take_files (const sw_job_target_t *t, plan_target_t *pt, const char ***names_p,
+                         char *why, size_t whylen)
 {
     if (!t->files || t->nfiles == 0) {
         snprintf (why, whylen,
-                  "a posture target reaches the broker with 'files' (sweepctl submit uploads "
-                  "the 'paths' and sends them)");
+                  "a %s target reaches the broker with 'files' (sweepctl submit uploads "
+                  "the 'paths' and sends them)",
+                  t->scanner);
         return -1;
     }
     pt->files = calloc (t->nfiles, sizeof (sw_blobref_t));
@@ -149,6 +156,31 @@ static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *wh
         free (names);
         return -1;
     }
+    *names_p = names;
+    return 0;
+}
+
+//  A copy of each group's members' references, for the SHARD messages.
+static int s_group_files (plan_target_t *pt, char *why, size_t whylen)
+{
+    for (uint64_t g = 0; g < pt->shards; g++)
+        if (s_group_too_big (pt, &pt->groups[g], why, whylen))
+            return -1;
+    pt->group_files = calloc (pt->shards, sizeof (sw_blobref_t *));
+    for (uint64_t g = 0; g < pt->shards; g++) {
+        pt->group_files[g] = calloc (pt->groups[g].n, sizeof (sw_blobref_t));
+        for (size_t m = 0; m < pt->groups[g].n; m++)
+            pt->group_files[g][m] = pt->files[pt->groups[g].members[m]];
+    }
+    return 0;
+}
+
+//  Groups a posture or packages target's uploaded files into shards.
+static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *why, size_t whylen)
+{
+    const char **names = NULL;
+    if (s_take_files (t, pt, &names, why, whylen))
+        return -1;
     long n = sw_posture_group_inputs (
         names, t->nfiles,
         strcmp (t->scanner, "packages") == 0 ? SW_INPUTS_PACKAGES : SW_INPUTS_POSTURE, &pt->groups);
@@ -158,16 +190,64 @@ static int s_plan_posture (const sw_job_target_t *t, plan_target_t *pt, char *wh
         return -1;
     }
     pt->shards = (uint64_t)n;
-    for (long g = 0; g < n; g++)
-        if (s_group_too_big (pt, &pt->groups[g], why, whylen))
-            return -1;
-    pt->group_files = calloc ((size_t)n, sizeof (sw_blobref_t *));
-    for (long g = 0; g < n; g++) {
-        pt->group_files[g] = calloc (pt->groups[g].n, sizeof (sw_blobref_t));
-        for (size_t m = 0; m < pt->groups[g].n; m++)
-            pt->group_files[g][m] = pt->files[pt->groups[g].members[m]];
+    return s_group_files (pt, why, whylen);
+}
+
+static sw_group_t *s_group_new (plan_target_t *pt, size_t max_members, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static sw_group_t *s_group_new (plan_target_t *pt, size_t max_members, const char *fmt, ...)
+{
+    sw_group_t *g = &pt->groups[pt->shards++];
+    va_list args;
+    va_start (args, fmt);
+    if (vasprintf (&g->name, fmt, args) < 0)
+        abort ();
+    va_end (args);
+    g->kind = SW_GROUP_FILES;
+    g->members = malloc ((max_members ? max_members : 1) * sizeof (size_t));
+    if (!g->members)
+        abort ();
+    g->n = 0;
+    return g;
+}
+
+//  Groups a secrets target's files into shards: runs of files in name
+//  order up to SW_SECRETS_SHARD_BYTES or SW_SECRETS_SHARD_FILES; or, for
+//  a history target, each repository (uploaded packed) in `parts` parts.
+static int s_plan_secrets (const sw_job_target_t *t, plan_target_t *pt, char *why, size_t whylen)
+{
+    const char **names = NULL;
+    if (s_take_files (t, pt, &names, why, whylen))
+        return -1;
+    free (names);
+    if (t->history) {
+        pt->parts = t->shards ? t->shards : SW_SECRETS_HISTORY_PARTS;
+        pt->groups = calloc (pt->nfiles * pt->parts, sizeof (sw_group_t));
+        for (size_t f = 0; f < pt->nfiles; f++)
+            for (uint32_t part = 0; part < pt->parts; part++) {
+                sw_group_t *g =
+                    s_group_new (pt, 1, "git:%.400s#%u/%u", pt->files[f].name, part + 1, pt->parts);
+                g->members[g->n++] = f;
+            }
+        return s_group_files (pt, why, whylen);
     }
-    return 0;
+    pt->groups = calloc (pt->nfiles, sizeof (sw_group_t));
+    sw_group_t *g = NULL;
+    uint64_t bytes = 0, list = 0;
+    for (size_t f = 0; f < pt->nfiles; f++) {
+        uint64_t entry = strlen (pt->files[f].name) + SW_BLOB_HEX_LEN + 24;
+        if (!g || g->n == SW_SECRETS_SHARD_FILES ||
+            (g->n && bytes + pt->files[f].size > SW_SECRETS_SHARD_BYTES) ||
+            list + entry > SW_NODE_MAX_MSG / 2) {
+            g = s_group_new (pt, SW_SECRETS_SHARD_FILES, "secrets:%.400s", pt->files[f].name);
+            bytes = list = 0;
+        }
+        g->members[g->n++] = f;
+        bytes += pt->files[f].size;
+        list += entry;
+    }
+    return s_group_files (pt, why, whylen);
 }
 
 //  Validates one target and fills pt. Returns 0, or -1 with a message.
@@ -176,7 +256,8 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
 {
     char msg[512], offender[128];
     if (!sw_plan_knows_scanner (t->scanner)) {
-        snprintf (why, whylen, "unknown scanner '%s' (this broker plans: tcp, posture, packages)",
+        snprintf (why, whylen,
+                  "unknown scanner '%s' (this broker plans: tcp, posture, packages, secrets)",
                   t->scanner);
         return -1;
     }
@@ -186,6 +267,8 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
         pt->host = true;
         return 0;
     }
+    if (strcmp (t->scanner, "secrets") == 0)
+        return s_plan_secrets (t, pt, why, whylen);
     if (sw_scanner_takes_files (t->scanner))
         return s_plan_posture (t, pt, why, whylen);
     if (!t->nhosts || !t->ports) {
@@ -268,6 +351,24 @@ fail:
     return NULL;
 }
 
+bool sw_plan_uses_blob (const sw_plan_t *self, const char *hash)
+{
+    for (size_t t = 0; t < self->ntargets; t++)
+        for (size_t f = 0; f < self->targets[t].nfiles; f++)
+            if (strcmp (self->targets[t].files[f].hash, hash) == 0)
+                return true;
+    return false;
+}
+
+void sw_plan_secret_blobs (const sw_plan_t *self, void (*fn) (void *arg, const char *hash),
+                           void *arg)
+{
+    for (size_t t = 0; t < self->ntargets; t++)
+        if (self->targets[t].scanner && strcmp (self->targets[t].scanner, "secrets") == 0)
+            for (size_t f = 0; f < self->targets[t].nfiles; f++)
+                fn (arg, self->targets[t].files[f].hash);
+}
+
 uint64_t sw_plan_total (const sw_plan_t *self)
 {
     return self->total;
@@ -296,6 +397,12 @@ int sw_plan_shard (const sw_plan_t *self, uint64_t index, sw_shard_spec_t *out)
         const sw_group_t *g = &pt->groups[local];
         snprintf (out->target, sizeof out->target, "%s", g->name);
         out->kind = g->kind == SW_GROUP_AWS ? "aws" : "files";
+        if (pt->parts) {
+            //  "git:K/N": the node scans part K of N of the history
+            snprintf (out->kindbuf, sizeof out->kindbuf, "git:%" PRIu64 "/%u",
+                      local % pt->parts + 1, pt->parts);
+            out->kind = out->kindbuf;
+        }
         out->files = pt->group_files[local];
         out->nfiles = g->n;
         return 0;

@@ -31,6 +31,7 @@ typedef struct {
     const char *kind;
     const sw_blobref_t *files;
     size_t nfiles;
+    char kindbuf[32]; //  where kind points for a history part ("git:K/N")
 } sw_shard_spec_t;
 
 //  Builds the plan of a parsed job file. allowed is the broker's scope.
@@ -40,6 +41,14 @@ typedef struct {
 sw_plan_t *sw_plan_new (const sw_jobfile_t *job, const sw_hostlist_t *allowed, char *err,
                         size_t errlen);
 void sw_plan_destroy (sw_plan_t **self_p);
+
+//  Does a target of the plan name the blob?
+bool sw_plan_uses_blob (const sw_plan_t *self, const char *hash);
+
+//  Calls fn with the blob of each file of the plan's secrets targets
+//  (a blob named twice comes twice).
+void sw_plan_secret_blobs (const sw_plan_t *self, void (*fn) (void *arg, const char *hash),
+                           void *arg);
 
 //  Total number of shards.
 uint64_t sw_plan_total (const sw_plan_t *self);

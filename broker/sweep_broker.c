@@ -13,6 +13,7 @@
 
 #include "sw_blobs.h"
 #include "sw_bundle.h"
+#include "sw_secrets.h"
 #include "sw_jobs.h"
 #include "sw_keys.h"
 #include "sw_opts.h"
@@ -54,7 +55,8 @@ typedef struct {
 
 typedef struct {
     //  settings
-    char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec, *content_key, *enroll;
+    char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec, *content_key, *enroll,
+        *fingerprint_key;
     int heartbeat_ms, liveness, scan_timeout_ms;
     //  runtime
     zsock_t *admin;
@@ -66,6 +68,7 @@ typedef struct {
     sw_blobs_t *blobs;
     uint8_t content_pk[crypto_sign_PUBLICKEYBYTES];
     bool have_content_key;
+    char fp_hex[2 * SW_SECRETS_KEY_LEN + 1]; //  the fingerprint key secrets shards carry, or ""
     char *current[2]; //  current rule bundle and advisory database, "HASH VERSION", or NULL
     sw_hostlist_t *scope;
     zhashx_t *nodes;        //  routing id hex -> node_t
@@ -584,6 +587,8 @@ static void s_dispatch (broker_t *self, int64_t now)
                                  .bundle_version = (char *)grant.bundle_version};
             if (!grant.spec.kind)
                 msg.kind = msg.bundle = msg.bundle_version = NULL;
+            if (strcmp (grant.spec.scanner, "secrets") == 0)
+                msg.fp_key = self->fp_hex; //  over CURVE only; never logged
             int sent = s_send_node (self, node, &msg);
             if (sent == -2) {
                 sw_jobs_failed (self->jobs, grant.job, grant.shard, grant.attempt, node->label,
@@ -914,9 +919,10 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
             s_admin_error (self, envelope, "bad-request", "SUBMIT needs 'text' (the job file)");
             return;
         }
-        if (sw_jobs_submit (self->jobs, text->v.s, text->len, source ? source : "job", token,
-                            &(sw_content_t){self->current[0], self->current[1]}, job_id, &total,
-                            err, sizeof err)) {
+        if (sw_jobs_submit (
+                self->jobs, text->v.s, text->len, source ? source : "job", token,
+                &(sw_content_t){self->current[0], self->current[1], self->fp_hex[0] != 0}, job_id,
+                &total, err, sizeof err)) {
             sw_packer_destroy (&r);
             s_admin_error (self, envelope, "invalid-job", err);
             return;
@@ -1153,6 +1159,18 @@ static void s_load_content_key (broker_t *self)
                                                  sizeof self->content_pk, err, sizeof err) == 0;
     if (!self->have_content_key)
         zsys_warning ("no content key (%s): rule bundles, and so posture jobs, are refused", err);
+    //  The fingerprint key makes secrets findings comparable across files,
+    //  runs and nodes; the broker hands it to nodes with secrets shards.
+    if (!self->fingerprint_key) {
+        snprintf (path, sizeof path, "%s/content/fingerprint.key", self->keys_dir);
+        self->fingerprint_key = strdup (path);
+    }
+    uint8_t key[SW_SECRETS_KEY_LEN];
+    if (sw_bundle_read_key (self->fingerprint_key, true, key, sizeof key, err, sizeof err) == 0)
+        sodium_bin2hex (self->fp_hex, sizeof self->fp_hex, key, sizeof key);
+    else
+        zsys_warning ("no fingerprint key (%s): secrets jobs are refused", err);
+    sodium_memzero (key, sizeof key);
 }
 
 static int s_run (broker_t *self)
@@ -1239,6 +1257,9 @@ int main (int argc, char **argv)
          "heartbeats a node may miss before it is dropped [3]"},
         {"content-key", SW_OPT_STR, &self->content_key, 0, 0,
          "public key that rule bundles must be signed with [KEYS/content/bundle.pub]"},
+        {"fingerprint-key", SW_OPT_STR, &self->fingerprint_key, 0, 0,
+         "secret key (0600) that keys secrets findings' fingerprints "
+         "[KEYS/content/fingerprint.key]"},
         {"scan-timeout-ms", SW_OPT_INT, &self->scan_timeout_ms, 10, 60000,
          "per-port connect timeout sent with tcp shards [1000]"},
         {"enroll", SW_OPT_STR, &self->enroll, 0, 0,
@@ -1266,6 +1287,7 @@ int main (int argc, char **argv)
     zsys_set_linger (0);
     int rc = s_start (self) ? 1 : s_run (self);
     s_stop (self);
+    sodium_memzero (self->fp_hex, sizeof self->fp_hex);
     zsys_info ("stopped");
     return rc;
 }

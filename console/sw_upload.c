@@ -4,9 +4,12 @@
 #include <czmq.h>
 #include <sodium.h>
 
+#include "sw_archive.h"
 #include "sw_check.h"
 #include "sw_docload.h"
+#include "sw_gitscan.h"
 #include "sw_proto.h"
+#include "sw_secrets.h"
 
 #define EXIT_USAGE 2
 
@@ -85,6 +88,29 @@ static char *s_read (const char *base_dir, const char *name, size_t *len)
     return data;
 }
 
+//  Gives t the files of a walk, with their hashes and sizes.
+static int s_name_files (sw_job_target_t *t, const char *base_dir, const sw_filelist_t *in,
+                         size_t index)
+{
+    t->files = calloc (in->n ? in->n : 1, sizeof (sw_job_file_t));
+    for (size_t i = 0; i < in->n; i++) {
+        size_t len;
+        char *data = s_read (base_dir, in->names[i], &len);
+        if (!data)
+            return EXIT_USAGE;
+        t->files[i].name = strdup (in->names[i]);
+        t->files[i].size = len;
+        sw_blob_hash (data, len, t->files[i].hash);
+        t->nfiles = i + 1;
+        free (data);
+    }
+    if (t->nfiles == 0) {
+        fprintf (stderr, "sweepctl: targets[%zu]: the paths hold no files\n", index);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 //  Collects a target's files (named as the job wrote its paths) and their
 //  hashes and sizes.
 static int s_target_files (sw_job_target_t *t, const char *base_dir, size_t index)
@@ -102,24 +128,78 @@ static int s_target_files (sw_job_target_t *t, const char *base_dir, size_t inde
         sw_filelist_clear (&in);
         return EXIT_USAGE;
     }
-    t->files = calloc (in.n ? in.n : 1, sizeof (sw_job_file_t));
-    for (size_t i = 0; i < in.n; i++) {
-        size_t len;
-        char *data = s_read (base_dir, in.names[i], &len);
-        if (!data) {
-            sw_filelist_clear (&in);
+    int rc2 = s_name_files (t, base_dir, &in, index);
+    sw_filelist_clear (&in);
+    return rc2;
+}
+
+//  Collects a secrets target's files: hidden ones too (.env files are
+//  where secrets hide), .git left out, files over SW_SECRETS_MAX_FILE
+//  skipped and counted (a node would skip them anyway).
+static int s_secret_files (sw_job_target_t *t, const char *base_dir, size_t index)
+{
+    char err[1024], cwd[4096];
+    sw_filelist_t in = {.hidden = true};
+    if (!getcwd (cwd, sizeof cwd) || (base_dir && *base_dir && chdir (base_dir))) {
+        fprintf (stderr, "sweepctl: cannot enter %s\n", base_dir);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < t->npaths && rc == 0; i++)
+        rc = sw_filelist_add (&in, t->paths[i], NULL, SW_SECRETS_MAX_FILE, SW_JOBFILE_MAX_FILES,
+                              err, sizeof err);
+    sw_filelist_finish (&in);
+    if (chdir (cwd) || rc) {
+        fprintf (stderr, "sweepctl: targets[%zu]: %s\n", index, rc ? err : "cannot return");
+        sw_filelist_clear (&in);
+        return EXIT_USAGE;
+    }
+    if (in.skipped)
+        fprintf (stderr,
+                 "sweepctl: targets[%zu]: %zu files skipped (over %u MiB, special, or too deep)\n",
+                 index, in.skipped, SW_SECRETS_MAX_FILE >> 20);
+    int rc2 = s_name_files (t, base_dir, &in, index);
+    sw_filelist_clear (&in);
+    return rc2;
+}
+
+//  A secrets history target: each repository's git folder goes packed
+//  (a tar of its objects and references) as one blob, named as the job
+//  names the repository.
+static int s_history_files (sw_call_fn *call, void *ctx, sw_job_target_t *t, const char *base_dir,
+                            size_t index)
+{
+    t->files = calloc (t->npaths ? t->npaths : 1, sizeof (sw_job_file_t));
+    for (size_t i = 0; i < t->npaths; i++) {
+        char path[4096], gitdir[4096], err[1024];
+        if (t->paths[i][0] == '/' || !base_dir || !*base_dir)
+            snprintf (path, sizeof path, "%s", t->paths[i]);
+        else
+            snprintf (path, sizeof path, "%s/%s", base_dir, t->paths[i]);
+        char *tar = NULL;
+        size_t len = 0;
+        if (sw_git_dir (path, gitdir, sizeof gitdir, err, sizeof err) ||
+            sw_archive_pack (gitdir, SW_BLOB_MAX_SIZE, &tar, &len, err, sizeof err)) {
+            fprintf (stderr, "sweepctl: targets[%zu]: %s\n", index, err);
             return EXIT_USAGE;
         }
-        t->files[i].name = strdup (in.names[i]);
-        t->files[i].size = len;
-        sw_blob_hash (data, len, t->files[i].hash);
-        t->nfiles = i + 1;
-        free (data);
-    }
-    sw_filelist_clear (&in);
-    if (t->nfiles == 0) {
-        fprintf (stderr, "sweepctl: targets[%zu]: the paths hold no files\n", index);
-        return EXIT_USAGE;
+        if (len > SW_BLOB_MAX_SIZE) {
+            fprintf (stderr, "sweepctl: targets[%zu]: %s packs to %zu bytes, over %u\n", index,
+                     t->paths[i], len, SW_BLOB_MAX_SIZE);
+            free (tar);
+            return EXIT_USAGE;
+        }
+        sw_job_file_t *f = &t->files[t->nfiles++];
+        size_t n = strlen (t->paths[i]);
+        while (n > 1 && t->paths[i][n - 1] == '/')
+            n--;
+        f->name = strndup (t->paths[i], n);
+        f->size = len;
+        sw_blob_hash (tar, len, f->hash);
+        int rc = sw_upload_blob (call, ctx, tar, len, f->hash);
+        free (tar);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -162,7 +242,14 @@ int sw_upload_job_inputs (sw_call_fn *call, void *ctx, sw_jobfile_t *job, const 
         sw_job_target_t *t = &job->targets[i];
         if (!sw_scanner_takes_files (t->scanner) || !t->paths || t->files)
             continue;
-        int rc = s_target_files (t, base_dir, i);
+        bool secrets = strcmp (t->scanner, "secrets") == 0;
+        if (secrets && t->history) {
+            int rc = s_history_files (call, ctx, t, base_dir, i);
+            if (rc)
+                return rc;
+            continue;
+        }
+        int rc = secrets ? s_secret_files (t, base_dir, i) : s_target_files (t, base_dir, i);
         if (rc == 0)
             rc = s_upload_target (call, ctx, t, base_dir);
         if (rc)

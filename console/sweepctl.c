@@ -12,6 +12,7 @@
 
 #include "sw_bundle.h"
 #include "sw_check.h"
+#include "sw_secrets.h"
 #include "sw_secretscan.h"
 #include "sw_client.h"
 #include "sw_keys.h"
@@ -667,7 +668,8 @@ static int s_cmd_secrets (ctl_t *ctl, char **argv, int argc)
                                  ctl->format ? ctl->format : "table",
                                  ctl->fail_on,
                                  ctl->output,
-                                 (size_t)(ctl->max_file_mb ? ctl->max_file_mb : 16) << 20,
+                                 ctl->max_file_mb ? (size_t)ctl->max_file_mb << 20
+                                                  : SW_SECRETS_MAX_FILE,
                                  ctl->jobs ? ctl->jobs : (int)(cores > 0 ? cores : 1),
                                  ctl->history};
     return sw_secretscan_run (argv, (size_t)argc, &opts);

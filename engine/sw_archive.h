@@ -45,4 +45,17 @@ int sw_archive_walk (const char *name, const char *data, size_t len,
                      const sw_archive_limits_t *limits, sw_archive_fn *fn, void *arg,
                      sw_archive_stats_t *stats, char *err, size_t errlen);
 
+//  Packs the folders and regular files under DIR (links and special files
+//  are left out) into a tar in memory (*OUT, malloc'd, *LEN bytes), at most MAX
+//  bytes of content. Returns 0, or -1 with err.
+int sw_archive_pack (const char *dir, uint64_t max, char **out, size_t *len, char *err,
+                     size_t errlen);
+
+//  Unpacks a tar (or tar.gz) held in memory into the existing folder DIR:
+//  folders (0700) and regular files (0600) only. A member whose name
+//  is absolute or holds "..", more than SW_ARCHIVE_MAX_MEMBERS members, or
+//  more than MAX_TOTAL bytes in all stop it with err. Returns 0 or -1.
+int sw_archive_unpack (const void *data, size_t len, const char *dir, uint64_t max_total, char *err,
+                       size_t errlen);
+
 #endif

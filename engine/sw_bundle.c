@@ -13,6 +13,7 @@
 #include "sw_docload.h"
 #include "sw_mpv.h"
 #include "sw_proto.h"
+#include "sw_secrets.h"
 
 #define KEY_HEX_MAX (2 * crypto_sign_SECRETKEYBYTES + 2)
 
@@ -45,12 +46,24 @@ int sw_bundle_keygen (const char *keys_dir, char *err, size_t errlen)
     snprintf (dir, sizeof dir, "%s/content", keys_dir);
     snprintf (pub, sizeof pub, "%s/bundle.pub", dir);
     snprintf (sec, sizeof sec, "%s/bundle.key", dir);
-    if (access (pub, F_OK) == 0)
-        return 1;
     if (mkdir (dir, 0700) && errno != EEXIST) {
         snprintf (err, errlen, "%s: %s", dir, strerror (errno));
         return -1;
     }
+    //  The secrets fingerprint key: made once, and kept when the content
+    //  keys are there already (fingerprints stay comparable across runs).
+    char fp[4200];
+    snprintf (fp, sizeof fp, "%s/fingerprint.key", dir);
+    if (access (fp, F_OK) != 0) {
+        uint8_t key[32];
+        randombytes_buf (key, sizeof key);
+        int rc = s_write_key (fp, key, sizeof key, 0600, err, errlen);
+        sodium_memzero (key, sizeof key);
+        if (rc)
+            return -1;
+    }
+    if (access (pub, F_OK) == 0)
+        return 1;
     uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
     crypto_sign_keypair (pk, sk);
     int rc = s_write_key (sec, sk, sizeof sk, 0600, err, errlen);
@@ -108,13 +121,10 @@ static const char *s_relative (const char *path, const char *dir)
     return strncmp (path, dir, dl) == 0 && path[dl] == '/' ? path + dl + 1 : path;
 }
 
-static int s_pack_files (sw_packer_t *body, const char *dir, char **paths, long n,
-                         const char *version, char *err, size_t errlen)
+//  Packs [name, text] pairs of the files at paths (names relative to dir).
+static int s_pack_pairs (sw_packer_t *body, const char *dir, char **paths, long n, char *err,
+                         size_t errlen)
 {
-    msgpack_pack_map (&body->pk, 3);
-    sw_pack_kv_str (&body->pk, "version", version);
-    sw_pack_kv_int (&body->pk, "created", (int64_t)time (NULL));
-    sw_pack_str (&body->pk, "files");
     msgpack_pack_array (&body->pk, (size_t)n);
     for (long i = 0; i < n; i++) {
         size_t len;
@@ -130,14 +140,55 @@ static int s_pack_files (sw_packer_t *body, const char *dir, char **paths, long 
     return 0;
 }
 
+//  The body: posture rule files, and the secrets rules of dir/secrets/
+//  when there are any (nsecrets > 0).
+static int s_pack_files (sw_packer_t *body, const char *dir, char **paths, long n, char **secrets,
+                         long nsecrets, const char *version, char *err, size_t errlen)
+{
+    msgpack_pack_map (&body->pk, nsecrets > 0 ? 4 : 3);
+    sw_pack_kv_str (&body->pk, "version", version);
+    sw_pack_kv_int (&body->pk, "created", (int64_t)time (NULL));
+    sw_pack_str (&body->pk, "files");
+    if (s_pack_pairs (body, dir, paths, n, err, errlen))
+        return -1;
+    if (nsecrets <= 0)
+        return 0;
+    sw_pack_str (&body->pk, "secrets");
+    return s_pack_pairs (body, dir, secrets, nsecrets, err, errlen);
+}
+
+//  The secrets rules under dir/secrets/, checked (they load and pass
+//  their own examples) before they are signed. Returns their number (0:
+//  no such folder), or -1 with err.
+static long s_secrets_files (const char *dir, char ***paths, char *err, size_t errlen)
+{
+    char sdir[4200];
+    struct stat st;
+    *paths = NULL;
+    snprintf (sdir, sizeof sdir, "%s/secrets", dir);
+    if (stat (sdir, &st) != 0 || !S_ISDIR (st.st_mode))
+        return 0;
+    sw_secrets_t *set = sw_secrets_load (sdir, err, errlen);
+    int failures = set ? sw_secrets_selftest (set, NULL, err, errlen) : -1;
+    sw_secrets_destroy (&set);
+    if (failures > 0)
+        snprintf (err, errlen,
+                  "%s: %d rule example(s) fail (sweepctl secrets --rules %s lists them)", sdir,
+                  failures, sdir);
+    if (failures)
+        return -1;
+    return sw_secrets_rule_files (sdir, paths, err, errlen);
+}
+
 //  "<UTC yyyymmddHHMMSS>-<12 hex>" of a body, for bundles built without a
 //  version of their own.
-static void s_default_version (const char *dir, char **paths, long n, char *out, size_t len)
+static void s_default_version (const char *dir, char **paths, long n, char **secrets, long nsecrets,
+                               char *out, size_t len)
 {
     sw_packer_t probe;
     char err[256];
     sw_packer_init (&probe);
-    s_pack_files (&probe, dir, paths, n, "", err, sizeof err);
+    s_pack_files (&probe, dir, paths, n, secrets, nsecrets, "", err, sizeof err);
     uint8_t hash[6];
     crypto_generichash (hash, sizeof hash, (const uint8_t *)probe.sbuf.data, probe.sbuf.size, NULL,
                         0);
@@ -164,21 +215,27 @@ int sw_bundle_build (const char *dir, const char *version,
     long n = sw_rules_files (dir, &paths, err, errlen);
     if (n < 0)
         return -1;
-    char fallback[64];
-    if (!version) {
-        s_default_version (dir, paths, n, fallback, sizeof fallback);
-        version = fallback;
-    }
-    if (strlen (version) > SW_BUNDLE_VERSION_MAX) {
-        snprintf (err, errlen, "bundle version is longer than %d characters",
-                  SW_BUNDLE_VERSION_MAX);
+    char **secrets;
+    long nsecrets = s_secrets_files (dir, &secrets, err, errlen);
+    if (nsecrets < 0) {
         sw_rules_files_free (paths, n);
         return -1;
     }
+    char fallback[64];
+    if (!version) {
+        s_default_version (dir, paths, n, secrets, nsecrets, fallback, sizeof fallback);
+        version = fallback;
+    }
     sw_packer_t body;
     sw_packer_init (&body);
-    rc = s_pack_files (&body, dir, paths, n, version, err, errlen);
+    if (strlen (version) > SW_BUNDLE_VERSION_MAX) {
+        snprintf (err, errlen, "bundle version is longer than %d characters",
+                  SW_BUNDLE_VERSION_MAX);
+        rc = -1;
+    } else
+        rc = s_pack_files (&body, dir, paths, n, secrets, nsecrets, version, err, errlen);
     sw_rules_files_free (paths, n);
+    sw_secrets_rule_files_free (secrets, nsecrets);
     if (rc == 0 && body.sbuf.size + SW_BUNDLE_HEAD > SW_BUNDLE_MAX) {
         snprintf (err, errlen, "rules make a bundle over %u bytes", SW_BUNDLE_MAX);
         rc = -1;
@@ -274,6 +331,48 @@ sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
     }
     sw_mpdoc_free (&doc);
     return rules;
+}
+
+sw_secrets_t *sw_bundle_open_secrets (const uint8_t *data, size_t len,
+                                      const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                                      char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
+                                      size_t errlen)
+{
+    sw_mpdoc_t doc = {0};
+    if (s_verify (data, len, public_key, SW_BUNDLE_RULES, &doc, version, err, errlen))
+        return NULL;
+    const sw_mpv_t *files = sw_mpv_get (doc.root, "secrets");
+    sw_secrets_t *set = NULL;
+    uint32_t n = files && files->type == SW_MPV_ARRAY ? files->len : 0;
+    const char **names = calloc (n + 1, sizeof *names), **texts = calloc (n + 1, sizeof *texts);
+    size_t *lens = calloc (n + 1, sizeof *lens);
+    const char *bad = !files || files->type != SW_MPV_ARRAY || n == 0
+                          ? "holds no secrets rules (build it from a rules folder with secrets/)"
+                          : NULL;
+    for (uint32_t i = 0; !bad && i < n; i++) {
+        const sw_mpv_t *pair = &files->v.items[i];
+        bool ok = pair->type == SW_MPV_ARRAY && pair->len == 2 &&
+                  pair->v.items[0].type == SW_MPV_STR && pair->v.items[1].type == SW_MPV_STR;
+        if (!ok || !names || !texts || !lens)
+            bad = "has a secrets entry that is not [name, text]";
+        else {
+            //  Names and texts are not NUL-terminated in the decoded body.
+            names[i] = strndup (pair->v.items[0].v.s, pair->v.items[0].len);
+            texts[i] = pair->v.items[1].v.s;
+            lens[i] = pair->v.items[1].len;
+        }
+    }
+    if (bad)
+        snprintf (err, errlen, "rule bundle %s %s", version, bad);
+    else
+        set = sw_secrets_load_texts (n, names, texts, lens, err, errlen);
+    for (uint32_t i = 0; names && i < n; i++)
+        free ((char *)names[i]);
+    free (names);
+    free (texts);
+    free (lens);
+    sw_mpdoc_free (&doc);
+    return set;
 }
 
 int sw_bundle_build_payload (const char *kind, const char *version, const void *payload,

@@ -7,7 +7,9 @@
         body                       MessagePack map: version (string),
                                    created (unix s), files (array of
                                    [name, text] pairs, names relative to
-                                   the rules folder)
+                                   the rules folder), and secrets (the
+                                   same, for the secrets detector's rules
+                                   of the folder's secrets/; optional)
 
     The content key pair is made by `sweepctl keys init` (KEYS/content/
     bundle.key, 0600, and bundle.pub). Whoever holds the secret key signs
@@ -31,7 +33,9 @@
 #define SW_BUNDLE_VERSION_MAX 96
 
 //  Creates DIR/content/bundle.key (secret, 0600) and bundle.pub, unless
-//  bundle.pub already exists. Returns 0, 1 when it existed, -1 with err.
+//  bundle.pub already exists, and DIR/content/fingerprint.key (secret,
+//  0600: keys the fingerprints of secrets findings) unless it exists.
+//  Returns 0, 1 when bundle.pub existed, -1 with err.
 int sw_bundle_keygen (const char *keys_dir, char *err, size_t errlen);
 
 //  Reads a key file (hex). A secret key file that is group- or
@@ -53,6 +57,15 @@ int sw_bundle_build (const char *dir, const char *version,
 sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
                               const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
                               char version[SW_BUNDLE_VERSION_MAX + 1], char *err, size_t errlen);
+
+//  Verifies a rule bundle, then compiles the secrets rules it carries
+//  (packed from the rules folder's secrets/). NULL with err when the
+//  signature fails or the bundle has no secrets rules.
+struct _sw_secrets_t;
+struct _sw_secrets_t *sw_bundle_open_secrets (const uint8_t *data, size_t len,
+                                              const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                                              char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
+                                              size_t errlen);
 
 //  Verifies only (the broker checks a bundle before storing it).
 int sw_bundle_verify (const uint8_t *data, size_t len,

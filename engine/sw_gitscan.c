@@ -61,6 +61,7 @@ typedef struct {
     git_repository *repo;
     oidset_t seen;
     size_t max_blob;
+    uint32_t part, parts; //  hand over only the blobs of this part (of parts)
     sw_git_blob_fn *fn;
     void *arg;
     sw_git_stats_t *stats;
@@ -83,6 +84,8 @@ static int s_on_entry (const char *root, const git_tree_entry *entry, void *payl
     }
     if (!s_set_add (&w->seen, id))
         return 0;
+    if (w->parts > 1 && sw_git_part_of (id->id, w->parts) != w->part)
+        return 0; //  another part's: it is seen here, and scanned there
     git_blob *blob;
     if (git_blob_lookup (&blob, w->repo, id) != 0) {
         const git_error *e = git_error_last ();
@@ -106,15 +109,58 @@ static int s_on_entry (const char *root, const git_tree_entry *entry, void *payl
     return w->stopped ? -1 : 0;
 }
 
+int sw_git_dir (const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+    git_libgit2_init ();
+    git_repository *repo = NULL;
+    int rc = -1;
+    if (git_repository_open_ext (&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
+        const git_error *e = git_error_last ();
+        snprintf (err, errlen, "%s: not a git repository (%s)", path,
+                  e ? e->message : "cannot be opened");
+    } else if (git_repository_is_worktree (repo))
+        snprintf (err, errlen, "%s: a linked worktree; name its main repository", path);
+    else if ((size_t)snprintf (out, outlen, "%s", git_repository_path (repo)) >= outlen)
+        snprintf (err, errlen, "%s: path too long", path);
+    else {
+        size_t n = strlen (out);
+        while (n > 1 && out[n - 1] == '/')
+            out[--n] = 0;
+        rc = 0;
+    }
+    git_repository_free (repo);
+    git_libgit2_shutdown ();
+    return rc;
+}
+
+uint32_t sw_git_part_of (const unsigned char *oid, uint32_t parts)
+{
+    uint32_t h = ((uint32_t)oid[0] << 24) | ((uint32_t)oid[1] << 16) | ((uint32_t)oid[2] << 8) |
+                 (uint32_t)oid[3];
+    return parts > 1 ? h % parts : 0;
+}
+
 int sw_git_walk (const char *path, size_t max_blob, sw_git_blob_fn *fn, void *arg,
                  sw_git_stats_t *stats, char *err, size_t errlen)
+{
+    return sw_git_walk_part (path, max_blob, 0, 1, fn, arg, stats, err, errlen);
+}
+
+int sw_git_walk_part (const char *path, size_t max_blob, uint32_t part, uint32_t parts,
+                      sw_git_blob_fn *fn, void *arg, sw_git_stats_t *stats, char *err,
+                      size_t errlen)
 {
     sw_git_stats_t none;
     if (!stats)
         stats = &none;
     memset (stats, 0, sizeof *stats);
     git_libgit2_init ();
-    walk_t w = {.max_blob = max_blob, .fn = fn, .arg = arg, .stats = stats};
+    walk_t w = {.max_blob = max_blob,
+                .part = part,
+                .parts = parts ? parts : 1,
+                .fn = fn,
+                .arg = arg,
+                .stats = stats};
     git_revwalk *walk = NULL;
     int rc = -1;
     if (git_repository_open_ext (&w.repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {

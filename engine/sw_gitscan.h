@@ -35,4 +35,20 @@ typedef int (sw_git_blob_fn) (void *arg, const sw_git_place_t *place, const char
 int sw_git_walk (const char *path, size_t max_blob, sw_git_blob_fn *fn, void *arg,
                  sw_git_stats_t *stats, char *err, size_t errlen);
 
+//  The same for one part of the history (PART of PARTS, from 0): every
+//  tree is walked, so that a blob's first appearance is the same in
+//  every part, but only the blobs whose id falls in PART are read and
+//  handed over. The parts together hand over what sw_git_walk does, each
+//  blob in exactly one of them.
+int sw_git_walk_part (const char *path, size_t max_blob, uint32_t part, uint32_t parts,
+                      sw_git_blob_fn *fn, void *arg, sw_git_stats_t *stats, char *err,
+                      size_t errlen);
+
+//  The folder that holds the repository at PATH (its .git, or PATH for a
+//  bare repository) in OUT. Returns 0, or -1 with err.
+int sw_git_dir (const char *path, char *out, size_t outlen, char *err, size_t errlen);
+
+//  The part (of PARTS) a blob id (20 bytes) belongs to.
+uint32_t sw_git_part_of (const unsigned char *oid, uint32_t parts);
+
 #endif

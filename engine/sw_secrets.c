@@ -374,23 +374,32 @@ static sw_secrets_t *s_new (void)
     return self;
 }
 
-sw_secrets_t *sw_secrets_load_text (const char *name, const char *text, size_t len, char *err,
-                                    size_t errlen)
+sw_secrets_t *sw_secrets_load_texts (size_t n, const char *const *names, const char *const *texts,
+                                     const size_t *lens, char *err, size_t errlen)
 {
     sw_secrets_t *self = s_new ();
-    if (s_load_docs (self, name, text, len, err, errlen) || s_compile (self, err, errlen))
+    int rc = self ? 0 : s_fail (err, errlen, "out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s_load_docs (self, names[i], texts[i], lens[i], err, errlen);
+    if (rc || s_compile (self, err, errlen))
         sw_secrets_destroy (&self);
     return self;
 }
 
-sw_secrets_t *sw_secrets_load (const char *path, char *err, size_t errlen)
+sw_secrets_t *sw_secrets_load_text (const char *name, const char *text, size_t len, char *err,
+                                    size_t errlen)
+{
+    return sw_secrets_load_texts (1, &name, &text, &len, err, errlen);
+}
+
+long sw_secrets_rule_files (const char *path, char ***names_p, char *err, size_t errlen)
 {
     struct stat st;
+    *names_p = NULL;
     if (!path || stat (path, &st) != 0) {
         s_fail (err, errlen, "%s: no such file or folder", path ? path : "(null)");
-        return NULL;
+        return -1;
     }
-    sw_secrets_t *self = s_new ();
     char **names = NULL;
     size_t nnames = 0;
     if (S_ISDIR (st.st_mode)) {
@@ -400,31 +409,50 @@ sw_secrets_t *sw_secrets_load (const char *path, char *err, size_t errlen)
             size_t l = strlen (e->d_name);
             if (e->d_name[0] == '.' || l < 6 || strcmp (e->d_name + l - 5, ".yaml") != 0)
                 continue;
-            names = realloc (names, sizeof *names * (nnames + 1));
-            if (asprintf (&names[nnames], "%s/%s", path, e->d_name) < 0)
-                names[nnames] = NULL;
-            else
+            char **grown = realloc (names, sizeof *names * (nnames + 1));
+            if (!grown)
+                break;
+            names = grown;
+            if (asprintf (&names[nnames], "%s/%s", path, e->d_name) >= 0)
                 nnames++;
         }
         if (dir)
             closedir (dir);
-        qsort (names, nnames, sizeof *names, s_by_name); //  a stable order of ids
-    } else {
-        names = malloc (sizeof *names);
+        if (nnames)
+            qsort (names, nnames, sizeof *names, s_by_name); //  a stable order of ids
+    } else if ((names = malloc (sizeof *names)))
         names[nnames++] = strdup (path);
-    }
-    int rc = 0;
-    for (size_t i = 0; i < nnames && rc == 0; i++) {
-        size_t len;
-        char *text = sw_file_read (names[i], SW_DOC_MAX_BYTES, &len, err, errlen);
-        rc = text ? s_load_docs (self, names[i], text, len, err, errlen) : -1;
-        free (text);
-    }
-    for (size_t i = 0; i < nnames; i++)
+    *names_p = names;
+    return (long)nnames;
+}
+
+void sw_secrets_rule_files_free (char **names, long n)
+{
+    for (long i = 0; i < n; i++)
         free (names[i]);
     free (names);
-    if (rc || s_compile (self, err, errlen))
-        sw_secrets_destroy (&self);
+}
+
+sw_secrets_t *sw_secrets_load (const char *path, char *err, size_t errlen)
+{
+    char **names;
+    long nnames = sw_secrets_rule_files (path, &names, err, errlen);
+    if (nnames < 0)
+        return NULL;
+    char **texts = calloc ((size_t)nnames + 1, sizeof *texts);
+    size_t *lens = calloc ((size_t)nnames + 1, sizeof *lens);
+    int rc = texts && lens ? 0 : s_fail (err, errlen, "out of memory");
+    for (long i = 0; i < nnames && rc == 0; i++)
+        if (!(texts[i] = sw_file_read (names[i], SW_DOC_MAX_BYTES, &lens[i], err, errlen)))
+            rc = -1;
+    sw_secrets_t *self = rc ? NULL
+                            : sw_secrets_load_texts ((size_t)nnames, (const char *const *)names,
+                                                     (const char *const *)texts, lens, err, errlen);
+    for (long i = 0; texts && i < nnames; i++)
+        free (texts[i]);
+    free (texts);
+    free (lens);
+    sw_secrets_rule_files_free (names, nnames);
     return self;
 }
 

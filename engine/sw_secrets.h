@@ -28,6 +28,13 @@
 #define SW_SECRETS_PREVIEW_MAX 32
 #define SW_SECRETS_WINDOW      1024 //  bytes before a hit that a match may start in
 
+//  How the cluster cuts a secrets target into shards: runs of files up to
+//  this many bytes or files, or a git history into this many parts.
+#define SW_SECRETS_SHARD_BYTES   (64u * 1024 * 1024)
+#define SW_SECRETS_SHARD_FILES   2000
+#define SW_SECRETS_HISTORY_PARTS 4
+#define SW_SECRETS_MAX_FILE      (16u * 1024 * 1024) //  larger files are skipped and counted
+
 typedef struct _sw_secrets_t sw_secrets_t;
 typedef struct _sw_secrets_scratch_t sw_secrets_scratch_t;
 
@@ -41,6 +48,17 @@ sw_secrets_t *sw_secrets_load (const char *path, char *err, size_t errlen);
 //  The same from text (NAME is used in messages), for tests.
 sw_secrets_t *sw_secrets_load_text (const char *name, const char *text, size_t len, char *err,
                                     size_t errlen);
+
+//  The same from N texts at once (NAMES are used in messages); a rule
+//  bundle carries its secrets rules this way.
+sw_secrets_t *sw_secrets_load_texts (size_t n, const char *const *names, const char *const *texts,
+                                     const size_t *lens, char *err, size_t errlen);
+
+//  The rule files sw_secrets_load reads for PATH (every *.yaml directly in
+//  a folder, in name order, or the one file): malloc'd paths in *NAMES.
+//  Returns their number, or -1 with err.
+long sw_secrets_rule_files (const char *path, char ***names, char *err, size_t errlen);
+void sw_secrets_rule_files_free (char **names, long n);
 
 void sw_secrets_destroy (sw_secrets_t **self_p);
 

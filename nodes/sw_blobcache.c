@@ -57,6 +57,15 @@ const char *sw_blobcache_dir (const sw_blobcache_t *self)
     return self->dir;
 }
 
+void sw_blobcache_remove (sw_blobcache_t *self, const char *hash)
+{
+    char path[1200];
+    if (!sw_blob_hash_valid (hash))
+        return;
+    snprintf (path, sizeof path, "%s/%s", self->dir, hash);
+    unlink (path);
+}
+
 bool sw_blobcache_has (sw_blobcache_t *self, const char *hash)
 {
     char path[1200];

@@ -23,6 +23,9 @@ void sw_blobcache_destroy (sw_blobcache_t **self_p);
 
 const char *sw_blobcache_dir (const sw_blobcache_t *self);
 
+//  Removes a blob from the cache (and a partial fetch of it).
+void sw_blobcache_remove (sw_blobcache_t *self, const char *hash);
+
 //  Is the blob in the cache?
 bool sw_blobcache_has (sw_blobcache_t *self, const char *hash);
 

@@ -2,18 +2,22 @@
 #include "sw_shard.h"
 
 #include <czmq.h>
+#include <ftw.h>
 #include <inttypes.h>
 
+#include "sw_archive.h"
 #include "sw_bundle.h"
 #include "sw_docload.h"
 #include "sw_portpolicy.h"
 #include "sw_packages.h"
 #include "sw_posture.h"
 #include "sw_proto.h"
+#include "sw_secrets.h"
+#include "sw_gitscan.h"
 #include "sw_target.h"
 #include "sw_tcpscan.h"
 
-const char *sw_shard_scanners[] = {"tcp", "posture", "packages", NULL};
+const char *sw_shard_scanners[] = {"tcp", "posture", "packages", "secrets", NULL};
 
 typedef struct {
     const sw_shard_work_t *work;
@@ -133,11 +137,19 @@ static void s_osv_clear (sw_rules_cache_t *cache)
     cache->nosv = 0;
 }
 
+static void s_secrets_clear (sw_rules_cache_t *cache)
+{
+    sw_secrets_scratch_destroy (&cache->scratch);
+    sw_secrets_destroy (&cache->secrets);
+    cache->secrets_hash[0] = 0;
+}
+
 void sw_rules_cache_clear (sw_rules_cache_t *cache)
 {
     sw_ruleset_destroy (&cache->rules);
     cache->hash[0] = 0;
     s_osv_clear (cache);
+    s_secrets_clear (cache);
 }
 
 //  Fails a shard whose content bundle was refused, with a log line.
@@ -199,6 +211,19 @@ static bool s_advisories (const sw_shard_work_t *work, sw_shard_result_t *r)
     return true;
 }
 
+//  The bytes of the shard's rule bundle, for an opener that verifies
+//  them; NULL with err when it is not cached or there is no key to check.
+static char *s_rule_bundle (const sw_shard_work_t *work, size_t *len, char *err, size_t errlen)
+{
+    char *data = s_blob_read (work, work->bundle, len, err, errlen);
+    if (data && !work->content_pk) {
+        snprintf (err, errlen, "this node has no content key to verify rule bundles with");
+        free (data);
+        return NULL;
+    }
+    return data;
+}
+
 //  The worker's rules for this shard's bundle, verified before a single
 //  rule is parsed.
 static const sw_ruleset_t *s_rules (const sw_shard_work_t *work, sw_shard_result_t *r)
@@ -209,10 +234,8 @@ static const sw_ruleset_t *s_rules (const sw_shard_work_t *work, sw_shard_result
     sw_rules_cache_clear (cache);
     char err[400], version[SW_BUNDLE_VERSION_MAX + 1];
     size_t len;
-    char *data = s_blob_read (work, work->bundle, &len, err, sizeof err);
-    if (data && !work->content_pk)
-        snprintf (err, sizeof err, "this node has no content key to verify rule bundles with");
-    else if (data)
+    char *data = s_rule_bundle (work, &len, err, sizeof err);
+    if (data)
         cache->rules =
             sw_bundle_open ((const uint8_t *)data, len, work->content_pk, version, err, sizeof err);
     free (data);
@@ -338,11 +361,234 @@ static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
     return rc;
 }
 
+// -------------------------------------------------------------------------
+//  secrets
+
+//  The worker's secrets rules: those of the shard's rule bundle, verified,
+//  compiled once per bundle.
+static const sw_secrets_t *s_secret_rules (const sw_shard_work_t *work, sw_shard_result_t *r)
+{
+    sw_rules_cache_t *cache = work->cache;
+    if (cache->secrets && strcmp (cache->secrets_hash, work->bundle) == 0)
+        return cache->secrets;
+    s_secrets_clear (cache);
+    char err[400], version[SW_BUNDLE_VERSION_MAX + 1];
+    size_t len;
+    char *data = s_rule_bundle (work, &len, err, sizeof err);
+    if (data)
+        cache->secrets = sw_bundle_open_secrets ((const uint8_t *)data, len, work->content_pk,
+                                                 version, err, sizeof err);
+    free (data);
+    if (cache->secrets && !(cache->scratch = sw_secrets_scratch_new (cache->secrets))) {
+        snprintf (err, sizeof err, "out of memory for the secrets scanner");
+        sw_secrets_destroy (&cache->secrets);
+    }
+    if (!cache->secrets) {
+        s_refused (work, r, "rule bundle", err);
+        return NULL;
+    }
+    snprintf (cache->secrets_hash, sizeof cache->secrets_hash, "%s", work->bundle);
+    return cache->secrets;
+}
+
+typedef struct {
+    const sw_shard_work_t *work;
+    sw_shard_result_t *result;
+    const sw_secrets_t *set;
+    int64_t now;
+    const char *resource;        //  the file (or member, or REPO@COMMIT:path) being scanned
+    const sw_git_place_t *place; //  a history's blob: where it first appears
+    uint64_t files, bytes, skipped, hits, commits;
+    char err[400];
+} secrets_ctx_t;
+
+static const char s_secret_fix[] =
+    "Treat the secret as compromised: revoke or rotate it at its issuer first, then remove it "
+    "from the file (removing it from git history or an image does not un-leak a copy that was "
+    "pushed or pulled), and have the service read it at run time from a secret manager or the "
+    "environment.";
+
+static int s_on_secret (void *arg, const sw_secret_hit_t *hit)
+{
+    secrets_ctx_t *ctx = arg;
+    sw_shard_result_t *r = ctx->result;
+    sw_finding_t *f = s_next_slot (r);
+    if (!f)
+        return -1;
+    memset (f, 0, sizeof *f);
+    char location[64], evidence[512];
+    snprintf (location, sizeof location, "line %" PRIu32 ", column %" PRIu32, hit->line, hit->col);
+    int n = snprintf (evidence, sizeof evidence,
+                      "%zu-character secret, shown masked: %s; keyed fingerprint %s", hit->length,
+                      hit->preview, hit->fingerprint);
+    if (ctx->place && n > 0 && (size_t)n < sizeof evidence) {
+        char when[32];
+        time_t t = (time_t)ctx->place->time;
+        struct tm tm;
+        gmtime_r (&t, &tm);
+        strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        snprintf (evidence + n, sizeof evidence - (size_t)n,
+                  "; first in commit %s (author date %s)", ctx->place->commit, when);
+    }
+    f->job = strdup (ctx->work->job);
+    f->shard = ctx->work->shard;
+    f->scanner = strdup ("secrets");
+    f->rule = strdup (hit->rule);
+    if (sw_severity_parse (hit->severity, &f->severity))
+        f->severity = SW_SEV_HIGH;
+    f->resource = sw_finding_text (ctx->resource);
+    f->location = strdup (location);
+    f->title = sw_finding_text (hit->title);
+    f->evidence = strdup (evidence);
+    f->remediation = strdup (s_secret_fix);
+    f->first_seen = ctx->now;
+    f->bundle = ctx->work->bundle_version ? strdup (ctx->work->bundle_version) : NULL;
+    sw_finding_fingerprint (f);
+    r->nfindings++;
+    ctx->hits++;
+    return r->nfindings > SW_MAX_SHARD_FINDINGS ? 1 : 0;
+}
+
+//  Scans one text (binary content is skipped and counted).
+static void s_scan_text (secrets_ctx_t *ctx, const char *path, const char *data, size_t len)
+{
+    if (sw_secrets_is_binary (data, len)) {
+        ctx->skipped++;
+        return;
+    }
+    ctx->files++;
+    ctx->bytes += len;
+    char err[256];
+    if (sw_secrets_scan (ctx->set, ctx->work->cache->scratch, path, data, len, ctx->work->fp_key,
+                         s_on_secret, ctx, err, sizeof err) < 0 &&
+        !*ctx->err)
+        snprintf (ctx->err, sizeof ctx->err, "%.200s: %.190s", path, err);
+}
+
+static int s_on_archive_member (void *arg, const char *path, const char *data, size_t len)
+{
+    secrets_ctx_t *ctx = arg;
+    ctx->resource = path;
+    s_scan_text (ctx, path, data, len);
+    return ctx->result->nfindings > SW_MAX_SHARD_FINDINGS;
+}
+
+static int s_on_history_blob (void *arg, const sw_git_place_t *place, const char *data, size_t len)
+{
+    secrets_ctx_t *ctx = arg;
+    char where[4400];
+    snprintf (where, sizeof where, "%s@%.12s:%s", ctx->work->files[0].name, place->commit,
+              place->path);
+    ctx->resource = where;
+    ctx->place = place;
+    s_scan_text (ctx, place->path, data, len);
+    ctx->place = NULL;
+    return ctx->result->nfindings > SW_MAX_SHARD_FINDINGS;
+}
+
+static int s_rm_one (const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return type == FTW_DP ? rmdir (path) : unlink (path);
+}
+
+//  One part of a git history: the packed repository is unpacked into a
+//  private folder beside the blob cache, walked, and removed.
+static void s_scan_history (secrets_ctx_t *ctx, const char *data, size_t len)
+{
+    const sw_shard_work_t *work = ctx->work;
+    unsigned part = 0, parts = 0;
+    if (sscanf (work->kind, "git:%u/%u", &part, &parts) != 2 || part < 1 || part > parts) {
+        snprintf (ctx->err, sizeof ctx->err, "bad history part '%.40s'", work->kind);
+        return;
+    }
+    char dir[1200];
+    snprintf (dir, sizeof dir, "%s/history-XXXXXX", work->blob_dir);
+    if (!mkdtemp (dir)) {
+        snprintf (ctx->err, sizeof ctx->err, "cannot make a folder under %.300s: %s",
+                  work->blob_dir, strerror (errno));
+        return;
+    }
+    char err[600];
+    sw_git_stats_t stats;
+    if (sw_archive_unpack (data, len, dir, (uint64_t)SW_BLOB_MAX_SIZE * 4, err, sizeof err))
+        snprintf (ctx->err, sizeof ctx->err, "repository %.100s: %.240s", work->files[0].name, err);
+    else if (sw_git_walk_part (dir, SW_SECRETS_MAX_FILE, part - 1, parts, s_on_history_blob, ctx,
+                               &stats, err, sizeof err) &&
+             ctx->result->nfindings <= SW_MAX_SHARD_FINDINGS)
+        snprintf (ctx->err, sizeof ctx->err, "repository %.100s: %.240s", work->files[0].name, err);
+    else {
+        ctx->skipped += stats.skipped;
+        ctx->commits += stats.commits;
+    }
+    nftw (dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int s_run_secrets (const sw_shard_work_t *work, sw_shard_result_t *r)
+{
+    if (!work->has_fp_key) {
+        snprintf (r->error, sizeof r->error, "secrets shard without a fingerprint key");
+        return -1;
+    }
+    secrets_ctx_t ctx = {.work = work, .result = r, .set = s_secret_rules (work, r)};
+    ctx.now = zclock_time ();
+    if (!ctx.set)
+        return -1;
+    bool history = work->kind && strncmp (work->kind, "git:", 4) == 0;
+    if (!work->nfiles) {
+        snprintf (r->error, sizeof r->error, "secrets shard without files");
+        return -1;
+    }
+    for (size_t i = 0; i < work->nfiles && !*ctx.err; i++) {
+        size_t len;
+        char err[400];
+        char *data = s_blob_read (work, work->files[i].hash, &len, err, sizeof err);
+        if (!data) {
+            snprintf (ctx.err, sizeof ctx.err, "input %.150s: %.240s", work->files[i].name, err);
+            break;
+        }
+        ctx.resource = work->files[i].name;
+        if (history)
+            s_scan_history (&ctx, data, len);
+        else if (sw_archive_is_archive (work->files[i].name, data, len)) {
+            sw_archive_limits_t limits = {SW_SECRETS_MAX_FILE, (uint64_t)SW_SECRETS_MAX_FILE * 16};
+            sw_archive_stats_t stats;
+            //  A damaged archive is reported with the members read so far.
+            if (sw_archive_walk (work->files[i].name, data, len, &limits, s_on_archive_member, &ctx,
+                                 &stats, err, sizeof err))
+                zsys_warning ("shard %s/%" PRIu64 ": %s", work->job, work->shard, err);
+            ctx.skipped += stats.skipped;
+        } else
+            s_scan_text (&ctx, work->files[i].name, data, len);
+        sodium_memzero (data, len); //  the bytes held the secrets in clear
+        free (data);
+    }
+    if (r->nfindings > SW_MAX_SHARD_FINDINGS)
+        snprintf (ctx.err, sizeof ctx.err,
+                  "over %d findings in one shard: the files are full of secrets-like text",
+                  SW_MAX_SHARD_FINDINGS);
+    if (*ctx.err) {
+        snprintf (r->error, sizeof r->error, "%s", ctx.err);
+        return -1;
+    }
+    char commits[48] = "";
+    if (history)
+        snprintf (commits, sizeof commits, " (part %s of a history of %" PRIu64 " commits)",
+                  work->kind + 4, ctx.commits);
+    zsys_info ("shard %s/%" PRIu64 ": secrets: %" PRIu64 " files%s, %" PRIu64 " bytes, %" PRIu64
+               " skipped (binary or over the size limit), %" PRIu64 " found",
+               work->job, work->shard, ctx.files, commits, ctx.bytes, ctx.skipped, ctx.hits);
+    return 0;
+}
+
 int sw_shard_run (const sw_shard_work_t *work, volatile int *cancel, sw_shard_result_t *result)
 {
     memset (result, 0, sizeof *result);
     if (work->scanner && strcmp (work->scanner, "tcp") == 0)
         return s_run_tcp (work, cancel, result);
+    if (work->scanner && strcmp (work->scanner, "secrets") == 0)
+        return s_run_secrets (work, result);
     if (work->scanner && sw_scanner_takes_files (work->scanner))
         return s_run_files (work, result);
     snprintf (result->error, sizeof result->error, "scanner '%.64s' is not available on this node",
@@ -370,5 +616,5 @@ void sw_shard_work_clear (sw_shard_work_t *work)
     free (work->files);
     free (work->bundle);
     free (work->bundle_version);
-    memset (work, 0, sizeof *work);
+    sodium_memzero (work, sizeof *work);
 }

@@ -6,6 +6,7 @@
 #ifndef SW_SHARD_H
 #define SW_SHARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sodium.h>
@@ -24,6 +25,9 @@ typedef struct {
     char *osv_key;    //  the database's parts, "HASH+HASH+..."
     sw_osvdb_t **osv; //  one index per part, oldest first
     size_t nosv;
+    char secrets_hash[SW_BLOB_HEX_LEN + 1]; //  the bundle the secrets rules came from
+    struct _sw_secrets_t *secrets;
+    struct _sw_secrets_scratch_t *scratch;
 } sw_rules_cache_t;
 
 void sw_rules_cache_clear (sw_rules_cache_t *cache);
@@ -51,6 +55,8 @@ typedef struct {
     const char *host_root;     //  packages "host" shards: where the host's files are
     const char *node_name;     //  ... and whose host it is, in findings' locations
     uint64_t epoch;            //  the node's contact epoch when the shard came (node's own)
+    uint8_t fp_key[32];        //  secrets: the fingerprint key (wiped when cleared)
+    bool has_fp_key;
 } sw_shard_work_t;
 
 typedef struct {

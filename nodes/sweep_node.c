@@ -585,6 +585,11 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
         msg->kind = msg->bundle = msg->bundle_version = NULL;
         msg->files = NULL;
         msg->nfiles = 0;
+        size_t keylen = 0;
+        work->has_fp_key = msg->fp_key && strlen (msg->fp_key) == 2 * sizeof work->fp_key &&
+                           sodium_hex2bin (work->fp_key, sizeof work->fp_key, msg->fp_key,
+                                           strlen (msg->fp_key), NULL, &keylen, NULL) == 0 &&
+                           keylen == sizeof work->fp_key;
         if (!s_bundle_valid (work->bundle)) {
             //  Nothing to fetch would ever arrive: fail now, not never.
             sw_shard_result_t *result = calloc (1, sizeof *result);
@@ -726,6 +731,30 @@ static void s_refetch (void *arg, const char *hash, uint64_t offset)
     s_send (arg, &fetch);
 }
 
+//  Does a shard still waiting or running here name the blob?
+static bool s_blob_needed (node_t *self, const char *hash)
+{
+    for (sw_shard_work_t *w = zlistx_first (self->staged); w; w = zlistx_next (self->staged))
+        if (s_uses (w, hash))
+            return true;
+    for (int i = 0; i < self->workers; i++)
+        for (int q = 0; q < self->worker[i].queued; q++)
+            if (s_uses (self->worker[i].queue[q], hash))
+                return true;
+    return false;
+}
+
+//  The files of a secrets shard hold the secrets in clear: they leave the
+//  blob cache as soon as no shard here needs them.
+static void s_drop_secret_inputs (node_t *self, const sw_shard_work_t *work)
+{
+    if (!work->scanner || strcmp (work->scanner, "secrets") != 0)
+        return;
+    for (size_t i = 0; i < work->nfiles; i++)
+        if (!s_blob_needed (self, work->files[i].hash))
+            sw_blobcache_remove (self->blobs, work->files[i].hash);
+}
+
 //  Journals a shard's findings and its result (one commit), then sends
 //  them; frees work and result.
 static void s_report (node_t *self, sw_shard_work_t *work, sw_shard_result_t *result)
@@ -759,6 +788,7 @@ static void s_report (node_t *self, sw_shard_work_t *work, sw_shard_result_t *re
     free (msgs);
     sw_shard_result_clear (result);
     free (result);
+    s_drop_secret_inputs (self, work);
     sw_shard_work_clear (work);
     free (work);
 }

@@ -21,10 +21,11 @@ typedef struct {
 } sw_blobref_t;
 
 //  Do targets of this scanner name files (uploaded as blobs) rather than
-//  hosts? posture and packages do.
+//  hosts? posture, packages and secrets do.
 static inline bool sw_scanner_takes_files (const char *scanner)
 {
-    return scanner && (strcmp (scanner, "posture") == 0 || strcmp (scanner, "packages") == 0);
+    return scanner && (strcmp (scanner, "posture") == 0 || strcmp (scanner, "packages") == 0 ||
+                       strcmp (scanner, "secrets") == 0);
 }
 
 //  The name of a blob: the BLAKE2b-256 of data, in lower-case hex.

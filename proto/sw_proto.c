@@ -60,6 +60,7 @@ static const field_t s_fields[] = {
     {"kind", F_STR, offsetof (sw_node_msg_t, kind), 0, BIT (SW_CMD_SHARD)},
     {"bundle", F_STR, offsetof (sw_node_msg_t, bundle), 0, BIT (SW_CMD_SHARD)},
     {"bundle_version", F_STR, offsetof (sw_node_msg_t, bundle_version), 0, BIT (SW_CMD_SHARD)},
+    {"fp_key", F_STR, offsetof (sw_node_msg_t, fp_key), 0, BIT (SW_CMD_SHARD)},
     {"hash", F_STR, offsetof (sw_node_msg_t, hash), BIT (SW_CMD_FETCH) | BIT (SW_CMD_BLOB), 0},
     {"offset", F_U64, offsetof (sw_node_msg_t, offset), BIT (SW_CMD_FETCH) | BIT (SW_CMD_BLOB), 0},
     {"size", F_U64, offsetof (sw_node_msg_t, size), BIT (SW_CMD_BLOB), 0},
@@ -83,6 +84,8 @@ static void s_free_strv (char **v, size_t n)
 
 void sw_node_msg_clear (sw_node_msg_t *msg)
 {
+    if (msg->fp_key)
+        sodium_memzero (msg->fp_key, strlen (msg->fp_key));
     for (size_t i = 0; i < NFIELDS; i++)
         if (s_fields[i].type == F_STR)
             free (*FIELD (msg, &s_fields[i], char *));

@@ -91,6 +91,9 @@ typedef struct {
     size_t nfiles;
     char *bundle;
     char *bundle_version;
+    //  SHARD (secrets): the deployment's fingerprint key, 64 hex digits
+    //  (wiped when the message is cleared)
+    char *fp_key;
     //  FETCH, BLOB
     char *hash;
     uint64_t offset;

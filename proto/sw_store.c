@@ -2,6 +2,8 @@
 #include "sw_store.h"
 
 #include <leveldb/c.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,12 @@ struct sw_store_t {
     leveldb_writeoptions_t *sync_write;
     leveldb_writeoptions_t *async_write;
     struct sw_batch_t *staged; //  what sw_store_put/del stage for the next commit
+    pthread_mutex_t lock;      //  guards the compactor's state below
+    pthread_t compactor;       //  compactions (sw_store_compact) run here
+    bool started;              //  compactor was started and not yet joined
+    bool running;              //  ... and has not finished
+    bool again;                //  another compaction was asked for meanwhile
+    char *lo, *hi;             //  the range it compacts
 };
 
 struct sw_batch_t {
@@ -107,7 +115,72 @@ sw_store_t *sw_store_open (const char *path, char *err, size_t errlen)
     leveldb_writeoptions_set_sync (self->sync_write, 1);
     self->async_write = leveldb_writeoptions_create ();
     self->staged = sw_batch_new ();
+    pthread_mutex_init (&self->lock, NULL);
     return self;
+}
+
+//  Compacts [lo, hi] until nobody asks again: each compaction flushes the
+//  memtable and rewrites the files that overlap the range, so deleted
+//  values leave the store's files.
+static void *s_compact (void *arg)
+{
+    sw_store_t *self = arg;
+    pthread_mutex_lock (&self->lock);
+    for (;;) {
+        self->again = false;
+        pthread_mutex_unlock (&self->lock);
+        //  A deleted value is dropped when a compaction merges it with its
+        //  deletion. LevelDB's manual compaction rewrites only the levels
+        //  above the deepest one holding the range, and the memtable flush
+        //  it starts may put value and deletion into one table at that
+        //  deepest level, out of its reach. So: twice, each time after
+        //  writing a key (lo) in the range, whose flushed table overlaps
+        //  that deepest table and so pulls it into the second compaction.
+        for (int round = 0; round < 2; round++) {
+            char *lerr = NULL;
+            leveldb_put (self->db, self->async_write, self->lo, strlen (self->lo), "", 0, &lerr);
+            leveldb_free (lerr);
+            leveldb_compact_range (self->db, self->lo, strlen (self->lo), self->hi,
+                                   strlen (self->hi));
+        }
+        pthread_mutex_lock (&self->lock);
+        if (!self->again)
+            break;
+    }
+    self->running = false;
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
+}
+
+void sw_store_compact (sw_store_t *self, const char *lo, const char *hi)
+{
+    pthread_mutex_lock (&self->lock);
+    if (self->running) {
+        //  Run once more when this round ends (the range stays the one
+        //  the first request gave: callers ask for one range).
+        self->again = true;
+        pthread_mutex_unlock (&self->lock);
+        return;
+    }
+    if (self->started)
+        pthread_join (self->compactor, NULL); //  finished: it only returns now
+    free (self->lo);
+    free (self->hi);
+    self->lo = strdup (lo);
+    self->hi = strdup (hi);
+    self->running = self->started =
+        self->lo && self->hi && pthread_create (&self->compactor, NULL, s_compact, self) == 0;
+    pthread_mutex_unlock (&self->lock);
+}
+
+void sw_store_compact_wait (sw_store_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    bool started = self->started;
+    self->started = false;
+    pthread_mutex_unlock (&self->lock);
+    if (started)
+        pthread_join (self->compactor, NULL);
 }
 
 void sw_store_destroy (sw_store_t **self_p)
@@ -115,6 +188,10 @@ void sw_store_destroy (sw_store_t **self_p)
     sw_store_t *self = *self_p;
     if (!self)
         return;
+    sw_store_compact_wait (self);
+    free (self->lo);
+    free (self->hi);
+    pthread_mutex_destroy (&self->lock);
     sw_batch_destroy (&self->staged);
     leveldb_writeoptions_destroy (self->sync_write);
     leveldb_writeoptions_destroy (self->async_write);

@@ -55,4 +55,15 @@ typedef int (sw_store_fn) (void *arg, const char *key, size_t keylen, const char
 size_t sw_store_scan (sw_store_t *self, const char *prefix, const char *start, sw_store_fn *fn,
                       void *arg);
 
+//  Compacts the keys in [lo, hi] on a thread of its own, so that what
+//  was deleted there leaves the store's files (LevelDB otherwise keeps
+//  deleted values on disk until a compaction happens to reach them).
+//  Writes an empty value under lo (a marker the compaction needs).
+//  Returns at once; a request while one runs makes it run once more.
+//  sw_store_destroy waits for it.
+void sw_store_compact (sw_store_t *self, const char *lo, const char *hi);
+
+//  Waits for a compaction under way.
+void sw_store_compact_wait (sw_store_t *self);
+
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sw_bundle.h"
+#include "sw_secrets.h"
 
 static char s_dir[64];
 static char err[1024];
@@ -357,4 +358,72 @@ Test (bundle, default_version_hash_part_depends_on_the_rules)
     cr_assert_eq (sw_bundle_verify (data, len, pk, v2, err, sizeof err), 0, "%s", err);
     free (data);
     cr_assert_str_neq (v1 + 15, v2 + 15, "same hash part for different rules: %s %s", v1, v2);
+}
+
+// -------------------------------------------------------------------------
+//  Secrets rules in the bundle
+
+static const char *s_secret_rule = "id: test-token\n"
+                                   "description: a test token\n"
+                                   "severity: high\n"
+                                   "pattern: \"\\\\b(tst_[a-z0-9]{12})\\\\b\"\n"
+                                   "tests:\n"
+                                   "  match: [\"t = tst_abcdefghijkl\"]\n"
+                                   "  no_match: [\"t = tst_short\"]\n";
+
+//  A rules folder's secrets/ travels in its bundle and is compiled from
+//  there; posture loading ignores it; a bundle without one says so.
+Test (bundle, secrets_rules_travel_in_the_bundle)
+{
+    uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    s_keypair (pk, sk);
+    size_t len;
+    uint8_t *plain = s_build (sk, "v1", &len);
+    char version[SW_BUNDLE_VERSION_MAX + 1];
+    struct _sw_secrets_t *none = sw_bundle_open_secrets (plain, len, pk, version, err, sizeof err);
+    cr_assert_null (none);
+    cr_assert (strstr (err, "holds no secrets rules"), "%s", err);
+    free (plain);
+
+    s_write ("rules/secrets/tokens.yaml", s_secret_rule);
+    uint8_t *out = s_build (sk, "v2", &len);
+    sw_ruleset_t *rules = sw_bundle_open (out, len, pk, version, err, sizeof err);
+    cr_assert_not_null (rules, "%s", err);
+    sw_ruleset_destroy (&rules);
+    sw_secrets_t *set = sw_bundle_open_secrets (out, len, pk, version, err, sizeof err);
+    cr_assert_not_null (set, "%s", err);
+    cr_assert_eq (sw_secrets_count (set), 1);
+    cr_assert_str_eq (sw_secrets_rule_id (set, 0), "test-token");
+    cr_assert_str_eq (version, "v2");
+    sw_secrets_destroy (&set);
+    //  Tampered: refused before a rule is compiled
+    out[len - 3] ^= 1;
+    cr_assert_null (sw_bundle_open_secrets (out, len, pk, version, err, sizeof err));
+    cr_assert (strstr (err, "signature does not verify"), "%s", err);
+    free (out);
+
+    //  A secrets rule whose own example fails is not signed at all
+    s_write ("rules/secrets/tokens.yaml",
+             "id: test-token\ndescription: d\nseverity: high\n"
+             "pattern: \"\\\\b(tst_[a-z0-9]{12})\\\\b\"\n"
+             "tests:\n  match: [\"t = tst_short\"]\n  no_match: [\"x\"]\n");
+    uint8_t *bad = NULL;
+    cr_assert_eq (sw_bundle_build (s_rules_dir (), "v3", sk, &bad, &len, err, sizeof err), -1);
+    cr_assert (strstr (err, "rule example(s) fail"), "%s", err);
+}
+
+//  keys init makes the fingerprint key, 0600, once.
+Test (bundle, keygen_makes_a_private_fingerprint_key_once)
+{
+    cr_assert_eq (sw_bundle_keygen (s_dir, err, sizeof err), 0, "%s", err);
+    char fp[128];
+    snprintf (fp, sizeof fp, "%s/content/fingerprint.key", s_dir);
+    struct stat st;
+    cr_assert_eq (stat (fp, &st), 0);
+    cr_assert_eq (st.st_mode & 0777, 0600);
+    uint8_t a[32], b[32];
+    cr_assert_eq (sw_bundle_read_key (fp, true, a, sizeof a, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (sw_bundle_keygen (s_dir, err, sizeof err), 1);
+    cr_assert_eq (sw_bundle_read_key (fp, true, b, sizeof b, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (memcmp (a, b, sizeof a), 0, "the fingerprint key changed");
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sw_archive.h"
 #include "sw_gitscan.h"
 #include "sw_testutil.h"
 
@@ -79,6 +80,76 @@ Test (gitscan, each_blob_once_where_it_first_appears_on_every_ref)
     cr_assert_eq (sw_git_walk (repo, 5, s_seen, &seen, &stats, err, sizeof err), 0, "%s", err);
     cr_assert_eq (seen.n, 1); //  "one\n" is 4 bytes; "token\n" and "branch\n" are over 5
     cr_assert_eq (stats.skipped, 2);
+    sw_test_rmtree (s_tmp);
+}
+
+//  A repository packed (as sweepctl submit packs it), unpacked elsewhere
+//  (as a node does) and walked in parts: each blob in exactly one part, at
+//  the same place as the whole walk gives it.
+Test (gitscan, a_packed_history_in_parts_hands_over_each_blob_once)
+{
+    if (system ("git --version >/dev/null 2>&1") != 0)
+        cr_skip_test ("git is not installed");
+    cr_assert_not_null (sw_test_mkdtemp (s_tmp, sizeof s_tmp, "sw_gitscan_test"));
+    char repo[128], gitdir[256], copy[128], err[512];
+    snprintf (repo, sizeof repo, "%s/repo", s_tmp);
+    snprintf (copy, sizeof copy, "%s/copy", s_tmp);
+    cr_assert_eq (mkdir (repo, 0700), 0);
+    cr_assert_eq (mkdir (copy, 0700), 0);
+    s_git ("git init -q -b main . && for i in 1 2 3 4 5 6; do echo $i > f$i.txt; done && "
+           "git add . && git commit -qm 1 && echo secret > f1.txt && git commit -qam 2 && "
+           "git checkout -qb side && echo b > b.txt && git add b.txt && git commit -qm 3 && "
+           "git checkout -q main && git gc -q");
+    cr_assert_eq (sw_git_dir (repo, gitdir, sizeof gitdir, err, sizeof err), 0, "%s", err);
+    cr_assert (strstr (gitdir, "/repo/.git"), "%s", gitdir);
+    char *tar;
+    size_t len;
+    cr_assert_eq (sw_archive_pack (gitdir, 1 << 24, &tar, &len, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (sw_archive_unpack (tar, len, copy, 1 << 24, err, sizeof err), 0, "%s", err);
+    free (tar);
+    seen_t whole = {0};
+    cr_assert_eq (sw_git_walk (repo, 1 << 20, s_seen, &whole, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (whole.n, 8);
+    int found[8] = {0};
+    for (uint32_t part = 0; part < 3; part++) {
+        seen_t seen = {0};
+        sw_git_stats_t stats;
+        cr_assert_eq (
+            sw_git_walk_part (copy, 1 << 20, part, 3, s_seen, &seen, &stats, err, sizeof err), 0,
+            "%s", err);
+        cr_assert_eq (stats.commits, 3);
+        for (int i = 0; i < seen.n; i++)
+            for (int j = 0; j < whole.n; j++)
+                if (strcmp (seen.path[i], whole.path[j]) == 0 &&
+                    strcmp (seen.data[i], whole.data[j]) == 0) {
+                    cr_assert_str_eq (seen.commit[i], whole.commit[j]);
+                    found[j]++;
+                }
+    }
+    for (int j = 0; j < whole.n; j++)
+        cr_assert_eq (found[j], 1, "%s (%s) handed over %d times", whole.path[j], whole.data[j],
+                      found[j]);
+    sw_test_rmtree (s_tmp);
+}
+
+//  A tar member that would land outside the folder is refused.
+Test (gitscan, unpacking_refuses_paths_outside_the_folder)
+{
+    cr_assert_not_null (sw_test_mkdtemp (s_tmp, sizeof s_tmp, "sw_gitscan_test"));
+    char cmd[512], err[512], path[256];
+    snprintf (cmd, sizeof cmd,
+              "cd %s && echo x > evil && tar cf bad.tar --transform 's,^,../,' evil 2>/dev/null",
+              s_tmp);
+    cr_assert_eq (system (cmd), 0);
+    snprintf (path, sizeof path, "%s/bad.tar", s_tmp);
+    FILE *f = fopen (path, "rb");
+    char buf[20480];
+    size_t len = fread (buf, 1, sizeof buf, f);
+    fclose (f);
+    snprintf (path, sizeof path, "%s/out", s_tmp);
+    cr_assert_eq (mkdir (path, 0700), 0);
+    cr_assert_eq (sw_archive_unpack (buf, len, path, 1 << 20, err, sizeof err), -1);
+    cr_assert (strstr (err, "not a plain relative path"), "%s", err);
     sw_test_rmtree (s_tmp);
 }
 

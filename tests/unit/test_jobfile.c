@@ -456,3 +456,29 @@ Test (jobfile, errors_without_an_error_buffer_do_not_crash)
     cr_assert_null (sw_jobfile_parse ("nmae: x", 7, "job.yaml", NULL, 0));
     cr_assert_null (sw_jobfile_parse ("[", 1, NULL, NULL, 0));
 }
+
+Test (jobfile, history_belongs_to_secrets_targets_and_shards_to_histories)
+{
+    char why[512];
+    const char *bad[][2] = {
+        {"{name: a, targets: [{scanner: posture, paths: [x], history: true}]}",
+         "'history' is for secrets targets"},
+        {"{name: a, targets: [{scanner: secrets, paths: [x], shards: 2}]}",
+         "'shards' needs 'history: true'"},
+        {"{name: a, targets: [{scanner: secrets, paths: [x], history: true, shards: 0}]}",
+         "shards"},
+        {"{name: a, targets: [{scanner: secrets}]}", "a secrets target needs 'paths'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sw_jobfile_t *job = sw_jobfile_parse (bad[i][0], strlen (bad[i][0]), "j", why, sizeof why);
+        cr_assert_null (job, "%s", bad[i][0]);
+        cr_assert (strstr (why, bad[i][1]), "%s: %s", bad[i][0], why);
+    }
+    const char *good =
+        "{name: a, targets: [{scanner: secrets, paths: [r], history: true, shards: 8}]}";
+    sw_jobfile_t *job = sw_jobfile_parse (good, strlen (good), "j", why, sizeof why);
+    cr_assert_not_null (job, "%s", why);
+    cr_assert (job->targets[0].history);
+    cr_assert_eq (job->targets[0].shards, 8);
+    sw_jobfile_destroy (&job);
+}

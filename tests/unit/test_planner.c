@@ -434,3 +434,66 @@ Test (planner, posture_target_without_uploaded_files_is_refused)
                   sizeof err);
     s_assert_contains (err, "sweepctl submit uploads");
 }
+
+//  Secrets file trees: runs of files in name order, cut by size (64 MiB)
+//  and count; every file in exactly one shard.
+Test (planner, secrets_files_go_in_runs_cut_by_size)
+{
+    char text[4096] = "{name: s, targets: [{scanner: secrets, files: [";
+    for (int i = 0; i < 5; i++) {
+        char entry[200];
+        //  30 MiB each: two fit in a 64 MiB shard, a third does not
+        snprintf (entry, sizeof entry, "%s{name: t/f%d.env, hash: " HASH_A ", size: %u}",
+                  i ? "," : "", 4 - i, 30u << 20);
+        strcat (text, entry);
+    }
+    strcat (text, "]}]}");
+    sw_plan_t *plan = s_plan_ok (text, "127.0.0.0/8");
+    cr_assert_eq (sw_plan_total (plan), 3);
+    sw_shard_spec_t spec;
+    const char *want[3][2] = {{"t/f0.env", "t/f1.env"}, {"t/f2.env", "t/f3.env"}, {"t/f4.env"}};
+    for (uint64_t s = 0; s < 3; s++) {
+        cr_assert_eq (sw_plan_shard (plan, s, &spec), 0);
+        cr_assert_str_eq (spec.scanner, "secrets");
+        cr_assert_str_eq (spec.kind, "files");
+        cr_assert_eq (spec.nfiles, s < 2 ? 2u : 1u);
+        for (size_t f = 0; f < spec.nfiles; f++)
+            cr_assert_str_eq (spec.files[f].name, want[s][f]);
+    }
+    cr_assert (sw_plan_uses_blob (plan, HASH_A));
+    cr_assert (!sw_plan_uses_blob (plan, HASH_B));
+    sw_plan_destroy (&plan);
+}
+
+static void s_count_blob (void *arg, const char *hash)
+{
+    (void)hash;
+    (*(int *)arg)++;
+}
+
+//  A history target: each repository in `shards` parts, "git:K/N", each
+//  part carrying the packed repository.
+Test (planner, secrets_history_is_cut_into_parts)
+{
+    sw_plan_t *plan =
+        s_plan_ok ("{name: h, targets: [{scanner: secrets, history: true, shards: 3,"
+                   " files: [{name: repo, hash: " HASH_B ", size: 100}]},"
+                   "{scanner: posture, files: [{name: a.yaml, hash: " HASH_A ", size: 1}]}]}",
+                   "127.0.0.0/8");
+    cr_assert_eq (sw_plan_total (plan), 4);
+    sw_shard_spec_t spec;
+    for (uint64_t s = 0; s < 3; s++) {
+        char kind[16];
+        snprintf (kind, sizeof kind, "git:%u/3", (unsigned)s + 1);
+        cr_assert_eq (sw_plan_shard (plan, s, &spec), 0);
+        cr_assert_str_eq (spec.kind, kind);
+        cr_assert_eq (spec.nfiles, 1);
+        cr_assert_str_eq (spec.files[0].name, "repo");
+        cr_assert_str_eq (spec.files[0].hash, HASH_B);
+    }
+    //  Only the secrets target's inputs are forgotten when the job ends
+    int n = 0;
+    sw_plan_secret_blobs (plan, s_count_blob, &n);
+    cr_assert_eq (n, 1);
+    sw_plan_destroy (&plan);
+}
