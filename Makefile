@@ -116,10 +116,14 @@ fuzz: $(FUZZERS)
 	  $$f -max_total_time=60 -max_len=65536 $$( [ -f $$d ] && echo -dict=$$d ) \
 	    build/corpus/$$n || exit 1; done
 
+# A harness with seeds (tests/fuzz/seeds/NAME: inputs a random start
+# rarely reaches, like well-formed tar headers) starts from a copy of them.
 fuzz-smoke: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); d=tests/fuzz/$${n#fuzz_}.dict; \
-	  echo "== $$n (10 s smoke)"; \
-	  $$f -max_total_time=10 -max_len=8192 -seed=1 $$( [ -f $$d ] && echo -dict=$$d ) \
+	  echo "== $$n (10 s smoke)"; c=; rm -rf build/fuzz/seeds-$$n; \
+	  if [ -d tests/fuzz/seeds/$$n ]; then cp -r tests/fuzz/seeds/$$n build/fuzz/seeds-$$n; \
+	    c=build/fuzz/seeds-$$n; fi; \
+	  $$f -max_total_time=10 -max_len=8192 -seed=1 $$( [ -f $$d ] && echo -dict=$$d ) $$c \
 	    >build/fuzz/$$n.log 2>&1 || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	  tail -1 build/fuzz/$$n.log; done
 
