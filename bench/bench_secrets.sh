@@ -4,9 +4,12 @@
 # when it has room), scanned with every rule by `sweepctl secrets` on one
 # and on two threads (median of RUNS), and by ripgrep running the same
 # patterns (-P: PCRE2, since its own engine has no look-arounds) on two
-# threads, once. Reports scan time, throughput, the ratio, and recall on
-# the planted secrets for each (a planted secret counts when its file and
-# line are reported, by the right rule for ours).
+# threads, once, and by secretlint (npm, recommended preset), once, under a
+# time limit; then secretlint and ours again on a slice of the same tree
+# (SLICE folders of 500 files), which secretlint finishes. Reports scan
+# time, throughput, the ratios, and recall on the planted secrets for each
+# (a planted secret counts when its file and line are reported, by the
+# right rule for ours).
 set -euo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,19 +68,42 @@ if command -v npm >/dev/null; then
       --secretlintrc .secretlintrc.json --output sl.txt >/dev/null 2>&1 || sl_rc=$?
     sl_s=$(echo "scale=1; ($(date +%s.%N) - $t0) / 1" | bc)
     [ "$sl_rc" -ne 124 ] || sl_s=timeout
+    # The same on a slice of the same tree (its first SLICE folders of 500
+    # files), which secretlint finishes: time, ratio and recall there.
+    slice=$(seq -f 'tree/d%03g' 0 $((${SLICE:-2} - 1)))
+    globs=()
+    for d in $slice; do globs+=("$d/**/*"); done # secretlint expands them
+    t0=$(date +%s.%N)
+    NODE_PATH=$sl/node_modules timeout "${SECRETLINT_TIMEOUT:-900}" \
+      "$sl/node_modules/.bin/secretlint" "${globs[@]}" --format compact \
+      --secretlintrc .secretlintrc.json --output sl-slice.txt >/dev/null 2>&1 || true
+    slice_sl=$(echo "scale=2; ($(date +%s.%N) - $t0) / 1" | bc)
+    slice_times=""
+    for _ in $(seq "$RUNS"); do
+      # shellcheck disable=SC2086
+      "$bin/sweepctl" secrets $slice --rules "$root/rules/secrets" --jobs 2 --format json \
+        -o ours-slice.json 2>/dev/null || true
+      slice_times+="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["scan_seconds"])' ours-slice.json) "
+    done
+    slice_ours=$(tr ' ' '\n' <<<"$slice_times" | grep . | median)
+    # shellcheck disable=SC2086
+    slice_mb=$(du -sm --apparent-size $slice | awk '{t += $1} END {print t}')
   fi
 fi
 recall() {
   python3 - "$@" <<'PY'
 import json, sys
 planted = [l.rstrip("\n").split("\t") for l in open("planted.tsv")]
-if sys.argv[1] == "ours":
-    found = {(f["file"], str(f["line"]), f["rule"]) for f in json.load(open("ours2.json"))["findings"]}
+if len(sys.argv) > 2:  # a slice: the planted secrets under its folders
+    planted = [p for p in planted if any(p[0].startswith(d + "/") for d in sys.argv[2].split())]
+if sys.argv[1].startswith("ours"):
+    name = "ours-slice.json" if sys.argv[1] == "ours-slice" else "ours2.json"
+    found = {(f["file"], str(f["line"]), f["rule"]) for f in json.load(open(name))["findings"]}
     n = sum(1 for p in planted if (p[0], p[1], p[2]) in found)
-elif sys.argv[1] == "secretlint":
+elif sys.argv[1].startswith("secretlint"):
     import re
     lines = set()
-    for l in open("sl.txt", errors="replace"):
+    for l in open("sl-slice.txt" if sys.argv[1] == "secretlint-slice" else "sl.txt", errors="replace"):
         m = re.match(r"^(.*?): line (\d+), col", l)
         if m:
             path = m.group(1)
@@ -114,6 +140,14 @@ elif [ "$sl_s" != none ]; then
   echo "secretlint $(NODE_PATH=$sl/node_modules "$sl/node_modules/.bin/secretlint" --version 2>/dev/null)" \
     "(recommended preset), 1 run: ${sl_s} s, $(mbs "$sl_s") MB/s, recall $(recall secretlint);" \
     "secretlint / sweepctl (2 threads) = $(python3 -c "print('%.0f' % ($sl_s / $ours2))")x."
+fi
+if [ -n "${slice_sl:-}" ]; then
+  echo
+  echo "On a slice of the same tree ($(wc -w <<<"$slice") folders, ${slice_mb} MB):" \
+    "secretlint ${slice_sl} s ($(python3 -c "print('%.0f' % ($slice_mb / $slice_sl))") MB/s)," \
+    "recall $(recall secretlint-slice "$slice");" \
+    "sweepctl secrets, 2 threads (median of $RUNS), ${slice_ours} s, recall $(recall ours-slice "$slice");" \
+    "secretlint / sweepctl = $(python3 -c "print('%.0f' % ($slice_sl / $slice_ours))")x."
 fi
 echo "Rule loading (Hyperscan and PCRE2 compilation) takes ${load} s more, once per run."
 echo
