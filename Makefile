@@ -19,7 +19,7 @@ endif
 HS_CFLAGS   := -I/usr/include/hs
 ALL_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
                -Iproto -Iengine -Ibroker -Inodes -Iconsole -Itests/unit $(HS_CFLAGS)
-LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -ljansson -lpcre2-8 -lhs -larchive -lgit2 -lm -lpthread
+LIBS        := -lczmq -lzmq -lsodium -lmsgpackc -lleveldb -lyaml -ljansson -lpcre2-8 -lhs -larchive -lgit2 -lssh -lssl -lcrypto -lm -lpthread
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 
 MAINS    := broker/sweep_broker.c nodes/sweep_node.c console/sweepctl.c

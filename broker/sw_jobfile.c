@@ -428,7 +428,8 @@ static int s_target (s_ctx_t *ctx, yaml_node_t *node, const char *path, sw_job_t
             return -1;
     }
     uint32_t required = 1u << T_SCANNER;
-    if ((seen & (1u << T_SCANNER)) && strcmp (target->scanner, "tcp") == 0)
+    if ((seen & (1u << T_SCANNER)) &&
+        (strcmp (target->scanner, "tcp") == 0 || strcmp (target->scanner, "net") == 0))
         required |= (1u << T_HOSTS) | (1u << T_PORTS);
     if ((seen & (1u << T_SCANNER)) && sw_scanner_takes_files (target->scanner) &&
         !(seen & ((1u << T_PATHS) | (1u << T_FILES))) && !target->host) {

@@ -439,8 +439,8 @@ static const struct {
 
 static int s_kind_of (const char *scanner)
 {
-    if (scanner && strcmp (scanner, "secrets") == 0)
-        return 0; //  the secrets rules travel in the rule bundle
+    if (scanner && (strcmp (scanner, "secrets") == 0 || strcmp (scanner, "net") == 0))
+        return 0; //  the secrets and net rules travel in the rule bundle
     for (int k = 0; k < 2; k++)
         if (scanner && strcmp (scanner, s_kinds[k].scanner) == 0)
             return k;

@@ -35,7 +35,7 @@ struct sw_plan_t {
     uint64_t total;
 };
 
-static const char *s_scanners[] = {"tcp", "posture", "packages", "secrets", NULL};
+static const char *s_scanners[] = {"tcp", "net", "posture", "packages", "secrets", NULL};
 
 int sw_plan_knows_scanner (const char *scanner)
 {
@@ -257,7 +257,7 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
     char msg[512], offender[128];
     if (!sw_plan_knows_scanner (t->scanner)) {
         snprintf (why, whylen,
-                  "unknown scanner '%s' (this broker plans: tcp, posture, packages, secrets)",
+                  "unknown scanner '%s' (this broker plans: tcp, net, posture, packages, secrets)",
                   t->scanner);
         return -1;
     }
@@ -272,7 +272,7 @@ static int s_plan_target (const sw_job_target_t *t, const sw_hostlist_t *job_sco
     if (sw_scanner_takes_files (t->scanner))
         return s_plan_posture (t, pt, why, whylen);
     if (!t->nhosts || !t->ports) {
-        snprintf (why, whylen, "a tcp target needs 'hosts' and 'ports'");
+        snprintf (why, whylen, "a %s target needs 'hosts' and 'ports'", t->scanner);
         return -1;
     }
     if (!(pt->hosts = s_hostlist (t->hosts, t->nhosts, msg, sizeof msg))) {
@@ -407,6 +407,8 @@ int sw_plan_shard (const sw_plan_t *self, uint64_t index, sw_shard_spec_t *out)
         out->nfiles = g->n;
         return 0;
     }
+    if (strcmp (pt->scanner, "net") == 0)
+        out->kind = "net"; //  it needs the rule bundle: the SHARD carries it
     uint64_t host = local / pt->chunks;
     uint64_t chunk = local % pt->chunks;
     uint32_t nports = sw_portlist_count (pt->ports);

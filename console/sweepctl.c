@@ -12,6 +12,7 @@
 
 #include "sw_bundle.h"
 #include "sw_check.h"
+#include "sw_netlocal.h"
 #include "sw_secrets.h"
 #include "sw_secretscan.h"
 #include "sw_client.h"
@@ -29,8 +30,8 @@
 
 typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
-        *version, *key, *fingerprint_key;
-    int timeout_ms, retries, nodes, interval_ms, limit, jobs, max_file_mb;
+        *version, *key, *fingerprint_key, *ports, *scope, *tls_ca;
+    int timeout_ms, retries, nodes, interval_ms, limit, jobs, max_file_mb, probe_timeout_ms;
     bool json, wait, update, replace, history;
     sw_client_t *client;
 } ctl_t;
@@ -655,6 +656,13 @@ static int s_cmd_check (ctl_t *ctl, char **argv, int argc)
     return sw_check_run (argv, (size_t)argc, &opts);
 }
 
+static int s_cmd_net (ctl_t *ctl, char **argv, int argc)
+{
+    sw_netlocal_opts_t opts = {s_rules_dir (ctl), ctl->ports,  ctl->scope,  ctl->format,
+                               ctl->fail_on,      ctl->output, ctl->tls_ca, ctl->probe_timeout_ms};
+    return sw_netlocal_run (argv, (size_t)argc, &opts);
+}
+
 static int s_cmd_secrets (ctl_t *ctl, char **argv, int argc)
 {
     char rules[1100];
@@ -846,6 +854,11 @@ static const command_t s_commands[] = {
      "--fail-on SEVERITY); findings show a masked preview and a keyed fingerprint, never the "
      "secret",
      s_cmd_secrets, 1},
+    {"net", "HOST...",
+     "audit the services on local or in-scope hosts: identification, TLS, SSH, HTTP, data "
+     "stores without authentication (--ports P, --scope CIDR,... [127.0.0.0/8], --tls-ca FILE, "
+     "--probe-timeout-ms N, --rules DIR, --format table|json, -o FILE, --fail-on SEVERITY)",
+     s_cmd_net, 1},
     {"advisories", "import PATH | show",
      "build the advisory database from OSV files, folders or zip dumps, sign it and make it "
      "the broker's current one (--version V) / show the current one",
@@ -909,6 +922,12 @@ int main (int argc, char **argv)
         {"version", SW_OPT_STR, &ctl->version, 0, 0,
          "advisories import: the database's version [osv-<UTC time>]"},
         {"interval-ms", SW_OPT_INT, &ctl->interval_ms, 10, 60000, "watch: poll interval [250]"},
+        {"ports", SW_OPT_STR, &ctl->ports, 0, 0, "net: ports to audit (\"1-1024,6379\")"},
+        {"scope", SW_OPT_STR, &ctl->scope, 0, 0, "net: CIDRs the hosts must fall in [127.0.0.0/8]"},
+        {"tls-ca", SW_OPT_STR, &ctl->tls_ca, 0, 0,
+         "net: CA certificates (PEM) certificate chains are checked against [the system's]"},
+        {"probe-timeout-ms", SW_OPT_INT, &ctl->probe_timeout_ms, 10, 60000,
+         "net: wait per connection and per answer [1000 and 800]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     //  -o is the one short option: rewrite it to --output.
     for (int i = 1; i < argc; i++)

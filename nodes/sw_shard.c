@@ -15,9 +15,10 @@
 #include "sw_secrets.h"
 #include "sw_gitscan.h"
 #include "sw_target.h"
+#include "sw_netscan.h"
 #include "sw_tcpscan.h"
 
-const char *sw_shard_scanners[] = {"tcp", "posture", "packages", "secrets", NULL};
+const char *sw_shard_scanners[] = {"tcp", "net", "posture", "packages", "secrets", NULL};
 
 typedef struct {
     const sw_shard_work_t *work;
@@ -362,6 +363,58 @@ static int s_run_files (const sw_shard_work_t *work, sw_shard_result_t *r)
 }
 
 // -------------------------------------------------------------------------
+//  net
+
+static int s_on_net_finding (void *arg, const sw_finding_t *f)
+{
+    files_ctx_t *ctx = arg;
+    s_on_posture_finding (ctx, f);
+    return ctx->result->nfindings > SW_MAX_SHARD_FINDINGS ? -1 : 0;
+}
+
+static int s_run_net (const sw_shard_work_t *work, volatile int *cancel, sw_shard_result_t *r)
+{
+    uint32_t addr;
+    char err[256];
+    if (sw_ipv4_parse (work->target, &addr)) {
+        snprintf (r->error, sizeof r->error, "bad target '%.64s': not an IPv4 address",
+                  work->target);
+        return -1;
+    }
+    if (!work->bundle || !work->cache || !work->blob_dir) {
+        snprintf (r->error, sizeof r->error, "net shard without a rule bundle");
+        return -1;
+    }
+    const sw_ruleset_t *rules = s_rules (work, r);
+    if (!rules)
+        return -1;
+    sw_portlist_t *ports = sw_portlist_parse (work->ports ? work->ports : "", err, sizeof err);
+    if (!ports) {
+        snprintf (r->error, sizeof r->error, "bad port list: %s", err);
+        return -1;
+    }
+    sw_netscan_opts_t opts = {.connect_ms = (int)work->timeout_ms,
+                              .max_inflight = work->max_inflight,
+                              .read_ms = work->net ? work->net->read_ms : 0,
+                              .banner_ms = work->net ? work->net->banner_ms : 0,
+                              .ca_file = work->net ? work->net->ca_file : NULL};
+    sw_netscan_stats_t stats;
+    files_ctx_t ctx = {work, r, zclock_time ()};
+    int rc = sw_netscan_run (rules, work->bundle_version, addr, ports, &opts, cancel,
+                             s_on_net_finding, NULL, &ctx, &stats, err, sizeof err);
+    sw_portlist_destroy (&ports);
+    if (rc) {
+        snprintf (r->error, sizeof r->error, "net scan of %s: %s", work->target,
+                  r->nfindings > SW_MAX_SHARD_FINDINGS ? "too many findings" : err);
+        return -1;
+    }
+    r->open = stats.open;
+    r->closed = stats.closed;
+    r->filtered = stats.filtered;
+    return 0;
+}
+
+// -------------------------------------------------------------------------
 //  secrets
 
 //  The worker's secrets rules: those of the shard's rule bundle, verified,
@@ -589,6 +642,8 @@ int sw_shard_run (const sw_shard_work_t *work, volatile int *cancel, sw_shard_re
         return s_run_tcp (work, cancel, result);
     if (work->scanner && strcmp (work->scanner, "secrets") == 0)
         return s_run_secrets (work, result);
+    if (work->scanner && strcmp (work->scanner, "net") == 0)
+        return s_run_net (work, cancel, result);
     if (work->scanner && sw_scanner_takes_files (work->scanner))
         return s_run_files (work, result);
     snprintf (result->error, sizeof result->error, "scanner '%.64s' is not available on this node",

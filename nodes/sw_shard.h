@@ -32,6 +32,12 @@ typedef struct {
 
 void sw_rules_cache_clear (sw_rules_cache_t *cache);
 
+//  The node's settings for the net scanner's probes.
+typedef struct {
+    int read_ms, banner_ms;
+    const char *ca_file;
+} sw_net_settings_t;
+
 typedef struct {
     char *job;
     uint64_t shard;
@@ -49,13 +55,14 @@ typedef struct {
     char *bundle;
     char *bundle_version;
     const char *blob_dir;
-    const uint8_t *content_pk; //  NULL: this node has no content key
-    sw_rules_cache_t *cache;   //  the worker's
-    size_t blobs_missing;      //  the node's count while the shard waits for blobs
-    const char *host_root;     //  packages "host" shards: where the host's files are
-    const char *node_name;     //  ... and whose host it is, in findings' locations
-    uint64_t epoch;            //  the node's contact epoch when the shard came (node's own)
-    uint8_t fp_key[32];        //  secrets: the fingerprint key (wiped when cleared)
+    const uint8_t *content_pk;    //  NULL: this node has no content key
+    sw_rules_cache_t *cache;      //  the worker's
+    size_t blobs_missing;         //  the node's count while the shard waits for blobs
+    const char *host_root;        //  packages "host" shards: where the host's files are
+    const char *node_name;        //  ... and whose host it is, in findings' locations
+    uint64_t epoch;               //  the node's contact epoch when the shard came (node's own)
+    const sw_net_settings_t *net; //  net: the node's probe settings (NULL: defaults)
+    uint8_t fp_key[32];           //  secrets: the fingerprint key (wiped when cleared)
     bool has_fp_key;
 } sw_shard_work_t;
 

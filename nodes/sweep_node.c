@@ -41,6 +41,7 @@ typedef struct {
     //  settings
     char *broker, *broker_key, *cert_path, *state_dir, *name, *labels, *content_key, *host_root;
     int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms;
+    sw_net_settings_t net; //  the net scanner's probe waits and trust store
     //  runtime
     zcert_t *cert;
     int64_t pending_said; //  when the node last logged that it awaits approval
@@ -574,7 +575,9 @@ static void s_on_shard (node_t *self, sw_node_msg_t *msg)
     work->host_root = self->host_root;
     work->node_name = self->name;
     work->epoch = self->contact_epoch;
-    if (msg->files || (msg->kind && strcmp (msg->kind, "host") == 0)) {
+    work->net = &self->net;
+    if (msg->files ||
+        (msg->kind && (strcmp (msg->kind, "host") == 0 || strcmp (msg->kind, "net") == 0))) {
         work->kind = msg->kind;
         work->files = msg->files;
         work->nfiles = msg->nfiles;
@@ -663,7 +666,8 @@ static int64_t s_gap (node_t *self)
 //  that long as the shard ends.
 static bool s_result_untrusted (node_t *self, const sw_shard_work_t *work)
 {
-    if (!work->scanner || strcmp (work->scanner, "tcp") != 0)
+    if (!work->scanner ||
+        (strcmp (work->scanner, "tcp") != 0 && strcmp (work->scanner, "net") != 0))
         return false; //  file scanners do not depend on the network
     return work->epoch != self->contact_epoch || zclock_mono () - self->broker_seen > s_gap (self);
 }
@@ -1109,7 +1113,8 @@ static node_t s_node = {.broker = "tcp://127.0.0.1:5701",
                         .heartbeat_ms = 1000,
                         .liveness = 3,
                         .max_inflight = 512,
-                        .drain_timeout_ms = 10000};
+                        .drain_timeout_ms = 10000,
+                        .net = {.read_ms = 800, .banner_ms = 300}};
 
 int main (int argc, char **argv)
 {
@@ -1132,6 +1137,13 @@ int main (int argc, char **argv)
         {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
         {"liveness", SW_OPT_INT, &self->liveness, 2, 100,
          "missed broker heartbeats before reconnecting [3]"},
+        {"net-read-ms", SW_OPT_INT, &self->net.read_ms, 10, 60000,
+         "net scanner: how long to wait for a service's answer to a probe [800]"},
+        {"net-banner-ms", SW_OPT_INT, &self->net.banner_ms, 10, 60000,
+         "net scanner: how long to wait for a service that speaks first [300]"},
+        {"tls-ca", SW_OPT_STR, &self->net.ca_file, 0, 0,
+         "net scanner: CA certificates (PEM) that certificate chains are checked against "
+         "[the system's]"},
         {"host-root", SW_OPT_STR, &self->host_root, 0, 0,
          "where this host's files are, for packages shards that inventory the host [/]"},
         {"content-key", SW_OPT_STR, &self->content_key, 0, 0,

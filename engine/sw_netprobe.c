@@ -1,0 +1,418 @@
+/*  sw_netprobe - parsers of what network services say. */
+#include "sw_netprobe.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+// -------------------------------------------------------------------------
+//  SSH
+
+//  Copies n bytes of s into out (size outlen), NUL-terminated, cut to fit.
+static void s_copy (char *out, size_t outlen, const char *s, size_t n)
+{
+    if (!outlen)
+        return;
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy (out, s, n);
+    out[n] = 0;
+}
+
+long sw_ssh_banner_parse (const char *buf, size_t len, sw_ssh_banner_t *out)
+{
+    memset (out, 0, sizeof *out);
+    size_t at = 0;
+    //  RFC 4253 4.2: other lines may come first; at most a few, bounded
+    for (int line = 0; line < 32 && at < len; line++) {
+        const char *nl = memchr (buf + at, '\n', len - at);
+        if (!nl)
+            return len - at > 255 ? -1 : 0; //  an identification line is at most 255 bytes
+        size_t end = (size_t)(nl - buf);
+        size_t n = end - at;
+        if (n && buf[end - 1] == '\r')
+            n--;
+        if (n >= 4 && memcmp (buf + at, "SSH-", 4) == 0) {
+            const char *l = buf + at + 4;
+            size_t ln = n - 4;
+            const char *dash = memchr (l, '-', ln);
+            if (!dash)
+                return -1;
+            s_copy (out->proto, sizeof out->proto, l, (size_t)(dash - l));
+            const char *sw = dash + 1;
+            size_t swn = ln - (size_t)(sw - l);
+            const char *space = memchr (sw, ' ', swn);
+            size_t idn = space ? (size_t)(space - sw) : swn;
+            if (space)
+                s_copy (out->comment, sizeof out->comment, space + 1, swn - idn - 1);
+            //  "OpenSSH_9.2p1": software and version split at '_'
+            const char *us = memchr (sw, '_', idn);
+            if (us) {
+                s_copy (out->software, sizeof out->software, sw, (size_t)(us - sw));
+                s_copy (out->version, sizeof out->version, us + 1, idn - (size_t)(us - sw) - 1);
+            } else
+                s_copy (out->software, sizeof out->software, sw, idn);
+            for (char *p = out->comment; *p; p++)
+                if (!isprint ((unsigned char)*p))
+                    *p = '.';
+            return (long)end + 1;
+        }
+        at = end + 1;
+    }
+    return -1;
+}
+
+static uint32_t s_u32 (const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+//  Reads one name-list at *at of payload (n bytes) into out.
+static int s_namelist (const uint8_t *p, size_t n, size_t *at, char *out, size_t outlen)
+{
+    if (n - *at < 4)
+        return -1;
+    uint32_t l = s_u32 (p + *at);
+    *at += 4;
+    if (l > n - *at || l >= outlen)
+        return -1;
+    for (uint32_t i = 0; i < l; i++)
+        if (!isprint (p[*at + i]))
+            return -1;
+    memcpy (out, p + *at, l);
+    out[l] = 0;
+    *at += l;
+    return 0;
+}
+
+long sw_ssh_kexinit_parse (const uint8_t *buf, size_t len, sw_ssh_kexinit_t *out, char *err,
+                           size_t errlen)
+{
+    memset (out, 0, sizeof *out);
+    if (len < 5)
+        return 0;
+    uint32_t plen = s_u32 (buf);
+    if (plen < 2 || plen > 35000) {
+        snprintf (err, errlen, "SSH packet length %u out of range", plen);
+        return -1;
+    }
+    if (len - 4 < plen)
+        return 0;
+    uint8_t pad = buf[4];
+    if ((size_t)pad + 1 >= plen) {
+        snprintf (err, errlen, "SSH padding %u does not fit a %u-byte packet", pad, plen);
+        return -1;
+    }
+    const uint8_t *p = buf + 5;
+    size_t n = plen - pad - 1;
+    if (n < 17 || p[0] != 20) {
+        snprintf (err, errlen, "not a KEXINIT (message %u)", n ? p[0] : 0);
+        return -1;
+    }
+    size_t at = 17; //  message number and cookie
+    char skip[SW_SSH_NAMELIST];
+    //  kex, host key, ciphers c->s, s->c, macs c->s, s->c, compression c->s, s->c
+    if (s_namelist (p, n, &at, out->kex, sizeof out->kex) ||
+        s_namelist (p, n, &at, out->hostkey, sizeof out->hostkey) ||
+        s_namelist (p, n, &at, skip, sizeof skip) ||
+        s_namelist (p, n, &at, out->ciphers, sizeof out->ciphers) ||
+        s_namelist (p, n, &at, skip, sizeof skip) ||
+        s_namelist (p, n, &at, out->macs, sizeof out->macs) ||
+        s_namelist (p, n, &at, skip, sizeof skip) ||
+        s_namelist (p, n, &at, out->compression, sizeof out->compression)) {
+        snprintf (err, errlen, "KEXINIT name-lists are truncated or malformed");
+        return -1;
+    }
+    return (long)plen + 4;
+}
+
+typedef struct {
+    const char *list;
+    const char *name; //  exact, or a prefix ending in '*'
+    sw_ssh_level_t level;
+    const char *why;
+} ssh_rule_t;
+
+//  The SSH algorithm policy (docs/net.md): fail = broken or too weak to
+//  keep; warn = acceptable today but to be retired. Anything else is ok.
+static const ssh_rule_t s_ssh_policy[] = {
+    {"kex", "diffie-hellman-group1-sha1", SW_SSH_FAIL, "1024-bit group and SHA-1 (Logjam)"},
+    {"kex", "diffie-hellman-group-exchange-sha1", SW_SSH_FAIL, "SHA-1 with server-chosen groups"},
+    {"kex", "diffie-hellman-group14-sha1", SW_SSH_WARN, "SHA-1 exchange hash"},
+    {"kex", "rsa1024-sha1", SW_SSH_FAIL, "1024-bit RSA and SHA-1"},
+    {"kex", "gss-*", SW_SSH_WARN, "GSSAPI key exchange, often with SHA-1"},
+    {"kex", "ecdh-sha2-nistp*", SW_SSH_WARN, "NIST curves of doubtful provenance"},
+    {"hostkey", "ssh-dss", SW_SSH_FAIL, "DSA, 1024 bits, removed from OpenSSH"},
+    {"hostkey", "ssh-rsa", SW_SSH_WARN, "RSA signatures with SHA-1"},
+    {"hostkey", "ssh-rsa-cert-v01@openssh.com", SW_SSH_WARN, "RSA signatures with SHA-1"},
+    {"hostkey", "ecdsa-sha2-nistp*", SW_SSH_WARN, "NIST curves of doubtful provenance"},
+    {"cipher", "3des-cbc", SW_SSH_FAIL, "64-bit block cipher (Sweet32)"},
+    {"cipher", "blowfish-cbc", SW_SSH_FAIL, "64-bit block cipher"},
+    {"cipher", "cast128-cbc", SW_SSH_FAIL, "64-bit block cipher"},
+    {"cipher", "arcfour*", SW_SSH_FAIL, "RC4, broken"},
+    {"cipher", "des*", SW_SSH_FAIL, "DES, broken"},
+    {"cipher", "none", SW_SSH_FAIL, "no encryption"},
+    {"cipher", "aes128-cbc", SW_SSH_WARN, "CBC mode (plaintext recovery attacks)"},
+    {"cipher", "aes192-cbc", SW_SSH_WARN, "CBC mode (plaintext recovery attacks)"},
+    {"cipher", "aes256-cbc", SW_SSH_WARN, "CBC mode (plaintext recovery attacks)"},
+    {"cipher", "rijndael-cbc@lysator.liu.se", SW_SSH_WARN, "CBC mode"},
+    {"mac", "hmac-md5*", SW_SSH_FAIL, "MD5, broken"},
+    {"mac", "hmac-sha1-96*", SW_SSH_FAIL, "truncated SHA-1"},
+    {"mac", "umac-64*", SW_SSH_WARN, "64-bit tag"},
+    {"mac", "hmac-sha1", SW_SSH_WARN, "SHA-1, encrypt-and-MAC"},
+    {"mac", "hmac-sha1-etm@openssh.com", SW_SSH_WARN, "SHA-1"},
+    {"mac", "none", SW_SSH_FAIL, "no integrity"},
+};
+
+sw_ssh_level_t sw_ssh_judge (const char *list, const char *name, const char **why)
+{
+    for (size_t i = 0; i < sizeof s_ssh_policy / sizeof s_ssh_policy[0]; i++) {
+        const ssh_rule_t *r = &s_ssh_policy[i];
+        if (strcmp (r->list, list) != 0)
+            continue;
+        size_t n = strlen (r->name);
+        bool prefix = n && r->name[n - 1] == '*';
+        if (prefix ? strncmp (name, r->name, n - 1) == 0 : strcmp (name, r->name) == 0) {
+            if (why)
+                *why = r->why;
+            return r->level;
+        }
+    }
+    if (why)
+        *why = NULL;
+    return SW_SSH_OK;
+}
+
+// -------------------------------------------------------------------------
+//  HTTP
+
+//  Finds "\r\n\r\n" (or "\n\n"): the end of the headers. 0 when absent.
+static size_t s_header_end (const char *buf, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (buf[i] == '\n' && buf[i + 1] == '\n')
+            return i + 2;
+        if (i + 3 < len && memcmp (buf + i, "\r\n\r\n", 4) == 0)
+            return i + 4;
+    }
+    return 0;
+}
+
+bool sw_http_header (const char *buf, size_t header_len, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen (name);
+    const char *p = memchr (buf, '\n', header_len); //  past the status line
+    while (p && (size_t)(p - buf) + 1 < header_len) {
+        const char *line = p + 1;
+        size_t left = header_len - (size_t)(line - buf);
+        const char *end = memchr (line, '\n', left);
+        size_t ll = end ? (size_t)(end - line) : left;
+        if (ll > nl && line[nl] == ':' && strncasecmp (line, name, nl) == 0) {
+            const char *v = line + nl + 1;
+            size_t vl = ll - nl - 1;
+            while (vl && (*v == ' ' || *v == '\t'))
+                v++, vl--;
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                vl--;
+            if (out)
+                sw_banner_clean (v, vl, out, outlen);
+            return true;
+        }
+        p = end;
+    }
+    return false;
+}
+
+int sw_http_parse (const char *buf, size_t len, sw_http_resp_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (len < 12 || memcmp (buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') ||
+        buf[8] != ' ' || !isdigit ((unsigned char)buf[9]) || !isdigit ((unsigned char)buf[10]) ||
+        !isdigit ((unsigned char)buf[11]))
+        return -1;
+    out->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+    if (out->status < 100 || out->status > 599)
+        return -1;
+    out->header_len = s_header_end (buf, len);
+    size_t hl = out->header_len ? out->header_len : len;
+    sw_http_header (buf, hl, "Server", out->server, sizeof out->server);
+    sw_http_header (buf, hl, "X-Powered-By", out->powered_by, sizeof out->powered_by);
+    sw_http_header (buf, hl, "Content-Type", out->content_type, sizeof out->content_type);
+    out->hsts = sw_http_header (buf, hl, "Strict-Transport-Security", NULL, 0);
+    out->csp = sw_http_header (buf, hl, "Content-Security-Policy", NULL, 0);
+    out->frame_options = sw_http_header (buf, hl, "X-Frame-Options", NULL, 0);
+    out->content_type_options = sw_http_header (buf, hl, "X-Content-Type-Options", NULL, 0);
+    out->www_authenticate = sw_http_header (buf, hl, "WWW-Authenticate", NULL, 0);
+    if (!out->header_len)
+        return 0;
+    const char *body = buf + out->header_len;
+    size_t bl = len - out->header_len;
+    //  <title>...</title>, case-insensitive, within what arrived
+    for (size_t i = 0; i + 7 <= bl; i++)
+        if (strncasecmp (body + i, "<title>", 7) == 0) {
+            const char *t = body + i + 7;
+            size_t tl = 0;
+            while (i + 7 + tl < bl && t[tl] != '<')
+                tl++;
+            sw_banner_clean (t, tl, out->title, sizeof out->title);
+            break;
+        }
+    out->directory_listing =
+        out->status == 200 && (strncmp (out->title, "Index of /", 10) == 0 ||
+                               strncmp (out->title, "Directory listing", 17) == 0);
+    return 0;
+}
+
+void sw_banner_clean (const char *buf, size_t len, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 1 < outlen; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c == '\r' || c == '\n')
+            break;
+        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
+    }
+    if (outlen)
+        out[o] = 0;
+}
+
+// -------------------------------------------------------------------------
+//  The probe table: what to send (nothing, for services that speak first),
+//  and on which ports first. Every probe is a read-only request.
+
+#define P(s) s, sizeof (s) - 1
+//  MongoDB OP_MSG {hello: 1, $db: "admin"} (BSON, little-endian lengths)
+#define MONGO_HELLO                                                                                \
+    "\x34\x00\x00\x00"                                                                             \
+    "\x01\x00\x00\x00"                                                                             \
+    "\x00\x00\x00\x00"                                                                             \
+    "\xdd\x07\x00\x00"                                                                             \
+    "\x00\x00\x00\x00"                                                                             \
+    "\x00"                                                                                         \
+    "\x1f\x00\x00\x00"                                                                             \
+    "\x10"                                                                                         \
+    "hello\x00"                                                                                    \
+    "\x01\x00\x00\x00"                                                                             \
+    "\x02"                                                                                         \
+    "$db\x00"                                                                                      \
+    "\x06\x00\x00\x00"                                                                             \
+    "admin\x00"                                                                                    \
+    "\x00"
+//  PostgreSQL SSLRequest: length 8, code 80877103
+#define PG_SSLREQ "\x00\x00\x00\x08\x04\xd2\x16\x2f"
+
+const sw_probe_t sw_probes[] = {
+    {"null", P (""), "21,22,23,25,110,143,587,2222,3306"},
+    {"http", P ("GET / HTTP/1.0\r\nHost: %h\r\nUser-Agent: cloudsweep\r\n\r\n"),
+     "80,443,2375,2379,4243,8000,8008,8080,8443,8888,9200,10250,10255"},
+    {"redis", P ("PING\r\n"), "6379,6380"},
+    {"memcached", P ("version\r\n"), "11211"},
+    {"postgres", P (PG_SSLREQ), "5432"},
+    {"mongodb", P (MONGO_HELLO), "27017,27018"},
+    {NULL, NULL, 0, NULL},
+};
+
+const sw_match_t sw_matches[] = {
+    {"ssh", "null", "^SSH-[0-9.]+-OpenSSH_(\\S+)", "OpenSSH", 1},
+    {"ssh", "null", "^SSH-[0-9.]+-dropbear_(\\S+)", "Dropbear", 1},
+    {"ssh", "null", "^SSH-[0-9.]+-", NULL, 0},
+    {"mysql", "null", "^[\\s\\S]{4}\\x0a(\\d[\\w.-]*MariaDB[\\w.-]*)\\x00", "MariaDB", 1},
+    {"mysql", "null", "^[\\s\\S]{4}\\x0a(\\d[\\w.+-]*)\\x00", "MySQL", 1},
+    {"smtp", "null", "^220[ -][^\\r\\n]*(?i:smtp|postfix|exim|sendmail)", NULL, 0},
+    {"ftp", "null", "^220[ -][^\\r\\n]*(?i:ftp)", NULL, 0},
+    {"pop3", "null", "^\\+OK", NULL, 0},
+    {"imap", "null", "^\\* OK", NULL, 0},
+    {"elasticsearch", "http",
+     "^HTTP/1\\.[01] 200[\\s\\S]*\"number\"\\s*:\\s*\"([^\"]+)\"[\\s\\S]*You Know, for Search",
+     "Elasticsearch", 1},
+    {"elasticsearch", "http", "^HTTP/1\\.[01] 401[\\s\\S]*(?i:x-elastic-product|elasticsearch)",
+     "Elasticsearch", 0},
+    {"docker", "http", "^HTTP/1\\.[01] \\d{3}[\\s\\S]*(?i:server: Docker/)([\\w.+-]+)", "Docker",
+     1},
+    {"kubelet", "http", "^HTTP/1\\.[01] (?:401|403|404|200)[\\s\\S]*(?i:kubelet)", "kubelet", 0},
+    {"etcd", "http", "^HTTP/1\\.[01] 404[\\s\\S]*X-Etcd-Cluster-Id", "etcd", 0},
+    {"http", "http", "^HTTP/1\\.[01] \\d{3}[\\s\\S]*?(?i:\\r?\\nserver:[ \\t]*)nginx/([\\w.]+)",
+     "nginx", 1},
+    {"http", "http", "^HTTP/1\\.[01] \\d{3}[\\s\\S]*?(?i:\\r?\\nserver:[ \\t]*)Apache/([\\w.]+)",
+     "Apache httpd", 1},
+    {"http", "http", "^HTTP/1\\.[01] \\d{3}", NULL, 0},
+    {"redis", "redis", "^\\+PONG\\r\\n", "Redis", 0},
+    {"redis", "redis", "^-(?:NOAUTH|DENIED|ERR operation not permitted)", "Redis", 0},
+    {"memcached", "memcached", "^VERSION (\\S+)\\r\\n", "memcached", 1},
+    {"postgresql", "postgres", "^[SN]$", "PostgreSQL", 0},
+    {"mongodb", "mongodb",
+     "^[\\s\\S]{12}\\xdd\\x07\\x00\\x00[\\s\\S]*(?:isWritablePrimary|ismaster|maxWireVersion)",
+     "MongoDB", 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
+size_t sw_probe_order (uint16_t port, size_t order[], size_t max)
+{
+    size_t n = 0;
+    bool taken[16] = {false};
+    char want[8];
+    snprintf (want, sizeof want, "%u", port);
+    for (size_t i = 0; sw_probes[i].name && n < max && i < 16; i++) {
+        const char *p = sw_probes[i].ports;
+        size_t wl = strlen (want);
+        for (const char *q = p; q && *q;) {
+            size_t ql = strcspn (q, ",");
+            if (ql == wl && strncmp (q, want, wl) == 0) {
+                order[n++] = i;
+                taken[i] = true;
+                break;
+            }
+            q += ql + (q[ql] == ',');
+        }
+    }
+    for (size_t i = 0; sw_probes[i].name && n < max && i < 16; i++)
+        if (!taken[i])
+            order[n++] = i;
+    return n;
+}
+
+static pcre2_code *s_code[64];
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+static void s_compile (void)
+{
+    for (size_t i = 0; sw_matches[i].service && i < 64; i++) {
+        int e;
+        PCRE2_SIZE off;
+        s_code[i] = pcre2_compile ((PCRE2_SPTR)sw_matches[i].pattern, PCRE2_ZERO_TERMINATED, 0, &e,
+                                   &off, NULL);
+        if (!s_code[i])
+            abort (); //  the table is ours: a bad pattern is a bug (test_netprobe compiles it)
+    }
+}
+
+bool sw_probe_match (const char *probe, const char *reply, size_t len, sw_ident_t *out)
+{
+    pthread_once (&s_once, s_compile);
+    memset (out, 0, sizeof *out);
+    for (size_t i = 0; sw_matches[i].service && i < 64; i++) {
+        const sw_match_t *m = &sw_matches[i];
+        if (strcmp (m->probe, probe) != 0)
+            continue;
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern (s_code[i], NULL);
+        int rc = md ? pcre2_match (s_code[i], (PCRE2_SPTR)reply, len, 0, 0, md, NULL) : -1;
+        if (rc > 0) {
+            snprintf (out->service, sizeof out->service, "%s", m->service);
+            snprintf (out->product, sizeof out->product, "%s", m->product ? m->product : "");
+            if (m->version_group && m->version_group < rc) {
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer (md);
+                size_t a = ov[2 * m->version_group], b = ov[2 * m->version_group + 1];
+                sw_banner_clean (reply + a, b - a, out->version, sizeof out->version);
+            }
+        }
+        pcre2_match_data_free (md);
+        if (rc > 0)
+            return true;
+    }
+    return false;
+}

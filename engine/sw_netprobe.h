@@ -1,0 +1,120 @@
+/*  sw_netprobe - what network services say, read.
+
+    Pure functions over bytes, no sockets (the net scanner, nodes/
+    sw_netscan.c, does the I/O): the SSH banner and key-exchange init, HTTP
+    responses, and the probe table that says what to send to a port and how
+    to tell services apart by their answers. Every parser is bounded by the
+    length it is given and checks each length field the bytes carry
+    against what is left; an answer that does not parse is "not this
+    service", never a crash. */
+#ifndef SW_NETPROBE_H
+#define SW_NETPROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SW_NET_MAX_REPLY 16384 //  bytes kept of one answer
+#define SW_SSH_NAMELIST  2048  //  bytes kept of one SSH name-list
+
+// -------------------------------------------------------------------------
+//  SSH (RFC 4253)
+
+typedef struct {
+    char proto[16];    //  "2.0" (or "1.99")
+    char software[64]; //  "OpenSSH"
+    char version[64];  //  "9.2p1"
+    char comment[96];  //  "Debian-2+deb12u3"
+} sw_ssh_banner_t;
+
+//  Finds the identification line ("SSH-protoversion-softwareversion
+//  [comments]", after any other lines a server may send first). Returns
+//  the bytes up to and including its end of line, 0 when more bytes are
+//  needed, -1 when these bytes are not an SSH server's.
+long sw_ssh_banner_parse (const char *buf, size_t len, sw_ssh_banner_t *out);
+
+typedef struct {
+    char kex[SW_SSH_NAMELIST];
+    char hostkey[SW_SSH_NAMELIST];
+    char ciphers[SW_SSH_NAMELIST]; //  server to client (the lists usually match)
+    char macs[SW_SSH_NAMELIST];
+    char compression[256];
+} sw_ssh_kexinit_t;
+
+//  Reads the server's SSH_MSG_KEXINIT from an unencrypted binary packet
+//  (uint32 packet_length, byte padding_length, payload, padding). Returns
+//  the packet's length in bytes, 0 when more bytes are needed, -1 with
+//  err when it is malformed or not a KEXINIT.
+long sw_ssh_kexinit_parse (const uint8_t *buf, size_t len, sw_ssh_kexinit_t *out, char *err,
+                           size_t errlen);
+
+typedef enum { SW_SSH_OK = 0, SW_SSH_WARN, SW_SSH_FAIL } sw_ssh_level_t;
+
+//  The policy's verdict on one algorithm of a list ("kex", "hostkey",
+//  "cipher", "mac"), with its reason (docs/net.md has the policy).
+sw_ssh_level_t sw_ssh_judge (const char *list, const char *name, const char **why);
+
+// -------------------------------------------------------------------------
+//  HTTP
+
+typedef struct {
+    int status;        //  100..599
+    size_t header_len; //  through the blank line
+    char server[128];  //  the Server header ("" when absent)
+    char powered_by[128];
+    char content_type[96];
+    char title[128]; //  the HTML <title>, when the body has one
+    bool hsts, csp, frame_options, content_type_options;
+    bool www_authenticate;
+    bool directory_listing; //  an index page ("Index of /", autoindex)
+} sw_http_resp_t;
+
+//  Parses an HTTP/1.x response (status line, headers, and what arrived of
+//  the body). Returns 0, or -1 when the bytes are not an HTTP response.
+int sw_http_parse (const char *buf, size_t len, sw_http_resp_t *out);
+
+//  Copies the value of header NAME (case-insensitive) of the response in
+//  buf into out. Returns true when present.
+bool sw_http_header (const char *buf, size_t header_len, const char *name, char *out,
+                     size_t outlen);
+
+// -------------------------------------------------------------------------
+//  The probe table
+
+typedef struct {
+    const char *name;    //  "null" (wait for a banner), "http", "redis", ...
+    const char *payload; //  what to send ("" for null; "%h" becomes the host)
+    size_t len;          //  payload bytes (binary payloads hold NULs)
+    const char *ports;   //  sent first on these ports ("6379,6380")
+} sw_probe_t;
+
+typedef struct {
+    const char *service; //  "ssh", "http", "redis", ...
+    const char *probe;   //  the probe whose answer this matches
+    const char *pattern; //  PCRE2, on the raw answer
+    const char *product; //  "OpenSSH", or NULL
+    int version_group;   //  capture group holding the version, 0 none
+} sw_match_t;
+
+extern const sw_probe_t sw_probes[];
+extern const sw_match_t sw_matches[];
+
+//  The probes to try on PORT, best first: its own ones, then the rest.
+//  Fills order with indexes into sw_probes; returns how many.
+size_t sw_probe_order (uint16_t port, size_t order[], size_t max);
+
+typedef struct {
+    char service[32];
+    char product[64];
+    char version[64];
+} sw_ident_t;
+
+//  Matches an answer to probe PROBE against the match table. Returns true
+//  and fills out on the first match.
+bool sw_probe_match (const char *probe, const char *reply, size_t len, sw_ident_t *out);
+
+//  A printable, bounded copy of a banner (control bytes as '.', at most
+//  outlen - 1 bytes, cut at the first line end).
+void sw_banner_clean (const char *buf, size_t len, char *out, size_t outlen);
+
+#endif
