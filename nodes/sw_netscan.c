@@ -160,7 +160,7 @@ static bool s_http_done (const char *b, size_t n);
 //  When a probe's answer is complete, so that no answer costs a timeout.
 static bool (*s_done_of (const char *probe)) (const char *, size_t)
 {
-    if (strcmp (probe, "http") == 0)
+    if (strcmp (probe, "http") == 0 || strcmp (probe, "etcd") == 0)
         return s_http_done;
     if (strcmp (probe, "postgres") == 0)
         return s_byte_done;
@@ -232,6 +232,9 @@ static SSL *s_tls_try (const target_t *t, starttls_t how, int lo, int hi, const 
     SSL_CTX_set_min_proto_version (ctx, lo);
     SSL_CTX_set_max_proto_version (ctx, hi);
     SSL_CTX_set_verify (ctx, SSL_VERIFY_NONE, NULL); //  judged below, never trusted for data
+    //  The chain is judged apart from dates (an expired certificate is
+    //  its own finding, not also an untrusted chain)
+    X509_VERIFY_PARAM_set_flags (SSL_CTX_get0_param (ctx), X509_V_FLAG_NO_CHECK_TIME);
     if (t->o->ca_file)
         SSL_CTX_load_verify_locations (ctx, t->o->ca_file, NULL);
     else
@@ -731,6 +734,30 @@ static void s_datastore_auth (sw_arena_t *a, sw_val_t *doc, const target_t *t, b
     free (buf);
 }
 
+//  Ports where TLS is the rule: the handshake is tried before any probe.
+static bool s_tls_port (uint16_t port)
+{
+    static const uint16_t ports[] = {443,  465,  636,  853,  993,  995,  2376,
+                                     3269, 4443, 5986, 6443, 8443, 9443, 10250};
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        if (ports[i] == port)
+            return true;
+    return false;
+}
+
+//  The service behind a TLS handshake: an HTTP request inside it. The
+//  answer replaces reply (and the banner).
+static bool s_identify_in_tls (const target_t *t, char *reply, size_t *n, char *banner, size_t blen,
+                               sw_ident_t *id)
+{
+    *n = s_request (t, true, "GET / HTTP/1.0\r\nHost: %h\r\n\r\n", 28, reply, SW_NET_MAX_REPLY,
+                    s_http_done);
+    *banner = 0;
+    if (*n)
+        sw_banner_clean (reply, *n, banner, blen);
+    return *n && sw_probe_match ("http", reply, *n, id);
+}
+
 sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
                            const sw_netscan_opts_t *opts, volatile int *cancel)
 {
@@ -750,9 +777,17 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
     char banner[256] = "";
     size_t order[16];
     size_t nprobes = sw_probe_order (port, order, 16);
-    //  A TLS port: the handshake first tells (and the probes then go inside)
+    //  On a port that is usually TLS the handshake goes first (the probes
+    //  then go inside); elsewhere when a probe's answer says TLS
     sw_val_t *tls_facts = NULL;
-    for (size_t i = 0; i < nprobes && !found && !(cancel && *cancel); i++) {
+    if (s_tls_port (port)) {
+        tls_facts = s_tls_facts (a, &t, STARTTLS_NONE);
+        if (tls_facts) {
+            tls = true;
+            found = s_identify_in_tls (&t, reply, &n, banner, sizeof banner, &id);
+        }
+    }
+    for (size_t i = 0; i < nprobes && !found && !tls && !(cancel && *cancel); i++) {
         const sw_probe_t *p = &sw_probes[order[i]];
         bool null = p->len == 0;
         if (null && i > 0)
@@ -774,16 +809,16 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
         } else if (n && sw_probe_match (p->name, reply, n, &id))
             found = true;
         close (fd);
-        //  A TLS server answers plain text with an alert (0x15) or closes
-        if (!found && !tls_facts && (n == 0 || (uint8_t)reply[0] == 0x15) && !null) {
+        //  A TLS server answers plain text with an alert (0x15), an
+        //  HTTP error that says so, or by closing
+        bool says_tls = n == 0 || (uint8_t)reply[0] == 0x15 ||
+                        memmem (reply, n, "sent to HTTPS port", 18) ||
+                        memmem (reply, n, "speaking plain HTTP to an SSL", 29);
+        if (!null && !tls_facts && says_tls && (!found || strcmp (id.service, "http") == 0)) {
             tls_facts = s_tls_facts (a, &t, STARTTLS_NONE);
             if (tls_facts) {
                 tls = true;
-                n = s_request (&t, true, "GET / HTTP/1.0\r\nHost: %h\r\n\r\n", 28, reply,
-                               SW_NET_MAX_REPLY, s_http_done);
-                found = n && sw_probe_match ("http", reply, n, &id);
-                if (!*banner && n)
-                    sw_banner_clean (reply, n, banner, sizeof banner);
+                found = s_identify_in_tls (&t, reply, &n, banner, sizeof banner, &id);
             }
         }
     }
