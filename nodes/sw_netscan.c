@@ -282,11 +282,9 @@ static void s_time_iso (const ASN1_TIME *at, char *out, size_t len)
 }
 
 //  The certificate facts of a connection.
-static sw_val_t *s_cert_facts (sw_arena_t *a, SSL *ssl, const target_t *t)
+sw_val_t *sw_netscan_cert_facts (sw_arena_t *a, const void *x509, const char *name, bool is_ip)
 {
-    X509 *cert = SSL_get1_peer_certificate (ssl);
-    if (!cert)
-        return NULL;
+    X509 *cert = (X509 *)x509;
     sw_val_t *c = sw_val_map (a);
     char buf[512];
     X509_NAME_oneline (X509_get_subject_name (cert), buf, sizeof buf);
@@ -317,12 +315,22 @@ static sw_val_t *s_cert_facts (sw_arena_t *a, SSL *ssl, const target_t *t)
     sw_val_set (a, c, "sha1_signature",
                 sw_val_bool (a, sig == NID_sha1WithRSAEncryption || sig == NID_ecdsa_with_SHA1 ||
                                     sig == NID_dsaWithSHA1 || sig == NID_md5WithRSAEncryption));
-    const char *name = t->o->tls_name ? t->o->tls_name : t->ip;
-    bool is_ip = !t->o->tls_name;
-    int match =
-        is_ip ? X509_check_ip_asc (cert, name, 0) : X509_check_host (cert, name, 0, 0, NULL);
-    sw_val_set (a, c, "checked_name", sw_val_str (a, name));
+    int match = !name   ? 0
+                : is_ip ? X509_check_ip_asc (cert, name, 0)
+                        : X509_check_host (cert, name, 0, 0, NULL);
+    sw_val_set (a, c, "checked_name", sw_val_str (a, name ? name : ""));
     sw_val_set (a, c, "name_matches", sw_val_bool (a, match == 1));
+    return c;
+}
+
+//  The certificate facts of a connection, its chain's verdict included.
+static sw_val_t *s_cert_facts (sw_arena_t *a, SSL *ssl, const target_t *t)
+{
+    X509 *cert = SSL_get1_peer_certificate (ssl);
+    if (!cert)
+        return NULL;
+    sw_val_t *c =
+        sw_netscan_cert_facts (a, cert, t->o->tls_name ? t->o->tls_name : t->ip, !t->o->tls_name);
     long vr = SSL_get_verify_result (ssl);
     sw_val_set (a, c, "chain_trusted", sw_val_bool (a, vr == X509_V_OK));
     if (vr != X509_V_OK)

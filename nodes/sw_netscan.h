@@ -19,6 +19,7 @@
 #ifndef SW_NETSCAN_H
 #define SW_NETSCAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sw_doc.h"
@@ -42,6 +43,12 @@ typedef struct {
 //  Probes one open port and returns its facts (a map in arena).
 sw_val_t *sw_netscan_port (sw_arena_t *arena, uint32_t addr, uint16_t port,
                            const sw_netscan_opts_t *opts, volatile int *cancel);
+
+//  The facts of a certificate (an OpenSSL X509 *): names, dates, key,
+//  signature, whether it is self-signed and names NAME (an address when
+//  is_ip). A map in arena.
+sw_val_t *sw_netscan_cert_facts (sw_arena_t *arena, const void *x509, const char *name,
+                                 bool is_ip);
 
 //  Called for each finding (the callee copies what it keeps).
 typedef int (sw_netscan_emit_fn) (void *arg, const sw_finding_t *finding);

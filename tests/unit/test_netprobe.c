@@ -1,0 +1,277 @@
+/*  Tests for the net scanner's parsers (sw_netprobe) on captured and
+    hand-built bytes, truncated and hostile ones included, and for the
+    certificate facts (sw_netscan_cert_facts) on certificates made here. */
+#include <criterion/criterion.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sw_netprobe.h"
+#include "sw_netscan.h"
+
+// -------------------------------------------------------------------------
+//  SSH
+
+Test (netprobe, ssh_banner_after_other_lines_is_read)
+{
+    const char *b = "welcome to the box\r\nSSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\nrest";
+    sw_ssh_banner_t s;
+    long n = sw_ssh_banner_parse (b, strlen (b), &s);
+    cr_assert_eq (n, (long)(strstr (b, "rest") - b));
+    cr_assert_str_eq (s.proto, "2.0");
+    cr_assert_str_eq (s.software, "OpenSSH");
+    cr_assert_str_eq (s.version, "9.2p1");
+    cr_assert_str_eq (s.comment, "Debian-2+deb12u3");
+}
+
+Test (netprobe, ssh_banner_truncated_hostile_and_foreign)
+{
+    sw_ssh_banner_t s;
+    cr_assert_eq (sw_ssh_banner_parse ("SSH-2.0-Open", 12, &s), 0, "needs more");
+    cr_assert_eq (sw_ssh_banner_parse ("HTTP/1.1 400 Bad\r\n\r\n", 20, &s), -1);
+    char longline[400];
+    memset (longline, 'a', sizeof longline);
+    cr_assert_eq (sw_ssh_banner_parse (longline, sizeof longline, &s), -1, "no end in 255");
+    cr_assert_eq (sw_ssh_banner_parse ("SSH-2.0\n", 8, &s), -1, "no software part");
+    const char *ctrl = "SSH-2.0-x_1 a\x01\x7f" "b\n";
+    cr_assert_gt (sw_ssh_banner_parse (ctrl, strlen (ctrl), &s), 0);
+    cr_assert_str_eq (s.comment, "a..b");
+}
+
+//  Appends an SSH string to p.
+static size_t s_put_str (uint8_t *p, const char *s)
+{
+    uint32_t n = (uint32_t)strlen (s);
+    p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8), p[3] = (uint8_t)n;
+    memcpy (p + 4, s, n);
+    return 4 + n;
+}
+
+//  A KEXINIT packet with these lists (the same both ways), padding 4.
+static size_t s_kexinit (uint8_t *buf, const char *kex, const char *hk, const char *ciph,
+                         const char *mac)
+{
+    uint8_t *p = buf + 5;
+    size_t n = 0;
+    p[n++] = 20;
+    memset (p + n, 0xab, 16);
+    n += 16;
+    const char *lists[] = {kex, hk, ciph, ciph, mac, mac, "none", "none", "", ""};
+    for (int i = 0; i < 10; i++)
+        n += s_put_str (p + n, lists[i]);
+    p[n++] = 0;
+    memset (p + n, 0, 4); //  reserved
+    n += 4;
+    memset (p + n, 0, 4); //  padding
+    uint32_t plen = (uint32_t)(n + 4 + 1);
+    buf[0] = (uint8_t)(plen >> 24), buf[1] = (uint8_t)(plen >> 16), buf[2] = (uint8_t)(plen >> 8);
+    buf[3] = (uint8_t)plen;
+    buf[4] = 4;
+    return plen + 4;
+}
+
+Test (netprobe, ssh_kexinit_lists_are_read)
+{
+    uint8_t buf[2048];
+    size_t len = s_kexinit (buf, "curve25519-sha256,diffie-hellman-group1-sha1", "ssh-ed25519",
+                            "aes256-gcm@openssh.com,3des-cbc", "hmac-sha2-256,hmac-md5");
+    sw_ssh_kexinit_t k;
+    char err[128];
+    cr_assert_eq (sw_ssh_kexinit_parse (buf, len, &k, err, sizeof err), (long)len, "%s", err);
+    cr_assert_str_eq (k.kex, "curve25519-sha256,diffie-hellman-group1-sha1");
+    cr_assert_str_eq (k.hostkey, "ssh-ed25519");
+    cr_assert_str_eq (k.ciphers, "aes256-gcm@openssh.com,3des-cbc");
+    cr_assert_str_eq (k.macs, "hmac-sha2-256,hmac-md5");
+    //  Every prefix is "more, please", never a wrong answer
+    for (size_t cut = 0; cut < len; cut++)
+        cr_assert_eq (sw_ssh_kexinit_parse (buf, cut, &k, err, sizeof err), 0, "cut %zu", cut);
+}
+
+Test (netprobe, ssh_kexinit_hostile_lengths_are_refused)
+{
+    uint8_t buf[2048];
+    size_t len = s_kexinit (buf, "a", "b", "c", "d");
+    sw_ssh_kexinit_t k;
+    char err[128];
+    uint8_t bad[2048];
+    //  a name-list claiming more bytes than the packet has
+    memcpy (bad, buf, len);
+    bad[5 + 17] = 0x7f;
+    cr_assert_eq (sw_ssh_kexinit_parse (bad, len, &k, err, sizeof err), -1);
+    //  padding longer than the packet
+    memcpy (bad, buf, len);
+    bad[4] = 250;
+    cr_assert_eq (sw_ssh_kexinit_parse (bad, len, &k, err, sizeof err), -1);
+    //  a packet length out of range, and another message
+    memcpy (bad, buf, len);
+    bad[0] = 0x40;
+    cr_assert_eq (sw_ssh_kexinit_parse (bad, len, &k, err, sizeof err), -1);
+    memcpy (bad, buf, len);
+    bad[5] = 21;
+    cr_assert_eq (sw_ssh_kexinit_parse (bad, len, &k, err, sizeof err), -1);
+    cr_assert (strstr (err, "not a KEXINIT"), "%s", err);
+    //  a control byte in a name
+    memcpy (bad, buf, len);
+    bad[5 + 17 + 4] = 0x01;
+    cr_assert_eq (sw_ssh_kexinit_parse (bad, len, &k, err, sizeof err), -1);
+}
+
+Test (netprobe, ssh_policy_fails_warns_and_passes)
+{
+    const char *why;
+    cr_assert_eq (sw_ssh_judge ("kex", "diffie-hellman-group1-sha1", &why), SW_SSH_FAIL);
+    cr_assert_not_null (why);
+    cr_assert_eq (sw_ssh_judge ("kex", "diffie-hellman-group14-sha1", NULL), SW_SSH_WARN);
+    cr_assert_eq (sw_ssh_judge ("kex", "curve25519-sha256", NULL), SW_SSH_OK);
+    cr_assert_eq (sw_ssh_judge ("cipher", "arcfour256", NULL), SW_SSH_FAIL);
+    cr_assert_eq (sw_ssh_judge ("cipher", "aes128-cbc", NULL), SW_SSH_WARN);
+    cr_assert_eq (sw_ssh_judge ("cipher", "chacha20-poly1305@openssh.com", NULL), SW_SSH_OK);
+    cr_assert_eq (sw_ssh_judge ("mac", "hmac-md5-etm@openssh.com", NULL), SW_SSH_FAIL);
+    cr_assert_eq (sw_ssh_judge ("hostkey", "ssh-dss", NULL), SW_SSH_FAIL);
+    cr_assert_eq (sw_ssh_judge ("hostkey", "ssh-ed25519", NULL), SW_SSH_OK);
+}
+
+// -------------------------------------------------------------------------
+//  HTTP
+
+Test (netprobe, http_response_facts)
+{
+    const char *r = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\ncontent-type: text/html\r\n"
+                    "X-Frame-Options: DENY\r\nx-content-type-options: nosniff\r\n\r\n"
+                    "<html><head><title>Index of /files/</title></head>";
+    sw_http_resp_t h;
+    cr_assert_eq (sw_http_parse (r, strlen (r), &h), 0);
+    cr_assert_eq (h.status, 200);
+    cr_assert_str_eq (h.server, "nginx/1.22.1");
+    cr_assert_str_eq (h.content_type, "text/html");
+    cr_assert (h.frame_options && h.content_type_options && !h.csp && !h.hsts);
+    cr_assert_str_eq (h.title, "Index of /files/");
+    cr_assert (h.directory_listing);
+    char v[32];
+    cr_assert (sw_http_header (r, h.header_len, "SERVER", v, sizeof v));
+    cr_assert_str_eq (v, "nginx/1.22.1");
+    cr_assert (!sw_http_header (r, h.header_len, "Serv", v, sizeof v), "a prefix is not a name");
+}
+
+Test (netprobe, http_not_http_truncated_and_hostile)
+{
+    sw_http_resp_t h;
+    cr_assert_eq (sw_http_parse ("SSH-2.0-x\r\n", 11, &h), -1);
+    cr_assert_eq (sw_http_parse ("HTTP/1.1 99", 11, &h), -1);
+    cr_assert_eq (sw_http_parse ("HTTP/1.1 999 x\r\n", 16, &h), -1);
+    cr_assert_eq (sw_http_parse ("HTTP/1.1 404 Not Found\r\nServer: a", 33, &h), 0);
+    cr_assert_eq (h.header_len, 0, "headers not complete");
+    cr_assert_str_eq (h.server, "a");
+    const char *r = "HTTP/1.0 200 OK\r\nServer: \x1b[31mevil\x07\r\n\r\n<title>x";
+    cr_assert_eq (sw_http_parse (r, strlen (r), &h), 0);
+    cr_assert_str_eq (h.server, ".[31mevil.", "control bytes are not passed on");
+    cr_assert_str_eq (h.title, "x", "an unterminated title is cut at the end");
+}
+
+// -------------------------------------------------------------------------
+//  The probe table
+
+Test (netprobe, probe_order_puts_the_ports_own_probe_first)
+{
+    size_t order[16];
+    size_t n = sw_probe_order (6379, order, 16);
+    cr_assert_gt (n, 3);
+    cr_assert_str_eq (sw_probes[order[0]].name, "redis");
+    sw_probe_order (443, order, 16);
+    cr_assert_str_eq (sw_probes[order[0]].name, "http");
+    sw_probe_order (2379, order, 16);
+    cr_assert_str_eq (sw_probes[order[0]].name, "etcd");
+    sw_probe_order (31337, order, 16);
+    cr_assert_str_eq (sw_probes[order[0]].name, "null", "unknown ports wait for a banner first");
+}
+
+static void s_ident (const char *probe, const char *reply, size_t len, const char *service,
+                     const char *product, const char *version)
+{
+    sw_ident_t id;
+    cr_assert (sw_probe_match (probe, reply, len, &id), "%s: no match", service);
+    cr_assert_str_eq (id.service, service);
+    cr_assert_str_eq (id.product, product);
+    cr_assert_str_eq (id.version, version);
+}
+
+Test (netprobe, answers_are_identified)
+{
+    s_ident ("null", "SSH-2.0-OpenSSH_9.2p1 Debian\r\n", 30, "ssh", "OpenSSH", "9.2p1");
+    s_ident ("redis", "+PONG\r\n", 7, "redis", "Redis", "");
+    s_ident ("redis", "-NOAUTH Authentication required.\r\n", 34, "redis", "Redis", "");
+    s_ident ("memcached", "VERSION 1.6.18\r\n", 16, "memcached", "memcached", "1.6.18");
+    s_ident ("postgres", "N", 1, "postgresql", "PostgreSQL", "");
+    const char mysql[] = "\x4a\x00\x00\x00\x0a"
+                         "10.11.6-MariaDB-0+deb12u1\x00\x08\x00\x00\x00";
+    s_ident ("null", mysql, sizeof mysql - 1, "mysql", "MariaDB", "10.11.6-MariaDB-0+deb12u1");
+    const char *ng = "HTTP/1.1 200 OK\r\nDate: x\r\nServer: nginx/1.22.1\r\n\r\n";
+    s_ident ("http", ng, strlen (ng), "http", "nginx", "1.22.1");
+    const char *etcd = "HTTP/1.0 200 OK\r\n\r\n{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}";
+    s_ident ("etcd", etcd, strlen (etcd), "etcd", "etcd", "3.4.23");
+    const char *es = "HTTP/1.1 200 OK\r\n\r\n{\"version\":{\"number\":\"8.11.1\"},\"tagline\":"
+                     "\"You Know, for Search\"}";
+    s_ident ("http", es, strlen (es), "elasticsearch", "Elasticsearch", "8.11.1");
+    const char mongo[] = "\x40\x00\x00\x00\x05\x00\x00\x00\x01\x00\x00\x00\xdd\x07\x00\x00"
+                         "\x00\x00\x00\x00\x00 maxWireVersion";
+    s_ident ("mongodb", mongo, sizeof mongo - 1, "mongodb", "MongoDB", "");
+    sw_ident_t id;
+    cr_assert (!sw_probe_match ("redis", "HTTP/1.1 400\r\n", 14, &id), "redis is not HTTP");
+    cr_assert (!sw_probe_match ("null", "", 0, &id));
+}
+
+Test (netprobe, banner_clean_is_bounded_and_printable)
+{
+    char out[8];
+    sw_banner_clean ("abc\x01\xff" "defghijk", 13, out, sizeof out);
+    cr_assert_str_eq (out, "abc..de");
+    sw_banner_clean ("line\r\nnext", 10, out, sizeof out);
+    cr_assert_str_eq (out, "line");
+}
+
+// -------------------------------------------------------------------------
+//  Certificates
+
+//  A self-signed certificate made here: RSA of bits, signed with md,
+//  valid from now + from_s to now + to_s, for the address 127.0.0.9.
+static X509 *s_cert (int bits, const EVP_MD *md, long from_s, long to_s)
+{
+    EVP_PKEY *key = EVP_RSA_gen ((unsigned)bits);
+    X509 *x = X509_new ();
+    X509_set_version (x, 2);
+    ASN1_INTEGER_set (X509_get_serialNumber (x), 7);
+    X509_gmtime_adj (X509_getm_notBefore (x), from_s);
+    X509_gmtime_adj (X509_getm_notAfter (x), to_s);
+    X509_set_pubkey (x, key);
+    X509_NAME *name = X509_get_subject_name (x);
+    X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.9", -1,
+                                -1, 0);
+    X509_set_issuer_name (x, name);
+    cr_assert_gt (X509_sign (x, key, md), 0);
+    EVP_PKEY_free (key);
+    return x;
+}
+
+Test (netprobe, certificate_facts)
+{
+    sw_arena_t *a = sw_arena_new ();
+    X509 *weak = s_cert (1024, EVP_sha1 (), -86400 * 400, -86400);
+    sw_val_t *c = sw_netscan_cert_facts (a, weak, "127.0.0.9", true);
+    cr_assert (sw_val_get (c, "expired")->b);
+    cr_assert (!sw_val_get (c, "not_yet_valid")->b);
+    cr_assert (sw_val_get (c, "self_signed")->b);
+    cr_assert (sw_val_get (c, "sha1_signature")->b);
+    cr_assert_str_eq (sw_val_cstr (sw_val_get (c, "key_type")), "RSA");
+    cr_assert_eq (sw_val_get (c, "key_bits")->i, 1024);
+    cr_assert (!sw_val_get (c, "name_matches")->b, "a CN is not a SAN for an address");
+    X509_free (weak);
+    X509 *later = s_cert (2048, EVP_sha256 (), 86400, 86400 * 30);
+    c = sw_netscan_cert_facts (a, later, "example.org", false);
+    cr_assert (!sw_val_get (c, "expired")->b);
+    cr_assert (sw_val_get (c, "not_yet_valid")->b);
+    cr_assert (!sw_val_get (c, "sha1_signature")->b);
+    cr_assert_eq (sw_val_get (c, "key_bits")->i, 2048);
+    X509_free (later);
+    sw_arena_destroy (&a);
+}
