@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # make bench: runs every benchmark inside a private network namespace and
 # writes the figures to bench/out/results.md (and stdout).
-# Usage: bench/run.sh BIN_DIR [broker|portscan|posture|packages|secrets]...
+# Usage: bench/run.sh BIN_DIR [broker|portscan|net|posture|packages|secrets]...
 set -euo pipefail
 
 bin=$(cd "$1" && pwd)
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 which=("$@")
-[ ${#which[@]} -gt 0 ] || which=(portscan broker posture packages secrets)
+[ ${#which[@]} -gt 0 ] || which=(portscan net broker posture packages secrets)
 
 if [ -z "${SW_IN_NETNS:-}" ]; then
   "$here/../scripts/deps.sh" --bench

@@ -165,6 +165,9 @@ static const ssh_rule_t s_ssh_policy[] = {
     {"mac", "hmac-sha1-96*", SW_SSH_FAIL, "truncated SHA-1"},
     {"mac", "umac-64*", SW_SSH_WARN, "64-bit tag"},
     {"mac", "hmac-sha1", SW_SSH_WARN, "SHA-1, encrypt-and-MAC"},
+    {"mac", "hmac-sha2-256", SW_SSH_WARN, "encrypt-and-MAC (the -etm@openssh.com form is not)"},
+    {"mac", "hmac-sha2-512", SW_SSH_WARN, "encrypt-and-MAC (the -etm@openssh.com form is not)"},
+    {"mac", "umac-128@openssh.com", SW_SSH_WARN, "encrypt-and-MAC (the -etm form is not)"},
     {"mac", "hmac-sha1-etm@openssh.com", SW_SSH_WARN, "SHA-1"},
     {"mac", "none", SW_SSH_FAIL, "no integrity"},
 };

@@ -12,6 +12,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -788,18 +790,25 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
     //  On a port that is usually TLS the handshake goes first (the probes
     //  then go inside); elsewhere when a probe's answer says TLS
     sw_val_t *tls_facts = NULL;
-    if (s_tls_port (port)) {
+    bool tls_tried = s_tls_port (port);
+    if (tls_tried) {
         tls_facts = s_tls_facts (a, &t, STARTTLS_NONE);
         if (tls_facts) {
             tls = true;
             found = s_identify_in_tls (&t, reply, &n, banner, sizeof banner, &id);
         }
     }
+    //  A service that never answers gets two probes (and a TLS handshake)
+    //  and the port a budget in all: silence costs waits, not a hang
+    int64_t deadline = s_now_ms () + s_ms (t.o->port_budget_ms, 4000);
+    int silent = 0;
     for (size_t i = 0; i < nprobes && !found && !tls && !(cancel && *cancel); i++) {
         const sw_probe_t *p = &sw_probes[order[i]];
         bool null = p->len == 0;
         if (null && i > 0)
             continue; //  a silent service was waited for once
+        if (silent >= 2 || s_now_ms () >= deadline)
+            break;
         int fd = s_connect (&t);
         if (fd < 0)
             break;
@@ -817,12 +826,14 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
         } else if (n && sw_probe_match (p->name, reply, n, &id))
             found = true;
         close (fd);
+        silent += n == 0 && !null;
         //  A TLS server answers plain text with an alert (0x15), an
         //  HTTP error that says so, or by closing
         bool says_tls = n == 0 || (uint8_t)reply[0] == 0x15 ||
                         memmem (reply, n, "sent to HTTPS port", 18) ||
                         memmem (reply, n, "speaking plain HTTP to an SSL", 29);
-        if (!null && !tls_facts && says_tls && (!found || strcmp (id.service, "http") == 0)) {
+        if (!null && !tls_tried && says_tls && (!found || strcmp (id.service, "http") == 0)) {
+            tls_tried = true; //  once: a silent port would not answer a second time
             tls_facts = s_tls_facts (a, &t, STARTTLS_NONE);
             if (tls_facts) {
                 tls = true;
@@ -881,6 +892,35 @@ static int s_on_open (void *arg, uint32_t addr, uint16_t port)
     }
     o->ports[o->n++] = port;
     return 0;
+}
+
+typedef struct {
+    uint32_t addr;
+    const uint16_t *ports;
+    size_t n;
+    const sw_netscan_opts_t *opts;
+    volatile int *cancel;
+    sw_resset_t **sets; //  one per port, filled by whichever thread probed it
+    atomic_size_t next;
+} probe_pool_t;
+
+static void *s_prober (void *arg)
+{
+    probe_pool_t *p = arg;
+    size_t i;
+    while ((i = atomic_fetch_add (&p->next, 1)) < p->n) {
+        if (p->cancel && *p->cancel)
+            break;
+        sw_resset_t *set = sw_resset_new ();
+        if (!set)
+            break;
+        sw_val_t *doc = sw_netscan_port (set->arena, p->addr, p->ports[i], p->opts, p->cancel);
+        char id[32];
+        snprintf (id, sizeof id, "%s:%u", sw_val_cstr (sw_val_get (doc, "address")), p->ports[i]);
+        sw_resset_add (set, "net.service", NULL, id, id, 0, doc);
+        p->sets[i] = set;
+    }
+    return NULL;
 }
 
 static int s_port_cmp (const void *a, const void *b)
@@ -948,33 +988,50 @@ int sw_netscan_run (const sw_ruleset_t *rules, const char *bundle_version, uint3
     stats->filtered = ts.filtered;
     if (open.n > 1)
         qsort (open.ports, open.n, sizeof *open.ports, s_port_cmp);
-    sw_resset_t *set = sw_resset_new ();
-    for (size_t i = 0; set && i < open.n && i < MAX_PORTS_PROBED; i++) {
-        if (cancel && *cancel)
+    //  Ports are probed by a few threads at once (the per-target
+    //  concurrency), each into a set of its own; the rules then run on
+    //  each set in port order, so findings come in the same order always.
+    size_t n = open.n < MAX_PORTS_PROBED ? open.n : MAX_PORTS_PROBED;
+    probe_pool_t pool = {
+        addr, open.ports, n, opts, cancel, calloc (n ? n : 1, sizeof (sw_resset_t *)), 0};
+    int nthreads = opts && opts->per_target > 0 ? opts->per_target : 4;
+    if ((size_t)nthreads > n)
+        nthreads = (int)n;
+    pthread_t threads[64];
+    if (nthreads > 64)
+        nthreads = 64;
+    int started = 0;
+    for (; pool.sets && started < nthreads; started++)
+        if (pthread_create (&threads[started], NULL, s_prober, &pool))
             break;
-        sw_val_t *doc = sw_netscan_port (set->arena, addr, open.ports[i], opts, cancel);
+    if (pool.sets && started == 0)
+        s_prober (&pool); //  no thread: probe here
+    for (int i = 0; i < started; i++)
+        pthread_join (threads[i], NULL);
+    free (open.ports);
+    emit_t e = {emit, arg, bundle_version, 0};
+    for (size_t i = 0; pool.sets && i < n; i++) {
+        sw_resset_t *set = pool.sets[i];
+        if (!set)
+            continue;
+        const sw_val_t *doc = set->items[0].doc;
         const char *svc = sw_val_cstr (sw_val_get (doc, "service"));
         stats->services += svc && strcmp (svc, "unknown") != 0;
         stats->tls += sw_val_get (doc, "tls") != NULL;
-        char id[32];
-        snprintf (id, sizeof id, "%s:%u", sw_val_cstr (sw_val_get (doc, "address")), open.ports[i]);
-        sw_resset_add (set, "net.service", NULL, id, id, 0, doc);
         if (facts) {
             char *json = sw_val_to_json (doc, 1 << 20);
             if (json)
                 facts (arg, json);
             free (json);
         }
+        if (rules && !(cancel && *cancel))
+            stats->evaluations += (uint32_t)sw_ruleset_eval (rules, NULL, set, s_on_rule, &e);
+        sw_resset_destroy (&pool.sets[i]);
     }
-    free (open.ports);
+    free (pool.sets);
     if (cancel && *cancel) {
         snprintf (err, errlen, "cancelled");
-        sw_resset_destroy (&set);
         return -1;
     }
-    emit_t e = {emit, arg, bundle_version, 0};
-    if (set && rules)
-        stats->evaluations = (uint32_t)sw_ruleset_eval (rules, NULL, set, s_on_rule, &e);
-    sw_resset_destroy (&set);
     return e.rc ? -1 : 0;
 }

@@ -31,6 +31,8 @@ typedef struct {
     int connect_ms;       //  per connection [1000]
     int read_ms;          //  per answer [800]
     int banner_ms;        //  for a service that speaks first [300]
+    int port_budget_ms;   //  for all the identification probes of one port [4000]
+    int per_target;       //  ports of one host probed at once [4]
     int max_inflight;     //  the port discovery's window [256]
     const char *ca_file;  //  trust store for certificate chains [the system's]
     const char *tls_name; //  the name certificates must carry [the address]
@@ -47,8 +49,7 @@ sw_val_t *sw_netscan_port (sw_arena_t *arena, uint32_t addr, uint16_t port,
 //  The facts of a certificate (an OpenSSL X509 *): names, dates, key,
 //  signature, whether it is self-signed and names NAME (an address when
 //  is_ip). A map in arena.
-sw_val_t *sw_netscan_cert_facts (sw_arena_t *arena, const void *x509, const char *name,
-                                 bool is_ip);
+sw_val_t *sw_netscan_cert_facts (sw_arena_t *arena, const void *x509, const char *name, bool is_ip);
 
 //  Called for each finding (the callee copies what it keeps).
 typedef int (sw_netscan_emit_fn) (void *arg, const sw_finding_t *finding);

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Network exposure audit: the servers of the net scanner's functional test
+# (tests/functional/net/servers.sh: nginx configured well and badly, sshd
+# with weak algorithms, Redis with and without a password, Memcached, etcd)
+# on 7 loopback addresses, plus every closed port of 1-3000 on each. In the
+# same run, on the same targets: our open-port discovery (a tcp job on two
+# nodes) against nmap -sT, our service audit (a net job on two nodes:
+# identification, TLS, SSH, HTTP and auth probes) against nmap -sV (which
+# only identifies), then our TLS verdicts against sslscan and our SSH
+# verdicts against ssh-audit, with an agreement table. Medians of RUNS.
+# shellcheck source=tests/functional/lib.sh
+. "$(dirname "$0")/../tests/functional/lib.sh"
+# shellcheck source=tests/functional/net/servers.sh
+. "$(dirname "$0")/../tests/functional/net/servers.sh"
+RUNS=${RUNS:-3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+S=$T/srv
+mkdir -p "$S"
+net_servers_start
+wait_until 30 net_servers_ready
+keys_init 2
+start_broker
+for n in node1 node2; do start_node "$n" --workers 4 --max-inflight 1024 --tls-ca "$S/ca.crt"; done
+wait_until 30 nodes_ready 2
+ctl rules push "$root/rules" >/dev/null
+hosts=127.0.1.1-7
+ports="1-3000,6379,8443,11211"
+for scanner in tcp net; do
+  cat >"$T/$scanner.yaml" <<JOB
+name: bench-$scanner
+targets:
+  - scanner: $scanner
+    hosts: [127.0.1.1, 127.0.1.2, 127.0.1.3, 127.0.1.4, 127.0.1.5, 127.0.1.6, 127.0.1.7]
+    ports: "$ports"
+    shard_ports: 1024
+JOB
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+declare -A t
+for i in $(seq "$RUNS"); do
+  for what in tcp net; do
+    t0=$(ms)
+    ctl submit "$T/$what.yaml" --wait --interval-ms 20 -o "$T/$what$i.json" >/dev/null 2>&1
+    t[$what]+="$(( $(ms) - t0 )) "
+  done
+  t0=$(ms)
+  nmap -sT -n -Pn -p "$ports" -oG "$T/nmapT$i.txt" "$hosts" >/dev/null
+  t[nmapT]+="$(( $(ms) - t0 )) "
+  t0=$(ms)
+  nmap -sT -sV -n -Pn -p "$ports" -oG "$T/nmapV$i.txt" "$hosts" >/dev/null
+  t[nmapV]+="$(( $(ms) - t0 )) "
+done
+med() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
+# Our facts, for the agreement table (the same scan on this machine)
+"$BIN/sweepctl" net 127.0.1.0/29 --ports "$ports" --rules "$root/rules" --tls-ca "$S/ca.crt" \
+  --format json -o "$T/facts.json" 2>/dev/null
+t0=$(ms)
+for ep in 127.0.1.1:443 127.0.1.2:443 127.0.1.2:8443; do
+  sslscan --no-colour --no-heartbleed "$ep" >"$T/sslscan-$ep.txt" 2>&1 || true
+done
+sslscan_ms=$(( $(ms) - t0 ))
+t0=$(ms)
+ssh-audit -n -p 2222 127.0.1.3 >"$T/ssh-audit.txt" 2>&1 || true
+sshaudit_ms=$(( $(ms) - t0 ))
+
+python3 - "$T" "$RUNS" "$(med tcp)" "$(med nmapT)" "$(med net)" "$(med nmapV)" "$sslscan_ms" \
+  "$sshaudit_ms" "$(nmap --version | awk 'NR==1{print $3}')" <<'PY'
+import glob, json, re, sys
+T, runs = sys.argv[1], sys.argv[2]
+tcp, nmapT, net, nmapV, sslscan_ms, sshaudit_ms, nmapver = sys.argv[3:10]
+def ours_open(path):
+    return sorted({f["resource"] + ":" + f["location"].split("/")[1]
+                   for f in json.load(open(path))["findings"] if f["scanner"] == "tcp"})
+def nmap_ports(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r"Host: (\S+) .*Ports: (.*)", line)
+        if not m:
+            continue
+        for p in m.group(2).split(", "):
+            f = p.split("/")
+            if len(f) > 4 and f[1] == "open":
+                out["%s:%s" % (m.group(1), f[0])] = (f[4], f[6] if len(f) > 6 else "")
+    return out
+facts = json.load(open(T + "/facts.json"))
+services = {"%s:%d" % (s["address"], s["port"]): s for s in facts["services"]}
+o_open = ours_open(T + "/tcp%s.json" % runs)
+nT = sorted(nmap_ports(T + "/nmapT%s.txt" % runs))
+nV = nmap_ports(T + "/nmapV%s.txt" % runs)
+norm = {"ssl|http": "https", "ssl/http": "https", "etcd-client": "etcd", "memcache": "memcached"}
+print("## Network exposure audit: 7 addresses x %d ports, 9 services, %s runs each" % (3003, runs))
+print()
+print("| task | cloudsweep (broker + 2 nodes) | peer | peer time | ratio |")
+print("|---|---|---|---|---|")
+print("| open-port discovery | %s ms (tcp job) | nmap %s -sT -n -Pn | %s ms | %.1fx |" % (tcp, nmapver, nmapT, float(nmapT) / float(tcp)))
+print("| service audit (ours: identification + TLS + SSH + HTTP + auth probes) | %s ms (net job) | nmap -sT -sV (identification only) | %s ms | %.1fx |" % (net, nmapV, float(nmapV) / float(net)))
+print("| TLS verdicts, 3 endpoints | (inside the net job) | sslscan | %s ms | |" % sslscan_ms)
+print("| SSH verdicts, 1 server | (inside the net job) | ssh-audit | %s ms | |" % sshaudit_ms)
+print()
+print("Agreement:")
+print()
+print("| what | ours | peer | same? |")
+print("|---|---|---|---|")
+print("| open ports (vs nmap -sT) | %s | %s | %s |" % (" ".join(o_open), " ".join(nT), "yes" if o_open == nT else "NO"))
+for ep in sorted(services):
+    ours = services[ep].get("service", "?")
+    theirs = nV.get(ep, ("-", ""))[0].rstrip("?")  # "?": nmap guessed from the port
+    same = norm.get(theirs, theirs) == ours
+    print("| service %s | %s %s %s | %s (%s) | %s |" % (ep, ours, services[ep].get("product", ""), services[ep].get("version", ""), theirs, nV.get(ep, ("", ""))[1] or "-", "yes" if same else "no"))
+for ep in ("127.0.1.1:443", "127.0.1.2:443", "127.0.1.2:8443"):
+    ours = sorted(services[ep].get("tls", {}).get("versions", []))
+    txt = open(T + "/sslscan-%s.txt" % ep, errors="replace").read()
+    theirs = sorted(v.replace("TLSv1.0", "TLSv1.0") for v in re.findall(r"^(SSLv3|TLSv1\.[0-3])\s+enabled", txt, re.M))
+    theirs = sorted("TLSv1.0" if v == "TLSv1.0" else v for v in theirs)
+    print("| TLS versions %s | %s | %s | %s |" % (ep, " ".join(ours), " ".join(theirs), "yes" if ours == theirs else "no"))
+ssh = services.get("127.0.1.3:2222", {}).get("ssh", {})
+ours_fail = sorted(set(sum((ssh.get(k + "_fail", []) for k in ("kex", "hostkey", "cipher", "mac")), [])))
+ours_warn = sorted(set(sum((ssh.get(k + "_warn", []) for k in ("kex", "hostkey", "cipher", "mac")), [])))
+audit = open(T + "/ssh-audit.txt", errors="replace").read()
+a_fail = sorted(set(re.findall(r"^\((?:kex|key|enc|mac)\) (\S+)\s+-- \[fail\]", audit, re.M)))
+a_warn = sorted(set(re.findall(r"^\((?:kex|key|enc|mac)\) (\S+)\s+-- \[warn\]", audit, re.M)) - set(a_fail))
+print("| SSH algorithms failed | %s | %s | %s |" % (" ".join(ours_fail), " ".join(a_fail), "yes" if ours_fail == a_fail else "no"))
+print("| SSH algorithms warned | %s | %s | %s |" % (" ".join(ours_warn), " ".join(a_warn), "yes" if ours_warn == a_warn else "no"))
+weak_ours, weak_theirs = set(ours_fail) | set(ours_warn), set(a_fail) | set(a_warn)
+print()
+print("Weak SSH algorithms (failed or warned) named by one side only: ours only: %s; ssh-audit only: %s." % (" ".join(sorted(weak_ours - weak_theirs)) or "none", " ".join(sorted(weak_theirs - weak_ours)) or "none"))
+print()
+PY
