@@ -20,7 +20,7 @@ net_servers_start
 wait_until 30 net_servers_ready
 keys_init 2
 start_broker
-for n in node1 node2; do start_node "$n" --workers 4 --max-inflight 1024 --tls-ca "$S/ca.crt"; done
+for n in node1 node2; do start_node "$n" --workers 4 --max-inflight 1024 --max-rate 0 --tls-ca "$S/ca.crt"; done
 wait_until 30 nodes_ready 2
 ctl rules push "$root/rules" >/dev/null
 hosts=127.0.1.1-7

@@ -9,7 +9,7 @@ RUNS=${RUNS:-5}
 
 keys_init 2
 start_broker
-for n in node1 node2; do start_node "$n" --workers 4 --max-inflight 1024; done
+for n in node1 node2; do start_node "$n" --workers 4 --max-inflight 1024 --max-rate 0; done
 wait_until 30 nodes_ready 2
 listen 127.0.0.2 22 80 443 3306 5432 6379 8080 9200
 job_file "$T/job.yaml" portscan 127.0.0.2 "1-65535" 2048

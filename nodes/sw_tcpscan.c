@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,46 @@ static int s_complete (scan_t *scan, int fd, uint16_t port, int error, int async
     return 0;
 }
 
+//  The process's connection rate limit: a token bucket every scan of the
+//  process (every worker of a node) draws from.
+static pthread_mutex_t s_rate_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t s_rate; //  connections a second; 0: no limit
+static double s_tokens;
+static int64_t s_refilled;
+
+void sw_tcpscan_set_rate (uint32_t per_second)
+{
+    pthread_mutex_lock (&s_rate_lock);
+    s_rate = per_second;
+    s_tokens = 0;
+    s_refilled = 0;
+    pthread_mutex_unlock (&s_rate_lock);
+}
+
+//  Takes up to want tokens and returns how many it got; when none, *wait
+//  says in how many ms the next one comes.
+static int s_rate_take (int want, int64_t *wait)
+{
+    pthread_mutex_lock (&s_rate_lock);
+    if (!s_rate) {
+        pthread_mutex_unlock (&s_rate_lock);
+        return want;
+    }
+    int64_t now = s_now_ms ();
+    double burst = s_rate / 20.0 > 1 ? s_rate / 20.0 : 1; //  50 ms worth
+    if (s_refilled)
+        s_tokens += (double)(now - s_refilled) * s_rate / 1000.0;
+    if (!s_refilled || s_tokens > burst)
+        s_tokens = s_refilled ? burst : 1;
+    s_refilled = now;
+    int got = s_tokens >= want ? want : (int)s_tokens;
+    s_tokens -= got;
+    if (!got)
+        *wait = (int64_t)((1 - s_tokens) * 1000 / s_rate) + 1;
+    pthread_mutex_unlock (&s_rate_lock);
+    return got;
+}
+
 static start_t s_start (scan_t *scan, uint16_t port)
 {
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -358,8 +399,12 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
             goto done;
         }
         int starved = 0;
+        int64_t rate_wait = 0;
+        int allowed = scan.inflight < window && (scan.nretry > 0 || next < total)
+                          ? s_rate_take (window - scan.inflight, &rate_wait)
+                          : 0;
         //  Retries go first: that keeps nretry + inflight <= window
-        while (scan.inflight < window && (scan.nretry > 0 || next < total)) {
+        while (allowed-- > 0 && scan.inflight < window && (scan.nretry > 0 || next < total)) {
             int retrying = scan.nretry > 0;
             uint16_t port = retrying ? scan.retry[scan.nretry - 1] : sw_portlist_nth (ports, next);
             start_t r = s_start (&scan, port);
@@ -379,6 +424,10 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
             }
         }
         if (scan.inflight == 0) {
+            if (rate_wait > 0 && !starved) {
+                s_sleep_ms (rate_wait < CANCEL_SLICE_MS ? (int)rate_wait : CANCEL_SLICE_MS);
+                continue;
+            }
             if (starved) {
                 //  Nothing of ours to wait for: the shortage is elsewhere
                 if (++starved_retries > STARVED_MAX_RETRIES) {
@@ -402,6 +451,8 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
             wait = 0;
         if (wait > CANCEL_SLICE_MS)
             wait = CANCEL_SLICE_MS;
+        if (rate_wait > 0 && rate_wait < wait)
+            wait = rate_wait; //  more to start once the next token comes
         int nev = epoll_wait (scan.epfd, events, MAX_EVENTS, (int)wait);
         if (nev < 0) {
             if (errno == EINTR)

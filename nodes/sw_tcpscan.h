@@ -33,6 +33,10 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
                     volatile int *cancel, sw_tcpscan_open_fn *on_open, void *arg,
                     sw_tcpscan_stats_t *stats, char *err, size_t errlen);
 
+//  Limits the connections every scan of this process starts to per_second
+//  (0: no limit), shared by all threads: a node's rate limit.
+void sw_tcpscan_set_rate (uint32_t per_second);
+
 //  Lower-case name of a port state ("open", "closed", "filtered"), "?" if out of range.
 const char *sw_port_state_name (sw_port_state_t s);
 

@@ -22,6 +22,7 @@
 #include "sw_opts.h"
 #include "sw_proto.h"
 #include "sw_shard.h"
+#include "sw_tcpscan.h"
 #include "sw_store.h"
 
 #define MAX_WORKERS      SW_MAX_CAPACITY
@@ -40,7 +41,7 @@ typedef struct {
 typedef struct {
     //  settings
     char *broker, *broker_key, *cert_path, *state_dir, *name, *labels, *content_key, *host_root;
-    int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms;
+    int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms, max_rate;
     sw_net_settings_t net; //  the net scanner's probe waits and trust store
     //  runtime
     zcert_t *cert;
@@ -916,6 +917,7 @@ static void s_load_content_key (node_t *self)
 static int s_start (node_t *self)
 {
     char err[1024], path[1024];
+    sw_tcpscan_set_rate ((uint32_t)self->max_rate);
     if (!(self->cert = sw_cert_load_secret (self->cert_path, err, sizeof err))) {
         zsys_error ("%s", err);
         return -1;
@@ -1114,6 +1116,7 @@ static node_t s_node = {.broker = "tcp://127.0.0.1:5701",
                         .liveness = 3,
                         .max_inflight = 512,
                         .drain_timeout_ms = 10000,
+                        .max_rate = 50000,
                         .net = {.read_ms = 800, .banner_ms = 300}};
 
 int main (int argc, char **argv)
@@ -1137,6 +1140,9 @@ int main (int argc, char **argv)
         {"heartbeat-ms", SW_OPT_INT, &self->heartbeat_ms, 50, 60000, "heartbeat interval [1000]"},
         {"liveness", SW_OPT_INT, &self->liveness, 2, 100,
          "missed broker heartbeats before reconnecting [3]"},
+        {"max-rate", SW_OPT_INT, &self->max_rate, 0, 10000000,
+         "connections a second this node's scans may start, all workers together (0: no "
+         "limit) [50000]"},
         {"net-read-ms", SW_OPT_INT, &self->net.read_ms, 10, 60000,
          "net scanner: how long to wait for a service's answer to a probe [800]"},
         {"net-banner-ms", SW_OPT_INT, &self->net.banner_ms, 10, 60000,

@@ -473,3 +473,33 @@ Test (tcpscan, state_names)
     cr_assert_str_eq (sw_port_state_name (SW_PORT_FILTERED), "filtered");
     cr_assert_str_eq (sw_port_state_name ((sw_port_state_t)42), "?");
 }
+
+//  The process's rate limit paces connections: 300 ports at 1,000 a
+//  second take at least a quarter of a second (a burst of 50 aside), and
+//  every port is still classified.
+Test (tcpscan, the_rate_limit_paces_connections)
+{
+    uint16_t port;
+    int fd = s_listener (&port, 16);
+    uint16_t lo = port > 150 ? (uint16_t)(port - 150) : 1;
+    char spec[32];
+    snprintf (spec, sizeof spec, "%u-%u", lo, lo + 299);
+    char err[256];
+    sw_portlist_t *ports = sw_portlist_parse (spec, err, sizeof err);
+    cr_assert_not_null (ports, "%s", err);
+    sw_tcpscan_set_rate (1000);
+    struct timespec t0, t1;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    sw_tcpscan_stats_t stats;
+    int rc = sw_tcpscan_run (LOOPBACK, ports, NULL, NULL, NULL, NULL, &stats, err, sizeof err);
+    clock_gettime (CLOCK_MONOTONIC, &t1);
+    sw_tcpscan_set_rate (0);
+    cr_assert_eq (rc, 0, "%s", err);
+    cr_assert_eq (stats.open + stats.closed + stats.filtered, 300);
+    cr_assert_geq (stats.open, 1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    cr_assert_geq (ms, 240, "300 connections at 1,000/s took %.0f ms", ms);
+    cr_assert_leq (ms, 3000, "%.0f ms", ms);
+    sw_portlist_destroy (&ports);
+    close (fd);
+}
