@@ -1117,7 +1117,7 @@ static node_t s_node = {.broker = "tcp://127.0.0.1:5701",
                         .max_inflight = 512,
                         .drain_timeout_ms = 10000,
                         .max_rate = 50000,
-                        .net = {.read_ms = 800, .banner_ms = 300}};
+                        .net = {.read_ms = 800, .banner_ms = 300, .port_budget_ms = 4000}};
 
 int main (int argc, char **argv)
 {
@@ -1147,6 +1147,8 @@ int main (int argc, char **argv)
          "net scanner: how long to wait for a service's answer to a probe [800]"},
         {"net-banner-ms", SW_OPT_INT, &self->net.banner_ms, 10, 60000,
          "net scanner: how long to wait for a service that speaks first [300]"},
+        {"net-port-budget-ms", SW_OPT_INT, &self->net.port_budget_ms, 100, 600000,
+         "net scanner: how long all the identification probes of one port may take [4000]"},
         {"tls-ca", SW_OPT_STR, &self->net.ca_file, 0, 0,
          "net scanner: CA certificates (PEM) that certificate chains are checked against "
          "[the system's]"},
