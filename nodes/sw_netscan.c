@@ -197,7 +197,13 @@ static const struct {
     {"TLSv1.3", TLS1_3_VERSION},
 };
 
-typedef enum { STARTTLS_NONE = 0, STARTTLS_SMTP, STARTTLS_POSTGRES } starttls_t;
+typedef enum {
+    STARTTLS_NONE = 0,
+    STARTTLS_SMTP,
+    STARTTLS_IMAP,
+    STARTTLS_POP3,
+    STARTTLS_POSTGRES
+} starttls_t;
 
 //  Asks a plain-text protocol to switch to TLS on fd. true when it agreed.
 static bool s_starttls (int fd, starttls_t how, int ms)
@@ -207,6 +213,15 @@ static bool s_starttls (int fd, starttls_t how, int ms)
         if (!s_send (fd, "\x00\x00\x00\x08\x04\xd2\x16\x2f", 8))
             return false;
         return s_read (fd, buf, 1, ms, NULL) == 1 && buf[0] == 'S';
+    }
+    if (how == STARTTLS_IMAP || how == STARTTLS_POP3) {
+        s_read (fd, buf, sizeof buf, ms, s_line_done); //  the greeting
+        const char *cmd = how == STARTTLS_IMAP ? "a STARTTLS\r\n" : "STLS\r\n";
+        if (!s_send (fd, cmd, strlen (cmd)))
+            return false;
+        size_t n = s_read (fd, buf, sizeof buf - 1, ms, s_line_done);
+        return how == STARTTLS_IMAP ? n >= 4 && memcmp (buf, "a OK", 4) == 0
+                                    : n >= 3 && memcmp (buf, "+OK", 3) == 0;
     }
     if (how == STARTTLS_SMTP) {
         s_read (fd, buf, sizeof buf, ms, s_line_done);
@@ -852,8 +867,14 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
         sw_val_set (a, doc, "banner", sw_val_str (a, banner));
     const char *svc = sw_val_cstr (sw_val_get (doc, "service"));
     //  STARTTLS where the protocol has it
-    if (!tls && svc && (strcmp (svc, "postgresql") == 0 || strcmp (svc, "smtp") == 0)) {
-        tls_facts = s_tls_facts (a, &t, svc[0] == 'p' ? STARTTLS_POSTGRES : STARTTLS_SMTP);
+    starttls_t how = !svc || tls                       ? STARTTLS_NONE
+                     : strcmp (svc, "postgresql") == 0 ? STARTTLS_POSTGRES
+                     : strcmp (svc, "smtp") == 0       ? STARTTLS_SMTP
+                     : strcmp (svc, "imap") == 0       ? STARTTLS_IMAP
+                     : strcmp (svc, "pop3") == 0       ? STARTTLS_POP3
+                                                       : STARTTLS_NONE;
+    if (how != STARTTLS_NONE) {
+        tls_facts = s_tls_facts (a, &t, how);
         if (tls_facts)
             sw_val_set (a, tls_facts, "starttls", sw_val_bool (a, true));
     }

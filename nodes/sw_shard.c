@@ -398,6 +398,7 @@ static int s_run_net (const sw_shard_work_t *work, volatile int *cancel, sw_shar
                               .read_ms = work->net ? work->net->read_ms : 0,
                               .banner_ms = work->net ? work->net->banner_ms : 0,
                               .port_budget_ms = work->net ? work->net->port_budget_ms : 0,
+                              .per_target = work->net ? work->net->per_target : 0,
                               .ca_file = work->net ? work->net->ca_file : NULL};
     sw_netscan_stats_t stats;
     files_ctx_t ctx = {work, r, zclock_time ()};

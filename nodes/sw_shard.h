@@ -34,7 +34,7 @@ void sw_rules_cache_clear (sw_rules_cache_t *cache);
 
 //  The node's settings for the net scanner's probes.
 typedef struct {
-    int read_ms, banner_ms, port_budget_ms;
+    int read_ms, banner_ms, port_budget_ms, per_target;
     const char *ca_file;
 } sw_net_settings_t;
 

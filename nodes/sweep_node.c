@@ -1106,18 +1106,19 @@ static void s_stop (node_t *self)
     sw_cert_destroy (&self->cert);
 }
 
-static node_t s_node = {.broker = "tcp://127.0.0.1:5701",
-                        .broker_key = "keys/broker/broker.crt",
-                        .cert_path = "keys/id/node1.crt",
-                        .state_dir = "state/node",
-                        .host_root = "/",
-                        .workers = 8,
-                        .heartbeat_ms = 1000,
-                        .liveness = 3,
-                        .max_inflight = 512,
-                        .drain_timeout_ms = 10000,
-                        .max_rate = 50000,
-                        .net = {.read_ms = 800, .banner_ms = 300, .port_budget_ms = 4000}};
+static node_t s_node = {
+    .broker = "tcp://127.0.0.1:5701",
+    .broker_key = "keys/broker/broker.crt",
+    .cert_path = "keys/id/node1.crt",
+    .state_dir = "state/node",
+    .host_root = "/",
+    .workers = 8,
+    .heartbeat_ms = 1000,
+    .liveness = 3,
+    .max_inflight = 512,
+    .drain_timeout_ms = 10000,
+    .max_rate = 50000,
+    .net = {.read_ms = 800, .banner_ms = 300, .port_budget_ms = 4000, .per_target = 4}};
 
 int main (int argc, char **argv)
 {
@@ -1149,6 +1150,8 @@ int main (int argc, char **argv)
          "net scanner: how long to wait for a service that speaks first [300]"},
         {"net-port-budget-ms", SW_OPT_INT, &self->net.port_budget_ms, 100, 600000,
          "net scanner: how long all the identification probes of one port may take [4000]"},
+        {"net-per-target", SW_OPT_INT, &self->net.per_target, 1, 64,
+         "net scanner: ports of one host probed at once [4]"},
         {"tls-ca", SW_OPT_STR, &self->net.ca_file, 0, 0,
          "net scanner: CA certificates (PEM) that certificate chains are checked against "
          "[the system's]"},
