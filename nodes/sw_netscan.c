@@ -80,17 +80,21 @@ static int64_t s_now_ms (void)
 }
 
 //  Reads what the peer sends within ms (until it closes, the buffer is
-//  full, or done() says the answer is complete). Returns the bytes read.
-static size_t s_read (int fd, char *buf, size_t cap, int ms, bool (*done) (const char *, size_t))
+//  full, or done() says the answer is complete), over ssl when given (its
+//  reads then end at the socket's receive timeout). Returns the bytes read.
+static size_t s_read_from (int fd, SSL *ssl, char *buf, size_t cap, int ms,
+                           bool (*done) (const char *, size_t))
 {
     size_t n = 0;
     int64_t end = s_now_ms () + ms;
     while (n < cap) {
         int left = (int)(end - s_now_ms ());
         struct pollfd p = {fd, POLLIN, 0};
-        if (left <= 0 || poll (&p, 1, left) != 1)
+        if (left <= 0 || (!ssl && poll (&p, 1, left) != 1))
             break;
-        ssize_t got = recv (fd, buf + n, cap - n, 0);
+        ssize_t got =
+            ssl ? SSL_read (ssl, buf + n, (int)(cap - n > INT32_MAX ? INT32_MAX : cap - n))
+                : recv (fd, buf + n, cap - n, 0);
         if (got <= 0)
             break;
         n += (size_t)got;
@@ -98,6 +102,11 @@ static size_t s_read (int fd, char *buf, size_t cap, int ms, bool (*done) (const
             break;
     }
     return n;
+}
+
+static size_t s_read (int fd, char *buf, size_t cap, int ms, bool (*done) (const char *, size_t))
+{
+    return s_read_from (fd, NULL, buf, cap, ms, done);
 }
 
 static bool s_send (int fd, const char *data, size_t len)
@@ -433,17 +442,7 @@ static size_t s_exchange (const target_t *t, SSL *ssl, int fd, const char *data,
     if (ssl) {
         if (len && SSL_write (ssl, data, (int)len) != (int)len)
             return 0;
-        size_t n = 0;
-        int64_t end = s_now_ms () + ms;
-        while (n < cap && s_now_ms () < end) {
-            int got = SSL_read (ssl, buf + n, (int)(cap - n));
-            if (got <= 0)
-                break;
-            n += (size_t)got;
-            if (done && done (buf, n))
-                break;
-        }
-        return n;
+        return s_read_from (fd, ssl, buf, cap, ms, done);
     }
     if (len && !s_send (fd, data, len))
         return 0;
