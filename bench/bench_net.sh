@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Network exposure audit: the servers of the net scanner's functional test
 # (tests/functional/net/servers.sh: nginx configured well and badly, sshd
-# with weak algorithms, Redis with and without a password, Memcached, etcd)
-# on 7 loopback addresses, plus every closed port of 1-3000 on each. In the
+# with weak algorithms, Redis with and without a password, Memcached, etcd,
+# MariaDB) on 8 loopback addresses, plus every closed port of 1-3000 on each. In the
 # same run, on the same targets: our open-port discovery (a tcp job on two
 # nodes) against nmap -sT, our service audit (a net job on two nodes:
 # identification, TLS, SSH, HTTP and auth probes) against nmap -sV (which
@@ -23,14 +23,14 @@ start_broker
 for n in node1 node2; do start_node "$n" --workers 4 --max-inflight 1024 --max-rate 0 --tls-ca "$S/ca.crt"; done
 wait_until 30 nodes_ready 2
 ctl rules push "$root/rules" >/dev/null
-hosts=127.0.1.1-7
-ports="1-3000,6379,8443,11211"
+hosts=127.0.1.1-8
+ports="1-3000,3306,6379,8443,11211"
 for scanner in tcp net; do
   cat >"$T/$scanner.yaml" <<JOB
 name: bench-$scanner
 targets:
   - scanner: $scanner
-    hosts: [127.0.1.1, 127.0.1.2, 127.0.1.3, 127.0.1.4, 127.0.1.5, 127.0.1.6, 127.0.1.7]
+    hosts: [127.0.1.1, 127.0.1.2, 127.0.1.3, 127.0.1.4, 127.0.1.5, 127.0.1.6, 127.0.1.7, 127.0.1.8]
     ports: "$ports"
     shard_ports: 1024
 JOB
@@ -54,7 +54,7 @@ for i in $(seq "$RUNS"); do
 done
 med() { tr ' ' '\n' <<<"${t[$1]}" | grep . | median; }
 # Our facts, for the agreement table (the same scan on this machine)
-"$BIN/sweepctl" net 127.0.1.0/29 --ports "$ports" --rules "$root/rules" --tls-ca "$S/ca.crt" \
+"$BIN/sweepctl" net 127.0.1.0/28 --ports "$ports" --rules "$root/rules" --tls-ca "$S/ca.crt" \
   --format json -o "$T/facts.json" 2>/dev/null
 t0=$(ms)
 for ep in 127.0.1.1:443 127.0.1.2:443 127.0.1.2:8443; do
@@ -90,7 +90,7 @@ o_open = ours_open(T + "/tcp%s.json" % runs)
 nT = sorted(nmap_ports(T + "/nmapT%s.txt" % runs))
 nV = nmap_ports(T + "/nmapV%s.txt" % runs)
 norm = {"ssl|http": "https", "ssl/http": "https", "etcd-client": "etcd", "memcache": "memcached"}
-print("## Network exposure audit: 7 addresses x %d ports, 9 services, %s runs each" % (3003, runs))
+print("## Network exposure audit: 8 addresses x %d ports, %d open, %s runs each" % (3004, len(services), runs))
 print()
 print("| task | cloudsweep (broker + 2 nodes) | peer | peer time | ratio |")
 print("|---|---|---|---|---|")

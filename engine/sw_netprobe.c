@@ -325,7 +325,7 @@ const sw_match_t sw_matches[] = {
     {"ssh", "null", "^SSH-[0-9.]+-OpenSSH_(\\S+)", "OpenSSH", 1},
     {"ssh", "null", "^SSH-[0-9.]+-dropbear_(\\S+)", "Dropbear", 1},
     {"ssh", "null", "^SSH-[0-9.]+-", NULL, 0},
-    {"mysql", "null", "^[\\s\\S]{4}\\x0a(\\d[\\w.+-]*MariaDB[\\w.+-]*)\\x00", "MariaDB", 1},
+    {"mysql", "null", "^[\\s\\S]{4}\\x0a(?:5\\.5\\.5-)?(\\d[\\w.+-]*MariaDB[\\w.+-]*)\\x00", "MariaDB", 1},
     {"mysql", "null", "^[\\s\\S]{4}\\x0a(\\d[\\w.+-]*)\\x00", "MySQL", 1},
     {"smtp", "null", "^220[ -][^\\r\\n]*(?i:smtp|postfix|exim|sendmail)", NULL, 0},
     {"ftp", "null", "^220[ -][^\\r\\n]*(?i:ftp)", NULL, 0},

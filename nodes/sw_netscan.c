@@ -669,6 +669,58 @@ static sw_val_t *s_pg_auth (sw_arena_t *a, const target_t *t)
                              : "StartupMessage as postgres: a password or other method asked");
 }
 
+//  A MySQL packet is complete when its 3-byte length arrived.
+static bool s_mysql_done (const char *b, size_t n)
+{
+    return n >= 4 && n - 4 >= ((size_t)(uint8_t)b[0] | (size_t)(uint8_t)b[1] << 8 |
+                               (size_t)(uint8_t)b[2] << 16);
+}
+
+//  MySQL/MariaDB: a login as root with an empty password (as nmap's
+//  mysql-empty-password does; the server logs a failed login). An OK
+//  packet means anyone can log in as root; the session is closed at once.
+static sw_val_t *s_mysql_auth (sw_arena_t *a, const target_t *t)
+{
+    int fd = s_connect (t);
+    if (fd < 0)
+        return NULL;
+    char buf[1024];
+    int ms = s_ms (t->o->read_ms, 800);
+    size_t n = s_read (fd, buf, sizeof buf, ms, s_mysql_done);
+    sw_val_t *auth = NULL;
+    if (n > 5 && buf[4] == 0x0a) {
+        //  HandshakeResponse41: LONG_PASSWORD, PROTOCOL_41,
+        //  SECURE_CONNECTION, PLUGIN_AUTH; max packet 16 MiB; utf8; user
+        //  root; an empty auth response; the native password plugin
+        static const char plugin[] = "mysql_native_password";
+        static const char head[] = "\x01\x82\x08\x00"
+                                   "\x00\x00\x00\x01"
+                                   "\x21";
+        char pkt[128] = {0};
+        size_t p = 4;
+        memcpy (pkt + p, head, sizeof head - 1);
+        p += sizeof head - 1 + 23; //  and 23 reserved zero bytes
+        memcpy (pkt + p, "root", 5);
+        p += 5;
+        pkt[p++] = 0;
+        memcpy (pkt + p, plugin, sizeof plugin);
+        p += sizeof plugin;
+        size_t len = p - 4;
+        pkt[0] = (char)(len & 0xff);
+        pkt[3] = 1; //  sequence number
+        if (s_send (fd, pkt, p) && (n = s_read (fd, buf, sizeof buf, ms, s_mysql_done)) > 4) {
+            bool ok = buf[4] == 0x00;
+            auth = s_auth (a, !ok,
+                           ok ? "root logged in with an empty password"
+                              : "root with an empty password was refused");
+            if (ok)
+                s_send (fd, "\x01\x00\x00\x00\x01", 5); //  COM_QUIT
+        }
+    }
+    close (fd);
+    return auth;
+}
+
 static void s_service (sw_arena_t *a, sw_val_t *doc, const sw_ident_t *id)
 {
     sw_val_set (a, doc, "service", sw_val_str (a, id->service));
@@ -706,6 +758,8 @@ static void s_datastore_auth (sw_arena_t *a, sw_val_t *doc, const target_t *t, b
         auth = s_auth (a, !open, open ? "stats answered without authentication" : "stats refused");
     } else if (strcmp (service, "postgresql") == 0)
         auth = s_pg_auth (a, t);
+    else if (strcmp (service, "mysql") == 0)
+        auth = s_mysql_auth (a, t);
     else if (strcmp (service, "elasticsearch") == 0 && sw_http_parse (reply, n, &r) == 0)
         auth = s_auth (a, r.status == 401 || r.status == 403,
                        r.status == 200 ? "GET / answered without credentials" : "GET / refused");

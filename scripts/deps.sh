@@ -12,7 +12,7 @@ packages=(
   iproute2 util-linux procps python3 shellcheck
   # servers the net scanner's functional tests start (in a private
   # network namespace, with configurations written for them)
-  nginx-light openssh-server redis-server memcached etcd-server
+  nginx-light openssh-server redis-server memcached etcd-server mariadb-server
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nmap hyperfine ripgrep bc sslscan ssh-audit)

@@ -4,7 +4,8 @@
 # servers.sh): nginx configured well and badly (old TLS versions, every
 # cipher suite, a self-signed and an expired certificate made with
 # openssl, directory listing, a status page), sshd with weak algorithms and
-# passwords, Redis without and with a password, Memcached, etcd. A `net`
+# passwords, Redis without and with a password, Memcached, etcd, MariaDB
+# whose root has no password. A `net`
 # job on two nodes reports exactly the expected findings, none for the
 # well-configured servers; `sweepctl net` gives the same. A host outside
 # the scope is refused.
@@ -14,7 +15,7 @@
 . "$(dirname "$0")/net/servers.sh"
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-for tool in nginx sshd redis-server memcached etcd openssl; do
+for tool in nginx sshd redis-server memcached etcd mariadbd openssl; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || fail "$tool is not installed (scripts/deps.sh)"
 done
 S=$T/srv
@@ -28,12 +29,12 @@ start_node node1 --workers 2 --tls-ca "$S/ca.crt"
 start_node node2 --workers 2 --tls-ca "$S/ca.crt"
 wait_until 30 nodes_ready 2
 ctl rules push "$root/rules" >/dev/null || fail "rules push failed"
-ports="22,80,443,2222,2379,6379,8443,11211,20000-22999"
+ports="22,80,443,2222,2379,3306,6379,8443,11211,20000-22999"
 cat >"$T/net.yaml" <<JOB
 name: net-audit
 targets:
   - scanner: net
-    hosts: [127.0.1.0/29]
+    hosts: [127.0.1.0/28]
     ports: "$ports"
     shard_ports: 1024
 JOB
@@ -61,6 +62,7 @@ cat >"$T/expected.txt" <<'EOF2'
 127.0.1.4:tcp/6379 net.datastore.no-auth
 127.0.1.5:tcp/11211 net.datastore.no-auth
 127.0.1.6:tcp/2379 net.datastore.no-auth
+127.0.1.8:tcp/3306 net.datastore.no-auth
 EOF2
 net_pairs() {
   python3 -c '
@@ -78,11 +80,12 @@ assert ev[("127.0.1.4", "tcp/6379", "net.datastore.no-auth")].startswith("redis 
 assert "3des-cbc" in ev[("127.0.1.3", "tcp/2222", "net.ssh.weak-cipher")]
 assert "TLSv1.0" in ev[("127.0.1.2", "tcp/443", "net.tls.legacy-protocol")]
 assert "2021-01-01" in ev[("127.0.1.2", "tcp/8443", "net.tls.cert-expired")]
+assert "root logged in with an empty password" in ev[("127.0.1.8", "tcp/3306", "net.datastore.no-auth")]
 PY
-note "net job: exactly the 20 expected findings, none on the well-configured servers"
+note "net job: exactly the 21 expected findings, none on the well-configured servers"
 
 # The same scan on this machine.
-"$BIN/sweepctl" net 127.0.1.0/29 --ports "$ports" --rules "$root/rules" --tls-ca "$S/ca.crt" \
+"$BIN/sweepctl" net 127.0.1.0/28 --ports "$ports" --rules "$root/rules" --tls-ca "$S/ca.crt" \
   --format json -o "$T/local.json" 2>"$T/local.log" || fail "sweepctl net failed: $(cat "$T/local.log")"
 net_pairs "$T/local.json" >"$T/local.txt"
 diff -u "$T/cluster.txt" "$T/local.txt" || fail "sweepctl net and the cluster differ"
@@ -91,7 +94,8 @@ import json, sys
 got = {(s["address"], s["port"]): s["service"] for s in json.load(open(sys.argv[1]))["services"]}
 want = {("127.0.1.1", 80): "http", ("127.0.1.1", 443): "https", ("127.0.1.2", 443): "https",
         ("127.0.1.2", 8443): "https", ("127.0.1.3", 2222): "ssh", ("127.0.1.4", 6379): "redis",
-        ("127.0.1.5", 11211): "memcached", ("127.0.1.6", 2379): "etcd", ("127.0.1.7", 6379): "redis"}
+        ("127.0.1.5", 11211): "memcached", ("127.0.1.6", 2379): "etcd", ("127.0.1.7", 6379): "redis",
+        ("127.0.1.8", 3306): "mysql"}
 assert got == want, got
 PY
 set +e
@@ -99,4 +103,4 @@ out=$("$BIN/sweepctl" net 10.9.9.9 --ports 22 --rules "$root/rules" 2>&1)
 rc=$?
 set -e
 { [ $rc -eq 2 ] && [[ $out == *"outside the scope"* ]]; } || fail "a host outside the scope was not refused: $rc $out"
-note "sweepctl net agrees; 9 services identified; out-of-scope host refused"
+note "sweepctl net agrees; 10 services identified; out-of-scope host refused"

@@ -13,6 +13,7 @@
 #   127.0.1.5  memcached
 #   127.0.1.6  etcd without authentication
 #   127.0.1.7  redis-server with a password (well configured)
+#   127.0.1.8  MariaDB whose root has no password
 # shellcheck shell=bash
 
 net_servers_start() {
@@ -126,6 +127,11 @@ EOF
   unshare -U --map-user=1000 --map-group=1000 memcached -l 127.0.1.5 -p 11211 \
     >"$s/memcached.log" 2>&1 &
   PIDS+=("$!")
+  mariadb-install-db --no-defaults --user=root --datadir="$s/mariadb" \
+    --auth-root-authentication-method=normal >"$s/mariadb-install.log" 2>&1
+  mariadbd --no-defaults --user=root --datadir="$s/mariadb" --bind-address=127.0.1.8 --port=3306 \
+    --socket="$s/mariadb.sock" --pid-file="$s/mariadb.pid" >"$s/mariadb.log" 2>&1 &
+  PIDS+=("$!")
   etcd --name t --data-dir "$s/etcd" --listen-client-urls http://127.0.1.6:2379 \
     --advertise-client-urls http://127.0.1.6:2379 --listen-peer-urls http://127.0.1.6:2380 \
     --initial-advertise-peer-urls http://127.0.1.6:2380 --initial-cluster t=http://127.0.1.6:2380 \
@@ -137,7 +143,7 @@ EOF
 net_servers_ready() {
   local ep
   for ep in 127.0.1.1:443 127.0.1.1:80 127.0.1.2:443 127.0.1.2:8443 127.0.1.3:2222 \
-    127.0.1.4:6379 127.0.1.5:11211 127.0.1.6:2379 127.0.1.7:6379; do
+    127.0.1.4:6379 127.0.1.5:11211 127.0.1.6:2379 127.0.1.7:6379 127.0.1.8:3306; do
     (exec 3<>"/dev/tcp/${ep%:*}/${ep#*:}") 2>/dev/null || return 1
   done
 }
