@@ -214,6 +214,17 @@ typedef enum {
     STARTTLS_POSTGRES
 } starttls_t;
 
+//  An SMTP reply is complete at its last line ("250 ...", not "250-...").
+static bool s_smtp_done (const char *b, size_t n)
+{
+    if (!n || b[n - 1] != '\n')
+        return false;
+    size_t start = n - 1;
+    while (start > 0 && b[start - 1] != '\n')
+        start--;
+    return n - start >= 4 && b[start + 3] == ' ';
+}
+
 //  Asks a plain-text protocol to switch to TLS on fd. true when it agreed.
 static bool s_starttls (int fd, starttls_t how, int ms)
 {
@@ -236,7 +247,7 @@ static bool s_starttls (int fd, starttls_t how, int ms)
         s_read (fd, buf, sizeof buf, ms, s_line_done);
         if (!s_send (fd, "EHLO cloudsweep\r\n", 17))
             return false;
-        s_read (fd, buf, sizeof buf, ms, NULL);
+        s_read (fd, buf, sizeof buf, ms, s_smtp_done);
         if (!s_send (fd, "STARTTLS\r\n", 10))
             return false;
         size_t n = s_read (fd, buf, sizeof buf - 1, ms, s_line_done);

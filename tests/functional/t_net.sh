@@ -29,7 +29,7 @@ start_node node1 --workers 2 --tls-ca "$S/ca.crt"
 start_node node2 --workers 2 --tls-ca "$S/ca.crt"
 wait_until 30 nodes_ready 2
 ctl rules push "$root/rules" >/dev/null || fail "rules push failed"
-ports="22,80,443,2222,2379,3306,6379,8443,11211,20000-22999"
+ports="22,80,443,587,2222,2379,3306,6379,8443,11211,20000-22999"
 cat >"$T/net.yaml" <<JOB
 name: net-audit
 targets:
@@ -92,15 +92,19 @@ diff -u "$T/cluster.txt" "$T/local.txt" || fail "sweepctl net and the cluster di
 python3 - "$T/local.json" <<'PY' || fail "service identification is wrong"
 import json, sys
 got = {(s["address"], s["port"]): s["service"] for s in json.load(open(sys.argv[1]))["services"]}
-want = {("127.0.1.1", 80): "http", ("127.0.1.1", 443): "https", ("127.0.1.2", 443): "https",
+want = {("127.0.1.1", 80): "http", ("127.0.1.1", 443): "https", ("127.0.1.1", 587): "smtp",
+        ("127.0.1.2", 443): "https",
         ("127.0.1.2", 8443): "https", ("127.0.1.3", 2222): "ssh", ("127.0.1.4", 6379): "redis",
         ("127.0.1.5", 11211): "memcached", ("127.0.1.6", 2379): "etcd", ("127.0.1.7", 6379): "redis",
         ("127.0.1.8", 3306): "mysql"}
 assert got == want, got
+smtp = [s for s in json.load(open(sys.argv[1]))["services"] if s["port"] == 587][0]
+assert smtp["tls"]["starttls"] and smtp["tls"]["cert"]["chain_trusted"], smtp
+assert "TLSv1.3" in smtp["tls"]["versions"], smtp
 PY
 set +e
 out=$("$BIN/sweepctl" net 10.9.9.9 --ports 22 --rules "$root/rules" 2>&1)
 rc=$?
 set -e
 { [ $rc -eq 2 ] && [[ $out == *"outside the scope"* ]]; } || fail "a host outside the scope was not refused: $rc $out"
-note "sweepctl net agrees; 10 services identified; out-of-scope host refused"
+note "sweepctl net agrees; 11 services identified (STARTTLS on SMTP); out-of-scope host refused"

@@ -14,6 +14,9 @@
 #   127.0.1.6  etcd without authentication
 #   127.0.1.7  redis-server with a password (well configured)
 #   127.0.1.8  MariaDB whose root has no password
+#   127.0.1.1  also SMTP on 587 with STARTTLS (a few lines of Python's ssl
+#              module, the good certificate; no Debian SMTP server starts
+#              without a mail system around it)
 # shellcheck shell=bash
 
 net_servers_start() {
@@ -132,6 +135,34 @@ EOF
   mariadbd --no-defaults --user=root --datadir="$s/mariadb" --bind-address=127.0.1.8 --port=3306 \
     --socket="$s/mariadb.sock" --pid-file="$s/mariadb.pid" >"$s/mariadb.log" 2>&1 &
   PIDS+=("$!")
+  python3 - "$s/good.crt" "$s/good.key" >"$s/smtp.log" 2>&1 <<'PY' &
+import socket, ssl, sys, threading
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+srv = socket.create_server(("127.0.1.1", 587))
+def serve(c):
+    try:
+        f = c.makefile("rb")
+        c.sendall(b"220 mail.test ESMTP\r\n")
+        for line in f:
+            cmd = line.strip().upper()
+            if cmd.startswith(b"EHLO"):
+                c.sendall(b"250-mail.test\r\n250 STARTTLS\r\n")
+            elif cmd == b"STARTTLS":
+                c.sendall(b"220 go ahead\r\n")
+                ctx.wrap_socket(c, server_side=True).close()
+                return
+            else:
+                c.sendall(b"502 no\r\n")
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        c.close()
+while True:
+    conn, _ = srv.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+PY
+  PIDS+=("$!")
   etcd --name t --data-dir "$s/etcd" --listen-client-urls http://127.0.1.6:2379 \
     --advertise-client-urls http://127.0.1.6:2379 --listen-peer-urls http://127.0.1.6:2380 \
     --initial-advertise-peer-urls http://127.0.1.6:2380 --initial-cluster t=http://127.0.1.6:2380 \
@@ -142,7 +173,7 @@ EOF
 # net_servers_ready: every server listens (polled by the caller).
 net_servers_ready() {
   local ep
-  for ep in 127.0.1.1:443 127.0.1.1:80 127.0.1.2:443 127.0.1.2:8443 127.0.1.3:2222 \
+  for ep in 127.0.1.1:443 127.0.1.1:80 127.0.1.1:587 127.0.1.2:443 127.0.1.2:8443 127.0.1.3:2222 \
     127.0.1.4:6379 127.0.1.5:11211 127.0.1.6:2379 127.0.1.7:6379 127.0.1.8:3306; do
     (exec 3<>"/dev/tcp/${ep%:*}/${ep#*:}") 2>/dev/null || return 1
   done
