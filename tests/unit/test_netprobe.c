@@ -34,7 +34,8 @@ Test (netprobe, ssh_banner_truncated_hostile_and_foreign)
     memset (longline, 'a', sizeof longline);
     cr_assert_eq (sw_ssh_banner_parse (longline, sizeof longline, &s), -1, "no end in 255");
     cr_assert_eq (sw_ssh_banner_parse ("SSH-2.0\n", 8, &s), -1, "no software part");
-    const char *ctrl = "SSH-2.0-x_1 a\x01\x7f" "b\n";
+    const char *ctrl = "SSH-2.0-x_1 a\x01\x7f"
+                       "b\n";
     cr_assert_gt (sw_ssh_banner_parse (ctrl, strlen (ctrl), &s), 0);
     cr_assert_str_eq (s.comment, "a..b");
 }
@@ -43,7 +44,8 @@ Test (netprobe, ssh_banner_truncated_hostile_and_foreign)
 static size_t s_put_str (uint8_t *p, const char *s)
 {
     uint32_t n = (uint32_t)strlen (s);
-    p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8), p[3] = (uint8_t)n;
+    p[0] = (uint8_t)(n >> 24), p[1] = (uint8_t)(n >> 16), p[2] = (uint8_t)(n >> 8),
+    p[3] = (uint8_t)n;
     memcpy (p + 4, s, n);
     return 4 + n;
 }
@@ -208,7 +210,8 @@ Test (netprobe, answers_are_identified)
     s_ident ("null", mysql, sizeof mysql - 1, "mysql", "MariaDB", "10.11.6-MariaDB-0+deb12u1");
     const char *ng = "HTTP/1.1 200 OK\r\nDate: x\r\nServer: nginx/1.22.1\r\n\r\n";
     s_ident ("http", ng, strlen (ng), "http", "nginx", "1.22.1");
-    const char *etcd = "HTTP/1.0 200 OK\r\n\r\n{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}";
+    const char *etcd =
+        "HTTP/1.0 200 OK\r\n\r\n{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}";
     s_ident ("etcd", etcd, strlen (etcd), "etcd", "etcd", "3.4.23");
     const char *es = "HTTP/1.1 200 OK\r\n\r\n{\"version\":{\"number\":\"8.11.1\"},\"tagline\":"
                      "\"You Know, for Search\"}";
@@ -224,7 +227,9 @@ Test (netprobe, answers_are_identified)
 Test (netprobe, banner_clean_is_bounded_and_printable)
 {
     char out[8];
-    sw_banner_clean ("abc\x01\xff" "defghijk", 13, out, sizeof out);
+    sw_banner_clean ("abc\x01\xff"
+                     "defghijk",
+                     13, out, sizeof out);
     cr_assert_str_eq (out, "abc..de");
     sw_banner_clean ("line\r\nnext", 10, out, sizeof out);
     cr_assert_str_eq (out, "line");
