@@ -2,6 +2,7 @@
 #include "sw_gitscan.h"
 
 #include <git2.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -109,9 +110,24 @@ static int s_on_entry (const char *root, const git_tree_entry *entry, void *payl
     return w->stopped ? -1 : 0;
 }
 
-int sw_git_dir (const char *path, char *out, size_t outlen, char *err, size_t errlen)
+//  libgit2 is set up once per process and never torn down: a shutdown
+//  while another thread walks a history (node workers run several) tears
+//  down state that thread still uses (OpenSSL's, among others).
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+static void s_init_once (void)
 {
     git_libgit2_init ();
+}
+
+static void s_init (void)
+{
+    pthread_once (&s_once, s_init_once);
+}
+
+int sw_git_dir (const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+    s_init ();
     git_repository *repo = NULL;
     int rc = -1;
     if (git_repository_open_ext (&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
@@ -129,7 +145,6 @@ int sw_git_dir (const char *path, char *out, size_t outlen, char *err, size_t er
         rc = 0;
     }
     git_repository_free (repo);
-    git_libgit2_shutdown ();
     return rc;
 }
 
@@ -154,7 +169,7 @@ int sw_git_walk_part (const char *path, size_t max_blob, uint32_t part, uint32_t
     if (!stats)
         stats = &none;
     memset (stats, 0, sizeof *stats);
-    git_libgit2_init ();
+    s_init ();
     walk_t w = {.max_blob = max_blob,
                 .part = part,
                 .parts = parts ? parts : 1,
@@ -205,6 +220,5 @@ done:
     git_repository_free (w.repo);
     free (w.seen.slots);
     free (w.seen.used);
-    git_libgit2_shutdown ();
     return rc;
 }
