@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: a broker and two nodes on loopback audit a few listeners that
-# the demo opens itself and a small built-in estate (AWS snapshot,
-# Kubernetes, CloudFormation, Terraform) against the rule packs, with a
+# the demo opens itself, a small built-in estate (AWS snapshot,
+# Kubernetes, CloudFormation, Terraform) against the rule packs, and a
+# source tree with leaked credentials, with a
 # progress bar, a summary and a JSON report in demo-out/report.json. Runs inside a private network namespace when it
 # can (so the scan sees nothing but the demo's own listeners); otherwise it
 # scans only the ports it opened and ports it checked are free.
@@ -90,7 +91,25 @@ targets:
     shard_ports: 250
   - scanner: posture
     paths: [inputs]
+  - scanner: secrets
+    paths: [src]
 JOB
+# ... and a source tree with credentials left in it: made-up values in
+# the providers' documented formats, new each run. Findings show them
+# masked, with a fingerprint keyed by keys/content/fingerprint.key.
+rm -rf "$out/src"
+mkdir -p "$out/src/app"
+python3 - "$out/src/app" <<'PY'
+import random, string, sys
+r = random.SystemRandom()
+b32 = string.ascii_uppercase + "234567"
+an = string.ascii_letters + string.digits
+with open(sys.argv[1] + "/settings.py", "w") as f:
+    f.write('AWS_ACCESS_KEY_ID = "AKIA%s"\n' % "".join(r.choice(b32) for _ in range(16)))
+    f.write('DATABASE_URL = "postgres://app:%s@db:5432/app"\n' % "".join(r.choice(an) for _ in range(20)))
+with open(sys.argv[1] + "/.env", "w") as f:
+    f.write("GITHUB_TOKEN=ghp_%s\n" % "".join(r.choice(an) for _ in range(36)))
+PY
 # The demo's own "estate": an AWS snapshot, Kubernetes manifests, a
 # CloudFormation template and a Terraform plan, with some things wrong.
 rm -rf "$out/inputs"
