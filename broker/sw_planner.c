@@ -167,8 +167,16 @@ static int s_group_files (plan_target_t *pt, char *why, size_t whylen)
         if (s_group_too_big (pt, &pt->groups[g], why, whylen))
             return -1;
     pt->group_files = calloc (pt->shards, sizeof (sw_blobref_t *));
+    if (!pt->group_files) {
+        snprintf (why, whylen, "out of memory");
+        return -1;
+    }
     for (uint64_t g = 0; g < pt->shards; g++) {
-        pt->group_files[g] = calloc (pt->groups[g].n, sizeof (sw_blobref_t));
+        pt->group_files[g] = calloc (pt->groups[g].n ? pt->groups[g].n : 1, sizeof (sw_blobref_t));
+        if (!pt->group_files[g]) {
+            snprintf (why, whylen, "out of memory");
+            return -1;
+        }
         for (size_t m = 0; m < pt->groups[g].n; m++)
             pt->group_files[g][m] = pt->files[pt->groups[g].members[m]];
     }
@@ -224,6 +232,10 @@ static int s_plan_secrets (const sw_job_target_t *t, plan_target_t *pt, char *wh
     if (t->history) {
         pt->parts = t->shards ? t->shards : SW_SECRETS_HISTORY_PARTS;
         pt->groups = calloc (pt->nfiles * pt->parts, sizeof (sw_group_t));
+        if (!pt->groups) {
+            snprintf (why, whylen, "out of memory");
+            return -1;
+        }
         for (size_t f = 0; f < pt->nfiles; f++)
             for (uint32_t part = 0; part < pt->parts; part++) {
                 sw_group_t *g =
@@ -233,6 +245,10 @@ static int s_plan_secrets (const sw_job_target_t *t, plan_target_t *pt, char *wh
         return s_group_files (pt, why, whylen);
     }
     pt->groups = calloc (pt->nfiles, sizeof (sw_group_t));
+    if (!pt->groups) {
+        snprintf (why, whylen, "out of memory");
+        return -1;
+    }
     sw_group_t *g = NULL;
     uint64_t bytes = 0, list = 0;
     for (size_t f = 0; f < pt->nfiles; f++) {

@@ -7,6 +7,7 @@
     (ROUTER_MANDATORY, zero send timeout): a failed send means the node is
     gone and its leases go back to the queue. */
 #include <czmq.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -1282,6 +1283,9 @@ int main (int argc, char **argv)
         return 1;
     //  Log lines go to stdout; a supervisor or a test reads them as they come.
     setvbuf (stdout, NULL, _IOLBF, 0);
+    //  A peer that resets a connection must cost an error, not the process
+    //  (OpenSSL writes without MSG_NOSIGNAL)
+    signal (SIGPIPE, SIG_IGN);
     zsys_init ();
     zsys_set_logident ("sweep-broker");
     zsys_set_linger (0);

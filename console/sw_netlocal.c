@@ -47,7 +47,7 @@ static void s_facts (void *arg, const char *json)
 
 int sw_netlocal_run (char **targets, size_t n, const sw_netlocal_opts_t *opts)
 {
-    char err[512];
+    char err[512] = "";
     if (!opts->ports) {
         fprintf (stderr, "sweepctl: net needs --ports (e.g. --ports 1-1024,6379)\n");
         return 2;

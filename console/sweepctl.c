@@ -6,6 +6,7 @@
     or the broker refused the request; 3 the broker did not answer;
     4 the job ended without full coverage (failed shards or cancelled). */
 #include <czmq.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -968,6 +969,9 @@ int main (int argc, char **argv)
     }
     if (sodium_init () < 0)
         return 1;
+    //  A peer that resets a connection must cost an error, not the process
+    //  (OpenSSL writes without MSG_NOSIGNAL)
+    signal (SIGPIPE, SIG_IGN);
     zsys_init ();
     zsys_set_logident ("sweepctl");
     zsys_set_linger (0);

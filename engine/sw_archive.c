@@ -380,7 +380,10 @@ int sw_archive_pack (const char *dir, uint64_t max, char **out, size_t *len, cha
     *len = 0;
     FILE *mem = open_memstream (out, len);
     struct archive *a = mem ? archive_write_new () : NULL;
+    //  Names go as they are (a ref may be named in any bytes): no
+    //  conversion through the locale, which would refuse non-ASCII ones
     if (!a || archive_write_set_format_pax_restricted (a) != ARCHIVE_OK ||
+        archive_write_set_format_option (a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
         archive_write_open_FILE (a, mem) != ARCHIVE_OK) {
         snprintf (err, errlen, "%s: cannot start a tar", dir);
         if (a)

@@ -33,6 +33,7 @@ typedef struct {
     char ip[16];
     const sw_netscan_opts_t *o;
     volatile int *cancel;
+    int64_t deadline; //  all work on this port ends by then (monotonic ms)
 } target_t;
 
 static int s_ms (int v, int def)
@@ -95,6 +96,13 @@ static size_t s_read_from (int fd, SSL *ssl, char *buf, size_t cap, int ms,
         ssize_t got =
             ssl ? SSL_read (ssl, buf + n, (int)(cap - n > INT32_MAX ? INT32_MAX : cap - n))
                 : recv (fd, buf + n, cap - n, 0);
+        if (got <= 0 && ssl && SSL_get_error (ssl, (int)got) == SSL_ERROR_WANT_READ) {
+            //  A record not complete yet (the socket is non-blocking): wait
+            //  for more within what is left of ms
+            if (poll (&p, 1, left) == 1)
+                continue;
+            break;
+        }
         if (got <= 0)
             break;
         n += (size_t)got;
@@ -244,7 +252,7 @@ static bool s_starttls (int fd, starttls_t how, int ms)
                                     : n >= 3 && memcmp (buf, "+OK", 3) == 0;
     }
     if (how == STARTTLS_SMTP) {
-        s_read (fd, buf, sizeof buf, ms, s_line_done);
+        s_read (fd, buf, sizeof buf, ms, s_smtp_done); //  the greeting, every line
         if (!s_send (fd, "EHLO cloudsweep\r\n", 17))
             return false;
         s_read (fd, buf, sizeof buf, ms, s_smtp_done);
@@ -259,9 +267,41 @@ static bool s_starttls (int fd, starttls_t how, int ms)
 //  One handshake limited to versions [lo, hi] and cipher lists (NULL: all,
 //  security level 0). On success returns the connection (the caller frees
 //  it and closes *fd_out), else NULL.
+//  Waits until fd is ready for what OpenSSL asked (rc of an SSL call),
+//  within one answer's wait and the port's deadline, and not cancelled.
+static bool s_tls_wait (const target_t *t, SSL *ssl, int rc, int64_t until)
+{
+    int want = SSL_get_error (ssl, rc);
+    if (want != SSL_ERROR_WANT_READ && want != SSL_ERROR_WANT_WRITE)
+        return false;
+    int64_t now = s_now_ms ();
+    if (until > t->deadline)
+        until = t->deadline;
+    if (now >= until || (t->cancel && *t->cancel))
+        return false;
+    int left = (int)(until - now);
+    struct pollfd p = {SSL_get_fd (ssl), want == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0};
+    return poll (&p, 1, left < 100 ? left : 100) >= 0; //  slices, to see cancel
+}
+
+//  The handshake on a non-blocking socket: a server that trickles bytes
+//  cannot hold it past two answers' waits or the port's deadline.
+static bool s_tls_handshake (const target_t *t, SSL *ssl, int fd)
+{
+    fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
+    int64_t until = s_now_ms () + 2 * s_ms (t->o->read_ms, 800);
+    int rc;
+    while ((rc = SSL_connect (ssl)) != 1)
+        if (!s_tls_wait (t, ssl, rc, until))
+            return false;
+    return true;
+}
+
 static SSL *s_tls_try (const target_t *t, starttls_t how, int lo, int hi, const char *ciphers,
                        const char *suites, int *fd_out)
 {
+    if (s_now_ms () >= t->deadline || (t->cancel && *t->cancel))
+        return NULL;
     SSL_CTX *ctx = SSL_CTX_new (TLS_client_method ());
     if (!ctx)
         return NULL;
@@ -286,7 +326,7 @@ static SSL *s_tls_try (const target_t *t, starttls_t how, int lo, int hi, const 
         const char *name = t->o->tls_name ? t->o->tls_name : NULL;
         if (name)
             SSL_set_tlsext_host_name (ssl, name);
-        if (SSL_connect (ssl) != 1) {
+        if (!s_tls_handshake (t, ssl, fd)) {
             SSL_free (ssl);
             ssl = NULL;
         }
@@ -302,7 +342,10 @@ static SSL *s_tls_try (const target_t *t, starttls_t how, int lo, int hi, const 
 static void s_tls_close (SSL *ssl, int fd)
 {
     if (ssl) {
-        SSL_shutdown (ssl);
+        //  One close_notify, not waited for (the socket is non-blocking);
+        //  none after an error
+        if (!(SSL_get_shutdown (ssl) & SSL_SENT_SHUTDOWN) && !ERR_peek_error ())
+            SSL_shutdown (ssl);
         SSL_free (ssl);
     }
     if (fd >= 0)
@@ -451,8 +494,11 @@ static size_t s_exchange (const target_t *t, SSL *ssl, int fd, const char *data,
         len = n > 0 ? (size_t)n : 0;
     }
     if (ssl) {
-        if (len && SSL_write (ssl, data, (int)len) != (int)len)
-            return 0;
+        int64_t until = s_now_ms () + ms;
+        int rc;
+        while (len && (rc = SSL_write (ssl, data, (int)len)) <= 0)
+            if (!s_tls_wait (t, ssl, rc, until))
+                return 0;
         return s_read_from (fd, ssl, buf, cap, ms, done);
     }
     if (len && !s_send (fd, data, len))
@@ -719,7 +765,27 @@ static sw_val_t *s_mysql_auth (sw_arena_t *a, const target_t *t)
         size_t len = p - 4;
         pkt[0] = (char)(len & 0xff);
         pkt[3] = 1; //  sequence number
-        if (s_send (fd, pkt, p) && (n = s_read (fd, buf, sizeof buf, ms, s_mysql_done)) > 4) {
+        n = s_send (fd, pkt, p) ? s_read (fd, buf, sizeof buf, ms, s_mysql_done) : 0;
+        if (n > 4) {
+            //  An AuthSwitchRequest (MySQL 8's caching_sha2_password,
+            //  MariaDB's ed25519): the empty password again, its way
+            if ((uint8_t)buf[4] == 0xfe) {
+                char again[4] = {0, 0, 0, (char)((uint8_t)buf[3] + 1)};
+                n = s_send (fd, again, 4) ? s_read (fd, buf, sizeof buf, ms, s_mysql_done) : 0;
+            }
+            //  caching_sha2_password's "fast auth" answer (0x01 0x03) comes
+            //  before the OK packet
+            size_t first = 4 + ((size_t)(uint8_t)buf[0] | (size_t)(uint8_t)buf[1] << 8 |
+                                (size_t)(uint8_t)buf[2] << 16);
+            if (n > 6 && buf[4] == 0x01 && buf[5] == 0x03) {
+                if (n > first) { //  the OK packet came with it
+                    memmove (buf, buf + first, n - first);
+                    n -= first;
+                } else
+                    n = s_read (fd, buf, sizeof buf, ms, s_mysql_done);
+            }
+        }
+        if (n > 4) {
             bool ok = buf[4] == 0x00;
             auth = s_auth (a, !ok,
                            ok ? "root logged in with an empty password"
@@ -851,7 +917,10 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
                            const sw_netscan_opts_t *opts, volatile int *cancel)
 {
     sw_netscan_opts_t none = {0};
-    target_t t = {addr, port, "", opts ? opts : &none, cancel};
+    target_t t = {addr, port, "", opts ? opts : &none, cancel, 0};
+    //  Identification has the port budget; all the port's work, TLS facts
+    //  and HTTP paths included, three times that
+    t.deadline = s_now_ms () + 3 * (int64_t)s_ms (t.o->port_budget_ms, 4000);
     sw_ipv4_format (addr, t.ip);
     sw_val_t *doc = sw_val_map (a);
     sw_val_set (a, doc, "address", sw_val_str (a, t.ip));
@@ -884,8 +953,11 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
     for (size_t i = 0; i < nprobes && !found && !tls && !(cancel && *cancel); i++) {
         const sw_probe_t *p = &sw_probes[order[i]];
         bool null = p->len == 0;
+        //  A service that speaks first says so to any probe (its banner
+        //  is matched whatever was sent): the wait for one is only worth
+        //  it as the first probe
         if (null && i > 0)
-            continue; //  a silent service was waited for once
+            continue;
         if (silent >= 2 || s_now_ms () >= deadline)
             break;
         int fd = s_connect (&t);
@@ -897,12 +969,13 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
         if (n && !*banner)
             sw_banner_clean (reply, n, banner, sizeof banner);
         sw_ssh_banner_t sb;
-        if (null && n && sw_ssh_banner_parse (reply, n, &sb) > 0) {
+        if (n && sw_ssh_banner_parse (reply, n, &sb) > 0) {
             sw_probe_match ("null", reply, n, &id);
             s_service (a, doc, &id);
             sw_val_set (a, doc, "ssh", s_ssh_facts (a, &t, fd, reply, n, &sb));
             found = true;
-        } else if (n && sw_probe_match (p->name, reply, n, &id))
+        } else if (n && (sw_probe_match (p->name, reply, n, &id) ||
+                         (!null && sw_probe_match ("null", reply, n, &id))))
             found = true;
         close (fd);
         silent += n == 0 && !null;
@@ -1095,7 +1168,11 @@ int sw_netscan_run (const sw_ruleset_t *rules, const char *bundle_version, uint3
         pthread_join (threads[i], NULL);
     free (open.ports);
     emit_t e = {emit, arg, bundle_version, 0};
-    for (size_t i = 0; pool.sets && i < n; i++) {
+    if (!pool.sets) {
+        snprintf (err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
         sw_resset_t *set = pool.sets[i];
         if (!set)
             continue;
@@ -1118,5 +1195,7 @@ int sw_netscan_run (const sw_ruleset_t *rules, const char *bundle_version, uint3
         snprintf (err, errlen, "cancelled");
         return -1;
     }
+    if (e.rc)
+        snprintf (err, errlen, "findings could not be kept (out of memory, or too many)");
     return e.rc ? -1 : 0;
 }

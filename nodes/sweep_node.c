@@ -1179,6 +1179,9 @@ int main (int argc, char **argv)
     //  Log lines go to stdout; a supervisor or a test reads them as they come.
     setvbuf (stdout, NULL, _IOLBF, 0);
     zsys_handler_set (NULL);
+    //  A peer that resets a connection must cost an error, not the process
+    //  (OpenSSL writes without MSG_NOSIGNAL)
+    signal (SIGPIPE, SIG_IGN);
     zsys_init ();
     zsys_set_logident ("sweep-node");
     zsys_set_linger (0);

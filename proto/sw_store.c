@@ -177,10 +177,11 @@ void sw_store_compact_wait (sw_store_t *self)
 {
     pthread_mutex_lock (&self->lock);
     bool started = self->started;
+    pthread_t compactor = self->compactor; //  read under the lock
     self->started = false;
     pthread_mutex_unlock (&self->lock);
     if (started)
-        pthread_join (self->compactor, NULL);
+        pthread_join (compactor, NULL);
 }
 
 void sw_store_destroy (sw_store_t **self_p)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sw_archive.h"
 #include "sw_gitscan.h"
@@ -129,6 +130,31 @@ Test (gitscan, a_packed_history_in_parts_hands_over_each_blob_once)
     for (int j = 0; j < whole.n; j++)
         cr_assert_eq (found[j], 1, "%s (%s) handed over %d times", whole.path[j], whole.data[j],
                       found[j]);
+    sw_test_rmtree (s_tmp);
+}
+
+//  Names in any bytes (a ref named in UTF-8) are packed as they are, not
+//  through the locale, and come back the same.
+Test (gitscan, packing_keeps_non_ascii_names)
+{
+    cr_assert_not_null (sw_test_mkdtemp (s_tmp, sizeof s_tmp, "sw_gitscan_test"));
+    char dir[128], out[128], path[256], err[512];
+    snprintf (dir, sizeof dir, "%s/in", s_tmp);
+    snprintf (out, sizeof out, "%s/out", s_tmp);
+    cr_assert_eq (mkdir (dir, 0700), 0);
+    cr_assert_eq (mkdir (out, 0700), 0);
+    snprintf (path, sizeof path, "%s/f\xc3\xaate", dir);
+    FILE *f = fopen (path, "w");
+    cr_assert_not_null (f);
+    fputs ("x", f);
+    fclose (f);
+    char *tar;
+    size_t len;
+    cr_assert_eq (sw_archive_pack (dir, 1 << 20, &tar, &len, err, sizeof err), 0, "%s", err);
+    cr_assert_eq (sw_archive_unpack (tar, len, out, 1 << 20, err, sizeof err), 0, "%s", err);
+    free (tar);
+    snprintf (path, sizeof path, "%s/f\xc3\xaate", out);
+    cr_assert_eq (access (path, F_OK), 0, "the name did not come back");
     sw_test_rmtree (s_tmp);
 }
 
