@@ -244,19 +244,22 @@ static void s_queue (sw_jobs_t *self, lease_t *lease)
 
 typedef struct {
     sw_jobs_t *self;
-    job_t *job;
+    zhashx_t *kept; //  blobs other running jobs name, and those already forgotten
     size_t forgotten;
 } forget_t;
+
+static void s_keep_blob (void *arg, const char *hash)
+{
+    zhashx_insert (((forget_t *)arg)->kept, hash, "");
+}
 
 static void s_forget_one (void *arg, const char *hash)
 {
     forget_t *ctx = arg;
-    for (job_t *other = zlistx_first (ctx->self->order); other;
-         other = zlistx_next (ctx->self->order))
-        if (other != ctx->job && other->state == JOB_RUNNING && other->plan &&
-            sw_plan_uses_blob (other->plan, hash))
-            return; //  still needed
+    if (zhashx_lookup (ctx->kept, hash))
+        return; //  still needed, or done
     sw_blobs_forget (ctx->self->blobs, hash);
+    zhashx_insert (ctx->kept, hash, "");
     ctx->forgotten++;
 }
 
@@ -266,9 +269,15 @@ static void s_forget_one (void *arg, const char *hash)
 //  leave its files too.
 static void s_job_ended (sw_jobs_t *self, job_t *job)
 {
-    forget_t ctx = {self, job, 0};
-    if (self->blobs && job->plan)
-        sw_plan_secret_blobs (job->plan, s_forget_one, &ctx);
+    forget_t ctx = {self, zhashx_new (), 0};
+    if (self->blobs && job->plan) {
+        //  One pass over the other running jobs, not one per blob
+        for (job_t *other = zlistx_first (self->order); other; other = zlistx_next (self->order))
+            if (other != job && other->state == JOB_RUNNING && other->plan)
+                sw_plan_blobs (other->plan, false, s_keep_blob, &ctx);
+        sw_plan_blobs (job->plan, true, s_forget_one, &ctx);
+    }
+    zhashx_destroy (&ctx.kept);
     if (ctx.forgotten) {
         self->compact = true;
         zsys_info ("job %s: %zu scanned input(s) of its secrets targets removed from the store",

@@ -367,20 +367,12 @@ fail:
     return NULL;
 }
 
-bool sw_plan_uses_blob (const sw_plan_t *self, const char *hash)
+void sw_plan_blobs (const sw_plan_t *self, bool secrets_only,
+                    void (*fn) (void *arg, const char *hash), void *arg)
 {
     for (size_t t = 0; t < self->ntargets; t++)
-        for (size_t f = 0; f < self->targets[t].nfiles; f++)
-            if (strcmp (self->targets[t].files[f].hash, hash) == 0)
-                return true;
-    return false;
-}
-
-void sw_plan_secret_blobs (const sw_plan_t *self, void (*fn) (void *arg, const char *hash),
-                           void *arg)
-{
-    for (size_t t = 0; t < self->ntargets; t++)
-        if (self->targets[t].scanner && strcmp (self->targets[t].scanner, "secrets") == 0)
+        if (!secrets_only ||
+            (self->targets[t].scanner && strcmp (self->targets[t].scanner, "secrets") == 0))
             for (size_t f = 0; f < self->targets[t].nfiles; f++)
                 fn (arg, self->targets[t].files[f].hash);
 }

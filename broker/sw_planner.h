@@ -42,13 +42,10 @@ sw_plan_t *sw_plan_new (const sw_jobfile_t *job, const sw_hostlist_t *allowed, c
                         size_t errlen);
 void sw_plan_destroy (sw_plan_t **self_p);
 
-//  Does a target of the plan name the blob?
-bool sw_plan_uses_blob (const sw_plan_t *self, const char *hash);
-
-//  Calls fn with the blob of each file of the plan's secrets targets
-//  (a blob named twice comes twice).
-void sw_plan_secret_blobs (const sw_plan_t *self, void (*fn) (void *arg, const char *hash),
-                           void *arg);
+//  Calls fn with the blob of each file of the plan's targets (only its
+//  secrets targets' when secrets_only); a blob named twice comes twice.
+void sw_plan_blobs (const sw_plan_t *self, bool secrets_only,
+                    void (*fn) (void *arg, const char *hash), void *arg);
 
 //  Total number of shards.
 uint64_t sw_plan_total (const sw_plan_t *self);

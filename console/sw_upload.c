@@ -8,6 +8,7 @@
 #include "sw_check.h"
 #include "sw_docload.h"
 #include "sw_gitscan.h"
+#include "sw_posture.h"
 #include "sw_proto.h"
 #include "sw_secrets.h"
 
@@ -116,51 +117,34 @@ static int s_name_files (sw_job_target_t *t, const char *base_dir, const sw_file
 static int s_target_files (sw_job_target_t *t, const char *base_dir, size_t index)
 {
     char err[1024], cwd[4096];
-    sw_filelist_t in = {0};
+    //  Secrets targets read hidden files too (.env files are where
+    //  secrets hide) and files up to SW_SECRETS_MAX_FILE; larger ones are
+    //  skipped and counted (a node would skip them anyway)
+    bool secrets = strcmp (t->scanner, "secrets") == 0;
+    sw_filelist_t in = {.hidden = secrets};
     //  Walk from the job file's folder so names stay as the job wrote them.
-    if (!getcwd (cwd, sizeof cwd) || (base_dir && *base_dir && chdir (base_dir))) {
-        fprintf (stderr, "sweepctl: cannot enter %s\n", base_dir);
-        return EXIT_USAGE;
-    }
-    int rc = sw_inputs_collect (&in, t->paths, t->npaths, err, sizeof err);
-    if (chdir (cwd) || rc) {
-        fprintf (stderr, "sweepctl: targets[%zu]: %s\n", index, rc ? err : "cannot return");
-        sw_filelist_clear (&in);
-        return EXIT_USAGE;
-    }
-    int rc2 = s_name_files (t, base_dir, &in, index);
-    sw_filelist_clear (&in);
-    return rc2;
-}
-
-//  Collects a secrets target's files: hidden ones too (.env files are
-//  where secrets hide), .git left out, files over SW_SECRETS_MAX_FILE
-//  skipped and counted (a node would skip them anyway).
-static int s_secret_files (sw_job_target_t *t, const char *base_dir, size_t index)
-{
-    char err[1024], cwd[4096];
-    sw_filelist_t in = {.hidden = true};
     if (!getcwd (cwd, sizeof cwd) || (base_dir && *base_dir && chdir (base_dir))) {
         fprintf (stderr, "sweepctl: cannot enter %s\n", base_dir);
         return EXIT_USAGE;
     }
     int rc = 0;
     for (size_t i = 0; i < t->npaths && rc == 0; i++)
-        rc = sw_filelist_add (&in, t->paths[i], NULL, SW_SECRETS_MAX_FILE, SW_JOBFILE_MAX_FILES,
-                              err, sizeof err);
+        rc = sw_filelist_add (
+            &in, t->paths[i], NULL, secrets ? SW_SECRETS_MAX_FILE : SW_DOC_MAX_BYTES,
+            secrets ? SW_JOBFILE_MAX_FILES : SW_POSTURE_MAX_FILES, err, sizeof err);
     sw_filelist_finish (&in);
     if (chdir (cwd) || rc) {
         fprintf (stderr, "sweepctl: targets[%zu]: %s\n", index, rc ? err : "cannot return");
         sw_filelist_clear (&in);
         return EXIT_USAGE;
     }
-    if (in.skipped)
+    if (secrets && in.skipped)
         fprintf (stderr,
                  "sweepctl: targets[%zu]: %zu files skipped (over %u MiB, special, or too deep)\n",
                  index, in.skipped, SW_SECRETS_MAX_FILE >> 20);
-    int rc2 = s_name_files (t, base_dir, &in, index);
+    rc = s_name_files (t, base_dir, &in, index);
     sw_filelist_clear (&in);
-    return rc2;
+    return rc;
 }
 
 //  A secrets history target: each repository's git folder goes packed
@@ -249,7 +233,7 @@ int sw_upload_job_inputs (sw_call_fn *call, void *ctx, sw_jobfile_t *job, const 
                 return rc;
             continue;
         }
-        int rc = secrets ? s_secret_files (t, base_dir, i) : s_target_files (t, base_dir, i);
+        int rc = s_target_files (t, base_dir, i);
         if (rc == 0)
             rc = s_upload_target (call, ctx, t, base_dir);
         if (rc)

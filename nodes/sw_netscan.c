@@ -526,21 +526,16 @@ static size_t s_request (const target_t *t, bool tls, const char *data, size_t l
 static size_t s_http_get (const target_t *t, bool tls, const char *method, const char *path,
                           const char *body, char *buf, size_t cap)
 {
-    char req[1024];
-    int n =
-        snprintf (req, sizeof req,
-                  "%s %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: cloudsweep\r\nAccept: */*\r\n"
-                  "Connection: close\r\n%s%s%s\r\n%s",
-                  method, path, t->ip, t->port, body ? "Content-Type: application/json\r\n" : "",
-                  body ? "Content-Length: " : "", "", body ? body : "");
-    if (body) {
-        n = snprintf (req, sizeof req,
+    char req[1024], entity[96] = "";
+    if (body)
+        snprintf (entity, sizeof entity,
+                  "Content-Type: application/json\r\nContent-Length: %zu\r\n", strlen (body));
+    int n = snprintf (req, sizeof req,
                       "%s %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: cloudsweep\r\nAccept: */*\r\n"
-                      "Connection: close\r\nContent-Type: application/json\r\n"
-                      "Content-Length: %zu\r\n\r\n%s",
-                      method, path, t->ip, t->port, strlen (body), body);
-    }
-    return s_request (t, tls, req, n > 0 ? (size_t)n : 0, buf, cap, s_http_done);
+                      "Connection: close\r\n%s\r\n%s",
+                      method, path, t->ip, t->port, entity, body ? body : "");
+    return s_request (t, tls, req, n > 0 && (size_t)n < sizeof req ? (size_t)n : 0, buf, cap,
+                      s_http_done);
 }
 
 //  Well-known paths that should not answer to anyone (a path, and text
@@ -1103,9 +1098,9 @@ static void s_on_rule (void *arg, const sw_rule_t *rule, const sw_resource_t *re
     const char *product = sw_val_cstr (sw_val_get (d, "product"));
     const char *version = sw_val_cstr (sw_val_get (d, "version"));
     snprintf (location, sizeof location, "tcp/%" PRId64, sw_val_get (d, "port")->i);
-    snprintf (ev, sizeof ev, "%s%s%s%s%s%s%s", svc ? svc : "?", product ? " (" : "",
+    snprintf (ev, sizeof ev, "%s%s%s%s%s%s", svc ? svc : "?", product ? " (" : "",
               product ? product : "", version ? " " : "", version ? version : "",
-              product ? ")" : "", "");
+              product ? ")" : "");
     if (*evidence)
         snprintf (ev + strlen (ev), sizeof ev - strlen (ev), ": %s", evidence);
     sw_finding_t f = {.severity = sw_rule_severity (rule)};

@@ -80,7 +80,7 @@ job=$(ctl jobs --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[
 ctl findings "$job" --limit 1000 >"$T/findings.txt"
 ctl jobs --json >"$T/jobs.json"
 ctl status --json >"$T/status.json"
-ctl job "$job" >"$T/job.txt" 2>&1 || true
+ctl watch "$job" >"$T/watch.txt" 2>&1
 
 # Every planted secret, at its place; nothing else.
 python3 - "$T/report.json" "$(cut -c1-12 "$T/oops.commit")" "$(cut -c1-12 "$T/chat.commit")" <<'PY' || fail "the report is not the expected set"
@@ -133,7 +133,7 @@ grep -q 'AKIA\*\*\*\*' "$T/broker.dump" || fail "the broker store dump holds no 
 left=$(find "$T/node1/blobs" "$T/node2/blobs" -type f | wc -l)
 for v in "${values[@]}"; do
   hits=$(grep -rlF -- "$v" "$T/broker" "$T/node1" "$T/node2" "$T"/*.dump "$T"/*.log \
-    "$T/report.json" "$T/findings.txt" "$T/jobs.json" "$T/status.json" "$T/job.txt" \
+    "$T/report.json" "$T/findings.txt" "$T/jobs.json" "$T/status.json" "$T/watch.txt" \
     "$T/submit.out" 2>/dev/null || true)
   [ -z "$hits" ] || fail "a clear secret (${v:0:4}...) is in: $hits"
 done

@@ -435,6 +435,14 @@ Test (planner, posture_target_without_uploaded_files_is_refused)
     s_assert_contains (err, "sweepctl submit uploads");
 }
 
+//  Notes the first letter of each blob a plan names (once per letter).
+static void s_note_blob (void *arg, const char *hash)
+{
+    char *seen = arg;
+    if (!strchr (seen, hash[0]) && strlen (seen) < 2)
+        strncat (seen, hash, 1);
+}
+
 //  Secrets file trees: runs of files in name order, cut by size (64 MiB)
 //  and count; every file in exactly one shard.
 Test (planner, secrets_files_go_in_runs_cut_by_size)
@@ -460,8 +468,10 @@ Test (planner, secrets_files_go_in_runs_cut_by_size)
         for (size_t f = 0; f < spec.nfiles; f++)
             cr_assert_str_eq (spec.files[f].name, want[s][f]);
     }
-    cr_assert (sw_plan_uses_blob (plan, HASH_A));
-    cr_assert (!sw_plan_uses_blob (plan, HASH_B));
+    char seen[3] = "";
+    sw_plan_blobs (plan, false, s_note_blob, seen);
+    cr_assert (strchr (seen, 'a'), "the plan names HASH_A");
+    cr_assert (!strchr (seen, 'b'), "the plan does not name HASH_B");
     sw_plan_destroy (&plan);
 }
 
@@ -493,7 +503,7 @@ Test (planner, secrets_history_is_cut_into_parts)
     }
     //  Only the secrets target's inputs are forgotten when the job ends
     int n = 0;
-    sw_plan_secret_blobs (plan, s_count_blob, &n);
+    sw_plan_blobs (plan, true, s_count_blob, &n);
     cr_assert_eq (n, 1);
     sw_plan_destroy (&plan);
 }
