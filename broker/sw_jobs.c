@@ -1008,6 +1008,12 @@ void sw_jobs_pack_list (sw_jobs_t *self, msgpack_packer *pk)
         s_pack_job (pk, job, false);
 }
 
+int sw_jobs_running (sw_jobs_t *self, const char *id)
+{
+    job_t *job = zhashx_lookup (self->jobs, id);
+    return job ? job->state == JOB_RUNNING : -1;
+}
+
 int sw_jobs_pack_progress (sw_jobs_t *self, const char *id, msgpack_packer *pk)
 {
     job_t *job = zhashx_lookup (self->jobs, id);

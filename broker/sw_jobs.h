@@ -130,6 +130,9 @@ void sw_jobs_counts (sw_jobs_t *self, size_t *running, size_t *total);
 //  Packs the list of jobs (admin JOBS reply body).
 void sw_jobs_pack_list (sw_jobs_t *self, msgpack_packer *pk);
 
+//  1 if job id exists and is running, 0 if it exists and has ended, -1 if unknown.
+int sw_jobs_running (sw_jobs_t *self, const char *id);
+
 //  Packs one job's progress (admin JOB reply body). Returns -1 if unknown.
 int sw_jobs_pack_progress (sw_jobs_t *self, const char *id, msgpack_packer *pk);
 

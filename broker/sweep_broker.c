@@ -54,6 +54,17 @@ typedef struct {
     zhash_t *labels;
 } node_t;
 
+//  A JOB request that asked to wait (wait_ms) for a running job: answered
+//  when the job ends or the wait is over, whichever is first, so that a
+//  console learns of the end at once without polling fast.
+#define MAX_WAITERS 64
+#define MAX_WAIT_MS 10000
+typedef struct {
+    zmsg_t *envelope; //  NULL: free
+    char id[SW_JOB_ID_MAX];
+    int64_t deadline;
+} waiter_t;
+
 typedef struct {
     //  settings
     char *keys_dir, *state_dir, *admin_bind, *node_bind, *scope_spec, *content_key, *enroll,
@@ -80,6 +91,7 @@ typedef struct {
     int64_t started;
     int64_t next_tick;
     uint64_t malformed;
+    waiter_t waiters[MAX_WAITERS]; //  JOB requests held until their job ends
 } broker_t;
 
 static void s_node_destroy (void **item)
@@ -887,6 +899,54 @@ static int s_admin_content (broker_t *self, const char *cmd, const sw_mpv_t *bod
     return 1;
 }
 
+//  Holds a JOB request for running job id when it asks to wait and a slot
+//  is free (the envelope's frames move into the slot). Returns 0 if held,
+//  -1 if it is to be answered now.
+static int s_admin_wait (broker_t *self, zmsg_t *envelope, const char *id, const sw_mpv_t *wait,
+                         int64_t now)
+{
+    uint64_t ms = 0;
+    if (!wait || sw_mpv_uint (wait, MAX_WAIT_MS, &ms) || ms == 0 || strlen (id) >= SW_JOB_ID_MAX ||
+        sw_jobs_running (self->jobs, id) != 1)
+        return -1;
+    for (size_t i = 0; i < MAX_WAITERS; i++) {
+        waiter_t *w = &self->waiters[i];
+        if (w->envelope)
+            continue;
+        w->envelope = zmsg_new ();
+        for (zframe_t *f = zmsg_pop (envelope); f; f = zmsg_pop (envelope))
+            zmsg_append (w->envelope, &f);
+        snprintf (w->id, sizeof w->id, "%s", id);
+        w->deadline = now + (int64_t)ms;
+        return 0;
+    }
+    return -1;
+}
+
+//  Answers the held JOB requests whose job has ended or whose wait is
+//  over (all of them when stopping). Returns the ms until the next wait
+//  ends, or -1 if none is held.
+static int64_t s_admin_waiters (broker_t *self, int64_t now, bool all)
+{
+    int64_t next = -1;
+    for (size_t i = 0; i < MAX_WAITERS; i++) {
+        waiter_t *w = &self->waiters[i];
+        if (!w->envelope)
+            continue;
+        if (all || now >= w->deadline || sw_jobs_running (self->jobs, w->id) != 1) {
+            sw_packer_t r;
+            sw_packer_init (&r);
+            if (sw_jobs_pack_progress (self->jobs, w->id, &r.pk) == 0)
+                s_admin_send (self, w->envelope, "OK", &r);
+            else
+                sw_packer_destroy (&r);
+            zmsg_destroy (&w->envelope);
+        } else if (next < 0 || w->deadline - now < next)
+            next = w->deadline - now;
+    }
+    return next;
+}
+
 static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, const sw_mpv_t *body,
                             int64_t now)
 {
@@ -901,8 +961,13 @@ static void s_admin_handle (broker_t *self, zmsg_t *envelope, const char *cmd, c
     else if (strcmp (cmd, "JOBS") == 0)
         sw_jobs_pack_list (self->jobs, &r.pk);
     else if (strcmp (cmd, "JOB") == 0) {
-        if (!id || sw_jobs_pack_progress (self->jobs, id, &r.pk))
+        if (!id || sw_jobs_running (self->jobs, id) < 0)
             goto not_found;
+        if (s_admin_wait (self, envelope, id, sw_mpv_get (body, "wait_ms"), now) == 0) {
+            sw_packer_destroy (&r);
+            return;
+        }
+        sw_jobs_pack_progress (self->jobs, id, &r.pk);
     } else if (strcmp (cmd, "FINDINGS") == 0) {
         uint64_t limit = 1000;
         if (sw_mpv_get (body, "limit"))
@@ -1179,9 +1244,12 @@ static int s_run (broker_t *self)
     zpoller_t *poller = zpoller_new (self->admin, self->nodes_sock, NULL);
     self->next_tick = zclock_mono () + self->heartbeat_ms;
     int rc = 0;
+    int64_t waiting = -1; //  ms until a held JOB request's wait ends
     while (!zsys_interrupted) {
         int64_t now = zclock_mono ();
         int timeout = (int)(self->next_tick > now ? self->next_tick - now : 0);
+        if (waiting >= 0 && waiting < timeout)
+            timeout = (int)waiting;
         zpoller_wait (poller, timeout);
         if (zpoller_terminated (poller))
             break;
@@ -1208,7 +1276,10 @@ static int s_run (broker_t *self)
             break;
         }
         s_send_acks (self);
+        //  After the commit: a job reported ended is ended on disk
+        waiting = s_admin_waiters (self, zclock_mono (), false);
     }
+    s_admin_waiters (self, zclock_mono (), true);
     zpoller_destroy (&poller);
     return rc;
 }

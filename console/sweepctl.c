@@ -33,6 +33,7 @@ typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
         *version, *key, *fingerprint_key, *ports, *scope, *tls_ca;
     int timeout_ms, retries, nodes, interval_ms, limit, jobs, max_file_mb, probe_timeout_ms;
+    int wait_ms; //  watch: how long the broker may hold a JOB request
     bool json, wait, update, replace, history;
     sw_client_t *client;
 } ctl_t;
@@ -123,6 +124,11 @@ static int s_simple (ctl_t *ctl, const char *command, const char *id, sw_mpdoc_t
 static void s_pack_format (ctl_t *ctl, msgpack_packer *pk)
 {
     sw_pack_kv_str (pk, "format", ctl->format ? ctl->format : "json");
+}
+
+static void s_pack_wait (ctl_t *ctl, msgpack_packer *pk)
+{
+    sw_pack_kv_uint (pk, "wait_ms", (uint64_t)ctl->wait_ms);
 }
 
 static void s_pack_limit (ctl_t *ctl, msgpack_packer *pk)
@@ -317,9 +323,14 @@ static int s_watch (ctl_t *ctl, const char *id, sw_mpdoc_t *final)
 {
     bool tty = isatty (STDOUT_FILENO) && !ctl->json;
     int64_t next_line = 0;
+    //  The broker holds the request until the job ends or the interval is
+    //  over, so the end is seen at once; it stays well inside the request's
+    //  own timeout.
+    ctl->wait_ms = ctl->interval_ms < ctl->timeout_ms / 2 ? ctl->interval_ms : ctl->timeout_ms / 2;
     while (true) {
         sw_mpdoc_t doc, status;
-        int rc = s_simple (ctl, "JOB", id, &doc);
+        int64_t asked = zclock_mono ();
+        int rc = s_request (ctl, "JOB", id, s_pack_wait, &doc);
         if (rc)
             return rc;
         uint64_t nodes = 0;
@@ -340,7 +351,10 @@ static int s_watch (ctl_t *ctl, const char *id, sw_mpdoc_t *final)
             return 0;
         }
         sw_mpdoc_free (&doc);
-        zclock_sleep (ctl->interval_ms); //  polling interval, not synchronisation
+        //  A broker that could not hold the request answered at once
+        int64_t left = asked + ctl->interval_ms - zclock_mono ();
+        if (left > 0)
+            zclock_sleep ((int)left); //  polling interval, not synchronisation
         if (zsys_interrupted)
             return EXIT_USAGE;
     }
