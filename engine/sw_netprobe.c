@@ -423,3 +423,74 @@ bool sw_probe_match (const char *probe, const char *reply, size_t len, sw_ident_
     }
     return false;
 }
+
+// -------------------------------------------------------------------------
+//  TCP segments of a SYN scan
+
+static void s_put16 (uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void s_put32 (uint8_t *p, uint32_t v)
+{
+    s_put16 (p, (uint16_t)(v >> 16));
+    s_put16 (p + 2, (uint16_t)v);
+}
+
+static uint16_t s_get16 (const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t s_get32 (const uint8_t *p)
+{
+    return (uint32_t)s_get16 (p) << 16 | s_get16 (p + 2);
+}
+
+void sw_tcp_syn_build (uint8_t out[SW_TCP_SYN_LEN], uint32_t src, uint32_t dst, uint16_t sport,
+                       uint16_t dport, uint32_t seq)
+{
+    memset (out, 0, SW_TCP_SYN_LEN);
+    s_put16 (out, sport);
+    s_put16 (out + 2, dport);
+    s_put32 (out + 4, seq);
+    out[12] = (SW_TCP_SYN_LEN / 4) << 4; //  data offset, in 32-bit words
+    out[13] = SW_TCP_SYN;
+    s_put16 (out + 14, 1024); //  window
+    //  MSS 1460: a SYN without options looks like a scanner to some filters
+    out[20] = 2;
+    out[21] = 4;
+    s_put16 (out + 22, 1460);
+    //  One's complement sum of the pseudo-header and the segment
+    uint32_t sum = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + SW_TCP_SYN_LEN;
+    for (size_t i = 0; i < SW_TCP_SYN_LEN; i += 2)
+        sum += s_get16 (out + i);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    s_put16 (out + 16, (uint16_t)~sum);
+}
+
+int sw_tcp_reply_parse (const uint8_t *pkt, size_t len, sw_tcp_reply_t *out)
+{
+    if (!pkt || len < 20 || pkt[0] >> 4 != 4)
+        return -1;
+    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+    size_t total = s_get16 (pkt + 2);
+    //  A later fragment has no TCP header of its own at ihl
+    if (ihl < 20 || total < ihl || total > len || pkt[9] != 6 || (s_get16 (pkt + 6) & 0x1fff))
+        return -1;
+    const uint8_t *tcp = pkt + ihl;
+    size_t left = total - ihl;
+    if (left < 20 || (size_t)(tcp[12] >> 4) * 4 < 20 || (size_t)(tcp[12] >> 4) * 4 > left)
+        return -1;
+    out->src = s_get32 (pkt + 12);
+    out->dst = s_get32 (pkt + 16);
+    out->sport = s_get16 (tcp);
+    out->dport = s_get16 (tcp + 2);
+    out->seq = s_get32 (tcp + 4);
+    out->ack = s_get32 (tcp + 8);
+    out->flags = tcp[13];
+    return 0;
+}

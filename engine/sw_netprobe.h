@@ -113,6 +113,35 @@ typedef struct {
 //  and fills out on the first match.
 bool sw_probe_match (const char *probe, const char *reply, size_t len, sw_ident_t *out);
 
+// -------------------------------------------------------------------------
+//  TCP segments of a SYN scan (RFC 9293): the probe we send and the answer
+//  we read, both in network byte order on the wire, host order here.
+
+#define SW_TCP_SYN_LEN 24 //  20-byte header + the MSS option
+
+//  Writes a SYN from src:sport to dst:dport with sequence number seq into
+//  out, checksum included (over the pseudo-header of src and dst).
+void sw_tcp_syn_build (uint8_t out[SW_TCP_SYN_LEN], uint32_t src, uint32_t dst, uint16_t sport,
+                       uint16_t dport, uint32_t seq);
+
+#define SW_TCP_FIN 0x01
+#define SW_TCP_SYN 0x02
+#define SW_TCP_RST 0x04
+#define SW_TCP_ACK 0x10
+
+typedef struct {
+    uint32_t src, dst;     //  IPv4 addresses
+    uint16_t sport, dport; //  the answering port is sport
+    uint32_t seq, ack;
+    uint8_t flags;
+} sw_tcp_reply_t;
+
+//  Reads an IPv4 packet carrying a TCP segment (what a raw IPPROTO_TCP
+//  socket returns). Returns 0 and fills out, or -1 when the bytes are not
+//  one whole, first-fragment IPv4 TCP packet whose header lengths fit
+//  inside len.
+int sw_tcp_reply_parse (const uint8_t *pkt, size_t len, sw_tcp_reply_t *out);
+
 //  A printable, bounded copy of a banner (control bytes as '.', at most
 //  outlen - 1 bytes, cut at the first line end).
 void sw_banner_clean (const char *buf, size_t len, char *out, size_t outlen);

@@ -6,6 +6,7 @@
     the monotonic clock, so wall-clock jumps cannot stretch or cut a
     timeout. */
 #include "sw_tcpscan.h"
+#include "sw_synscan.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -215,6 +216,18 @@ static uint32_t s_rate; //  connections a second; 0: no limit
 static double s_tokens;
 static int64_t s_refilled;
 
+static _Atomic int s_method = SW_TCPSCAN_CONNECT;
+
+void sw_tcpscan_set_method (sw_tcpscan_method_t method)
+{
+    s_method = (int)method;
+}
+
+sw_tcpscan_method_t sw_tcpscan_method (void)
+{
+    return (sw_tcpscan_method_t)s_method;
+}
+
 void sw_tcpscan_set_rate (uint32_t per_second)
 {
     pthread_mutex_lock (&s_rate_lock);
@@ -224,9 +237,7 @@ void sw_tcpscan_set_rate (uint32_t per_second)
     pthread_mutex_unlock (&s_rate_lock);
 }
 
-//  Takes up to want tokens and returns how many it got; when none, *wait
-//  says in how many ms the next one comes.
-static int s_rate_take (int want, int64_t *wait)
+int sw_tcpscan_rate_take (int want, int64_t *wait)
 {
     pthread_mutex_lock (&s_rate_lock);
     if (!s_rate) {
@@ -354,6 +365,8 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
     }
     if (s_check_addr (addr, err, errlen) != 0)
         return -1;
+    if (sw_tcpscan_method () == SW_TCPSCAN_SYN)
+        return sw_synscan_run (addr, ports, opts, cancel, on_open, arg, stats, err, errlen);
 
     int window = opts && opts->max_inflight > 0 ? opts->max_inflight : DEFAULT_INFLIGHT;
     if (window > SW_TCPSCAN_MAX_INFLIGHT)
@@ -401,7 +414,7 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
         int starved = 0;
         int64_t rate_wait = 0;
         int allowed = scan.inflight < window && (scan.nretry > 0 || next < total)
-                          ? s_rate_take (window - scan.inflight, &rate_wait)
+                          ? sw_tcpscan_rate_take (window - scan.inflight, &rate_wait)
                           : 0;
         //  Retries go first: that keeps nretry + inflight <= window
         while (allowed-- > 0 && scan.inflight < window && (scan.nretry > 0 || next < total)) {

@@ -1,8 +1,12 @@
-/*  sw_tcpscan - TCP connect scan of one IPv4 host.
+/*  sw_tcpscan - TCP port scan of one IPv4 host.
 
-    Uses plain non-blocking connect() so that it needs no privileges, with
-    a sliding window of connections in flight on epoll. A port that never
-    answers costs one timeout, not one timeout per retry. */
+    Two methods. The connect scan uses plain non-blocking connect() so that
+    it needs no privileges, with a sliding window of connections in flight
+    on epoll; a port that never answers costs one timeout, not one timeout
+    per retry. The SYN scan (sw_synscan) sends bare SYN segments from a raw
+    socket and reads the answers, which costs the kernel a fraction of a
+    connection and needs CAP_NET_RAW. A process picks one for all its scans
+    (sw_tcpscan_set_method); both give the same verdicts. */
 #ifndef SW_TCPSCAN_H
 #define SW_TCPSCAN_H
 
@@ -36,6 +40,17 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
 //  Limits the connections every scan of this process starts to per_second
 //  (0: no limit), shared by all threads: a node's rate limit.
 void sw_tcpscan_set_rate (uint32_t per_second);
+
+//  Takes up to want connections (or SYNs) from that limit and returns how
+//  many it got; when none, *wait_ms says when the next one comes. For the
+//  scan methods only.
+int sw_tcpscan_rate_take (int want, int64_t *wait_ms);
+
+typedef enum { SW_TCPSCAN_CONNECT = 0, SW_TCPSCAN_SYN } sw_tcpscan_method_t;
+
+//  The method every later scan of this process uses [connect].
+void sw_tcpscan_set_method (sw_tcpscan_method_t method);
+sw_tcpscan_method_t sw_tcpscan_method (void);
 
 //  Lower-case name of a port state ("open", "closed", "filtered"), "?" if out of range.
 const char *sw_port_state_name (sw_port_state_t s);

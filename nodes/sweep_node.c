@@ -22,6 +22,7 @@
 #include "sw_opts.h"
 #include "sw_proto.h"
 #include "sw_shard.h"
+#include "sw_synscan.h"
 #include "sw_tcpscan.h"
 #include "sw_store.h"
 
@@ -40,7 +41,8 @@ typedef struct {
 
 typedef struct {
     //  settings
-    char *broker, *broker_key, *cert_path, *state_dir, *name, *labels, *content_key, *host_root;
+    char *broker, *broker_key, *cert_path, *state_dir, *name, *labels, *content_key, *host_root,
+        *scan_method;
     int workers, heartbeat_ms, liveness, max_inflight, drain_timeout_ms, max_rate;
     sw_net_settings_t net; //  the net scanner's probe waits and trust store
     //  runtime
@@ -914,10 +916,32 @@ static void s_load_content_key (node_t *self)
         zsys_warning ("no content key (%s): posture shards will be refused", err);
 }
 
+//  Picks the port scan method: SYN when asked, or when "auto" and the
+//  node may open a raw socket; connect otherwise.
+static int s_scan_method (node_t *self)
+{
+    const char *m = self->scan_method;
+    if (strcmp (m, "auto") != 0 && strcmp (m, "syn") != 0 && strcmp (m, "connect") != 0) {
+        zsys_error ("--scan-method %s: expected auto, syn or connect", m);
+        return -1;
+    }
+    bool raw = strcmp (m, "connect") != 0 && sw_synscan_available ();
+    if (strcmp (m, "syn") == 0 && !raw) {
+        zsys_error ("--scan-method syn: this node may not open a raw socket (it needs "
+                    "CAP_NET_RAW: AmbientCapabilities=CAP_NET_RAW in its systemd unit)");
+        return -1;
+    }
+    sw_tcpscan_set_method (raw ? SW_TCPSCAN_SYN : SW_TCPSCAN_CONNECT);
+    zsys_info ("port scans use %s", raw ? "SYN segments from a raw socket" : "connect()");
+    return 0;
+}
+
 static int s_start (node_t *self)
 {
     char err[1024], path[1024];
     sw_tcpscan_set_rate ((uint32_t)self->max_rate);
+    if (s_scan_method (self))
+        return -1;
     if (!(self->cert = sw_cert_load_secret (self->cert_path, err, sizeof err))) {
         zsys_error ("%s", err);
         return -1;
@@ -1118,6 +1142,7 @@ static node_t s_node = {
     .max_inflight = 512,
     .drain_timeout_ms = 10000,
     .max_rate = 50000,
+    .scan_method = "auto",
     .net = {.read_ms = 800, .banner_ms = 300, .port_budget_ms = 4000, .per_target = 4}};
 
 int main (int argc, char **argv)
@@ -1144,6 +1169,9 @@ int main (int argc, char **argv)
         {"max-rate", SW_OPT_INT, &self->max_rate, 0, 10000000,
          "connections a second this node's scans may start, all workers together (0: no "
          "limit) [50000]"},
+        {"scan-method", SW_OPT_STR, &self->scan_method, 0, 0,
+         "how port scans find open ports: syn (bare SYN segments from a raw socket; needs "
+         "CAP_NET_RAW), connect (no privileges), or auto (syn when the node may) [auto]"},
         {"net-read-ms", SW_OPT_INT, &self->net.read_ms, 10, 60000,
          "net scanner: how long to wait for a service's answer to a probe [800]"},
         {"net-banner-ms", SW_OPT_INT, &self->net.banner_ms, 10, 60000,

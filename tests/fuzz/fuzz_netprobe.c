@@ -1,6 +1,7 @@
 /*  libFuzzer harness for what network services say: the SSH banner and
     KEXINIT parsers, the HTTP response parser and header lookup, the probe
-    table's matching of every probe's answers, and banner cleaning.
+    table's matching of every probe's answers, banner cleaning, and the
+    TCP segments a SYN scan reads.
 
     Besides crashes and sanitizer reports it checks the contract: a parsed
     length never exceeds the input, cleaned text is printable and bounded,
@@ -57,6 +58,12 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             s_printable (id.version, sizeof id.version);
         }
     }
+    //  What a raw socket reads during a SYN scan: a parsed packet's headers
+    //  lie inside it
+    sw_tcp_reply_t t;
+    if (sw_tcp_reply_parse (data, size, &t) == 0 &&
+        (size < 40 || (size_t)(data[0] & 15) * 4 + 20 > size))
+        abort ();
     char clean[32];
     sw_banner_clean (text, size, clean, sizeof clean);
     s_printable (clean, sizeof clean);

@@ -11,6 +11,76 @@
 #include "sw_netscan.h"
 
 // -------------------------------------------------------------------------
+//  TCP segments of a SYN scan
+
+Test (netprobe, syn_segment_matches_an_independent_encoding)
+{
+    //  Encoded and checksummed by hand (Python struct) for 127.0.0.1:40000
+    //  -> 127.0.1.1:22, sequence 0x12345678, MSS 1460
+    static const uint8_t want[SW_TCP_SYN_LEN] = {0x9c, 0x40, 0x00, 0x16, 0x12, 0x34, 0x56, 0x78,
+                                                 0x00, 0x00, 0x00, 0x00, 0x60, 0x02, 0x04, 0x00,
+                                                 0x90, 0x21, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4};
+    uint8_t got[SW_TCP_SYN_LEN];
+    sw_tcp_syn_build (got, 0x7f000001, 0x7f000101, 40000, 22, 0x12345678);
+    cr_assert_arr_eq (got, want, sizeof want);
+}
+
+//  A Linux RST|ACK to that SYN, as a raw socket reads it
+static const uint8_t s_rst[] = {0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06,
+                                0x00, 0x00, 0x7f, 0x00, 0x01, 0x01, 0x7f, 0x00, 0x00, 0x01,
+                                0x00, 0x16, 0x9c, 0x40, 0x00, 0x00, 0x00, 0x00, 0x12, 0x34,
+                                0x56, 0x79, 0x50, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+
+Test (netprobe, tcp_reply_fields_are_read)
+{
+    sw_tcp_reply_t r;
+    cr_assert_eq (sw_tcp_reply_parse (s_rst, sizeof s_rst, &r), 0);
+    cr_assert_eq (r.src, 0x7f000101);
+    cr_assert_eq (r.dst, 0x7f000001);
+    cr_assert_eq (r.sport, 22);
+    cr_assert_eq (r.dport, 40000);
+    cr_assert_eq (r.ack, 0x12345679);
+    cr_assert_eq (r.flags, SW_TCP_RST | SW_TCP_ACK);
+    //  IP options move the TCP header
+    uint8_t opt[sizeof s_rst + 4];
+    memcpy (opt, s_rst, 20);
+    memset (opt + 20, 1, 4); //  four NOPs
+    memcpy (opt + 24, s_rst + 20, 20);
+    opt[0] = 0x46;
+    opt[3] = 44;
+    cr_assert_eq (sw_tcp_reply_parse (opt, sizeof opt, &r), 0);
+    cr_assert_eq (r.sport, 22);
+    cr_assert_eq (r.ack, 0x12345679);
+}
+
+Test (netprobe, tcp_reply_truncated_and_hostile_are_refused)
+{
+    sw_tcp_reply_t r;
+    for (size_t n = 0; n < sizeof s_rst; n++)
+        cr_assert_eq (sw_tcp_reply_parse (s_rst, n, &r), -1, "prefix of %zu bytes", n);
+    cr_assert_eq (sw_tcp_reply_parse (NULL, 40, &r), -1);
+    struct {
+        size_t at;
+        uint8_t value;
+        const char *what;
+    } bad[] = {{0, 0x65, "IPv6 version"},
+               {0, 0x44, "header of 16 bytes"},
+               {0, 0x4f, "header past the end"},
+               {3, 0x50, "total length past the end"},
+               {3, 0x10, "total under the header"},
+               {9, 17, "UDP"},
+               {7, 0x01, "later fragment"},
+               {32, 0x40, "TCP header of 16 bytes"},
+               {32, 0xf0, "TCP header past the end"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t p[sizeof s_rst];
+        memcpy (p, s_rst, sizeof p);
+        p[bad[i].at] = bad[i].value;
+        cr_assert_eq (sw_tcp_reply_parse (p, sizeof p, &r), -1, "%s", bad[i].what);
+    }
+}
+
+// -------------------------------------------------------------------------
 //  SSH
 
 Test (netprobe, ssh_banner_after_other_lines_is_read)
