@@ -2,9 +2,10 @@
 # Network exposure audit: the servers of the net scanner's functional test
 # (tests/functional/net/servers.sh: nginx configured well and badly, sshd
 # with weak algorithms, Redis with and without a password, Memcached, etcd,
-# MariaDB) on 8 loopback addresses, plus every closed port of 1-3000 on each. In the
-# same run, on the same targets: our open-port discovery (a tcp job on two
-# nodes) against nmap -sT, our service audit (a net job on two nodes:
+# MariaDB) on 8 loopback addresses, plus every closed port of 1-3000 on
+# each. In the same run, on the same targets: our open-port discovery (a
+# tcp job on two nodes, with the SYN scan when the nodes may) against
+# nmap -sT and nmap -sS, our service audit (a net job on two nodes:
 # identification, TLS, SSH, HTTP and auth probes) against nmap -sV (which
 # only identifies), then our TLS verdicts against sslscan and our SSH
 # verdicts against ssh-audit, with an agreement table. Medians of RUNS.
@@ -49,6 +50,9 @@ for i in $(seq "$RUNS"); do
   nmap -sT -n -Pn -p "$ports" -oG "$T/nmapT$i.txt" "$hosts" >/dev/null
   t[nmapT]+="$(( $(ms) - t0 )) "
   t0=$(ms)
+  nmap -sS -n -Pn -p "$ports" -oG "$T/nmapS$i.txt" "$hosts" >/dev/null
+  t[nmapS]+="$(( $(ms) - t0 )) "
+  t0=$(ms)
   nmap -sT -sV -n -Pn -p "$ports" -oG "$T/nmapV$i.txt" "$hosts" >/dev/null
   t[nmapV]+="$(( $(ms) - t0 )) "
 done
@@ -65,11 +69,12 @@ t0=$(ms)
 ssh-audit -n -p 2222 127.0.1.3 >"$T/ssh-audit.txt" 2>&1 || true
 sshaudit_ms=$(( $(ms) - t0 ))
 
+method=$(sed -n 's/.*port scans use \(SYN\|connect\).*/\1/p' "$T/node1.log" | head -1)
 python3 - "$T" "$RUNS" "$(med tcp)" "$(med nmapT)" "$(med net)" "$(med nmapV)" "$sslscan_ms" \
-  "$sshaudit_ms" "$(nmap --version | awk 'NR==1{print $3}')" <<'PY'
+  "$sshaudit_ms" "$(nmap --version | awk 'NR==1{print $3}')" "$(med nmapS)" "$method" <<'PY'
 import glob, json, re, sys
 T, runs = sys.argv[1], sys.argv[2]
-tcp, nmapT, net, nmapV, sslscan_ms, sshaudit_ms, nmapver = sys.argv[3:10]
+tcp, nmapT, net, nmapV, sslscan_ms, sshaudit_ms, nmapver, nmapS, method = sys.argv[3:12]
 def ours_open(path):
     return sorted({f["resource"] + ":" + f["location"].split("/")[1]
                    for f in json.load(open(path))["findings"] if f["scanner"] == "tcp"})
@@ -88,13 +93,15 @@ facts = json.load(open(T + "/facts.json"))
 services = {"%s:%d" % (s["address"], s["port"]): s for s in facts["services"]}
 o_open = ours_open(T + "/tcp%s.json" % runs)
 nT = sorted(nmap_ports(T + "/nmapT%s.txt" % runs))
+nS = sorted(nmap_ports(T + "/nmapS%s.txt" % runs))
 nV = nmap_ports(T + "/nmapV%s.txt" % runs)
 norm = {"ssl|http": "https", "ssl/http": "https", "etcd-client": "etcd", "memcache": "memcached"}
 print("## Network exposure audit: 8 addresses x %d ports, %d open, %s runs each" % (3004, len(services), runs))
 print()
 print("| task | cloudsweep (broker + 2 nodes) | peer | peer time | ratio |")
 print("|---|---|---|---|---|")
-print("| open-port discovery | %s ms (tcp job) | nmap %s -sT -n -Pn | %s ms | %.1fx |" % (tcp, nmapver, nmapT, float(nmapT) / float(tcp)))
+print("| open-port discovery | %s ms (tcp job, %s scan) | nmap %s -sT -n -Pn | %s ms | %.1fx |" % (tcp, method, nmapver, nmapT, float(nmapT) / float(tcp)))
+print("| open-port discovery, the peer's SYN scan too | %s ms (tcp job, %s scan) | nmap -sS -n -Pn | %s ms | %.1fx |" % (tcp, method, nmapS, float(nmapS) / float(tcp)))
 print("| service audit (ours: identification + TLS + SSH + HTTP + auth probes) | %s ms (net job) | nmap -sT -sV (identification only) | %s ms | %.1fx |" % (net, nmapV, float(nmapV) / float(net)))
 print("| TLS verdicts, 3 endpoints | (inside the net job) | sslscan | %s ms | |" % sslscan_ms)
 print("| SSH verdicts, 1 server | (inside the net job) | ssh-audit | %s ms | |" % sshaudit_ms)
@@ -104,6 +111,7 @@ print()
 print("| what | ours | peer | same? |")
 print("|---|---|---|---|")
 print("| open ports (vs nmap -sT) | %s | %s | %s |" % (" ".join(o_open), " ".join(nT), "yes" if o_open == nT else "NO"))
+print("| open ports (vs nmap -sS) | %s | %s | %s |" % (" ".join(o_open), " ".join(nS), "yes" if o_open == nS else "NO"))
 for ep in sorted(services):
     ours = services[ep].get("service", "?")
     theirs = nV.get(ep, ("-", ""))[0].rstrip("?")  # "?": nmap guessed from the port

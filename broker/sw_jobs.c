@@ -1073,6 +1073,23 @@ static int s_failed_visit (void *arg, const char *key, size_t keylen, const char
     return 0;
 }
 
+//  Adds a finished shard's port counts (its 's' record) to uint64_t[3].
+static int s_ports_visit (void *arg, const char *key, size_t keylen, const char *value, size_t size)
+{
+    (void)key;
+    (void)keylen;
+    uint64_t *sum = arg;
+    sw_mpdoc_t doc;
+    char err[200];
+    if (sw_mpdoc_decode (value, size, &doc, err, sizeof err))
+        return 0;
+    const char *names[3] = {"open", "closed", "filtered"};
+    for (int i = 0; i < 3; i++)
+        sum[i] += (uint64_t)s_int (sw_mpv_get (doc.root, names[i]));
+    sw_mpdoc_free (&doc);
+    return 0;
+}
+
 //  Loads a job's findings from the store in report order. Returns the
 //  count; *out is a malloc'd array the caller frees with s_findings_free.
 static size_t s_findings_load (sw_jobs_t *self, const job_t *job, sw_finding_t **out)
@@ -1145,9 +1162,15 @@ char *sw_jobs_report_json (sw_jobs_t *self, const char *id, size_t *len)
     void *args[2] = {out, &nfailed};
     snprintf (prefix, sizeof prefix, "x/%s/", job->id);
     sw_store_scan (self->store, prefix, NULL, s_failed_visit, args);
+    //  What the port scans of the shards done saw (0 for other scanners)
+    uint64_t ports[3] = {0};
+    snprintf (prefix, sizeof prefix, "s/%s/", job->id);
+    sw_store_scan (self->store, prefix, NULL, s_ports_visit, ports);
     fprintf (out,
-             "%s]\n  },\n  \"summary\": {\n    \"findings\": %" PRIu64 ",\n    \"by_severity\": {",
-             nfailed ? "\n    " : "", job->findings);
+             "%s],\n    \"ports\": {\"open\": %" PRIu64 ", \"closed\": %" PRIu64
+             ", \"filtered\": %" PRIu64 "}\n  },\n  \"summary\": {\n    \"findings\": %" PRIu64
+             ",\n    \"by_severity\": {",
+             nfailed ? "\n    " : "", ports[0], ports[1], ports[2], job->findings);
     for (int i = SW_SEV_COUNT - 1; i >= 0; i--)
         fprintf (out, "\"%s\": %" PRIu64 "%s", sw_severity_name ((sw_severity_t)i), job->sev[i],
                  i ? ", " : "");
