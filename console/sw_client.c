@@ -12,6 +12,7 @@ struct sw_client_t {
     zcert_t *cert;
     int timeout_ms;
     int retries;
+    zsock_t *sock; //  kept while it gets replies: one CURVE handshake, not one per call
 };
 
 sw_client_t *sw_client_new (const char *endpoint, const char *broker_cert, const char *admin_cert,
@@ -42,6 +43,7 @@ void sw_client_destroy (sw_client_t **self_p)
     sw_client_t *self = *self_p;
     if (!self)
         return;
+    zsock_destroy (&self->sock);
     sw_cert_destroy (&self->cert);
     free (self->endpoint);
     free (self->broker_cert_path);
@@ -68,7 +70,8 @@ int sw_client_call (sw_client_t *self, const char *command, const msgpack_sbuffe
                     sw_mpdoc_t *doc, bool *ok, char *err, size_t errlen)
 {
     for (int attempt = 1; attempt <= self->retries; attempt++) {
-        zsock_t *sock = s_socket (self);
+        zsock_t *sock = self->sock ? self->sock : s_socket (self);
+        self->sock = NULL;
         if (!sock) {
             snprintf (err, errlen, "cannot connect to '%s': %s", self->endpoint,
                       zmq_strerror (zmq_errno ()));
@@ -81,7 +84,11 @@ int sw_client_call (sw_client_t *self, const char *command, const msgpack_sbuffe
         zpoller_destroy (&poller);
         if (ready) {
             zmsg_t *reply = zmsg_recv (sock);
-            zsock_destroy (&sock);
+            //  A REQ socket that got its reply is ready for the next call
+            if (reply)
+                self->sock = sock;
+            else
+                zsock_destroy (&sock);
             char *status = NULL;
             char why[300];
             int rc = reply ? sw_admin_msg_decode (reply, &status, doc, why, sizeof why) : -1;

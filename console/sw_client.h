@@ -1,7 +1,8 @@
 /*  sw_client - the admin console's connection to the broker: CURVE REQ
     with the Lazy Pirate pattern (wait up to a timeout, then drop the
     socket, open a new one and retry; a REQ socket cannot be reused after
-    a lost reply). */
+    a lost reply). A socket that got its reply serves the next call, so
+    a command of several requests pays for one CURVE handshake. */
 #ifndef SW_CLIENT_H
 #define SW_CLIENT_H
 

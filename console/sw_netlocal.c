@@ -91,6 +91,14 @@ int sw_netlocal_run (char **targets, size_t n, const sw_netlocal_opts_t *opts)
         fprintf (stderr, "sweepctl: %s\n", err);
         rc = 2;
     }
+    //  The probe table beside the rules (RULES/probes/net.yaml)
+    char pdir[4096];
+    snprintf (pdir, sizeof pdir, "%s/probes", opts->rules);
+    sw_probetab_t *probes = rc == 0 ? sw_probetab_load_dir (pdir, err, sizeof err) : NULL;
+    if (rc == 0 && !probes) {
+        fprintf (stderr, "sweepctl: %s\n", err);
+        rc = 2;
+    }
     FILE *out = rc == 0 && opts->output ? fopen (opts->output, "w") : stdout;
     if (!out) {
         fprintf (stderr, "sweepctl: %s: %s\n", opts->output, strerror (errno));
@@ -99,8 +107,10 @@ int sw_netlocal_run (char **targets, size_t n, const sw_netlocal_opts_t *opts)
     }
     run_t run = {.out = out, .json = json};
     uint64_t count = rc == 0 ? sw_hostlist_count (hosts) : 0;
-    sw_netscan_opts_t nopts = {
-        .connect_ms = opts->timeout_ms, .read_ms = opts->timeout_ms, .ca_file = opts->ca_file};
+    sw_netscan_opts_t nopts = {.connect_ms = opts->timeout_ms,
+                               .read_ms = opts->timeout_ms,
+                               .ca_file = opts->ca_file,
+                               .probes = probes};
     sw_netscan_stats_t total = {0};
     if (json && rc == 0)
         fprintf (out, "{\"schema\": \"cloudsweep.net/1\", \"services\": [");
@@ -150,6 +160,7 @@ int sw_netlocal_run (char **targets, size_t n, const sw_netlocal_opts_t *opts)
         sw_finding_clear (&run.items[i]);
     free (run.items);
     sw_ruleset_destroy (&rules);
+    sw_probetab_destroy (&probes);
     sw_portlist_destroy (&ports);
     sw_hostlist_destroy (&hosts);
     sw_hostlist_destroy (&scope);

@@ -12,6 +12,7 @@
 
 #include "sw_docload.h"
 #include "sw_mpv.h"
+#include "sw_probetab.h"
 #include "sw_proto.h"
 #include "sw_secrets.h"
 
@@ -140,21 +141,59 @@ static int s_pack_pairs (sw_packer_t *body, const char *dir, char **paths, long 
     return 0;
 }
 
-//  The body: posture rule files, and the secrets rules of dir/secrets/
-//  when there are any (nsecrets > 0).
-static int s_pack_files (sw_packer_t *body, const char *dir, char **paths, long n, char **secrets,
-                         long nsecrets, const char *version, char *err, size_t errlen)
+typedef struct {
+    char **paths;
+    long n;
+} files_t;
+
+//  The body: posture rule files, the secrets rules of dir/secrets/ and
+//  the net scanner's probe table of dir/probes/, each when there is one.
+static int s_pack_files (sw_packer_t *body, const char *dir, const files_t *rules,
+                         const files_t *secrets, const files_t *probes, const char *version,
+                         char *err, size_t errlen)
 {
-    msgpack_pack_map (&body->pk, nsecrets > 0 ? 4 : 3);
+    msgpack_pack_map (&body->pk, 3 + (secrets->n > 0) + (probes->n > 0));
     sw_pack_kv_str (&body->pk, "version", version);
     sw_pack_kv_int (&body->pk, "created", (int64_t)time (NULL));
     sw_pack_str (&body->pk, "files");
-    if (s_pack_pairs (body, dir, paths, n, err, errlen))
+    if (s_pack_pairs (body, dir, rules->paths, rules->n, err, errlen))
         return -1;
-    if (nsecrets <= 0)
+    if (secrets->n > 0) {
+        sw_pack_str (&body->pk, "secrets");
+        if (s_pack_pairs (body, dir, secrets->paths, secrets->n, err, errlen))
+            return -1;
+    }
+    if (probes->n > 0) {
+        sw_pack_str (&body->pk, "probes");
+        if (s_pack_pairs (body, dir, probes->paths, probes->n, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+//  The probe table dir/probes/net.yaml, checked (it loads, its examples
+//  are identified) before it is signed. Returns 1 with its path in
+//  *paths, 0 when there is none, or -1 with err.
+static long s_probe_files (const char *dir, char ***paths, char *err, size_t errlen)
+{
+    char pdir[4200], path[4300];
+    *paths = NULL;
+    snprintf (pdir, sizeof pdir, "%s/probes", dir);
+    snprintf (path, sizeof path, "%s/net.yaml", pdir);
+    if (access (path, F_OK) != 0)
         return 0;
-    sw_pack_str (&body->pk, "secrets");
-    return s_pack_pairs (body, dir, secrets, nsecrets, err, errlen);
+    sw_probetab_t *tab = sw_probetab_load_dir (pdir, err, errlen);
+    if (!tab)
+        return -1;
+    sw_probetab_destroy (&tab);
+    *paths = calloc (2, sizeof **paths);
+    if (!*paths || !((*paths)[0] = strdup (path))) {
+        free (*paths);
+        *paths = NULL;
+        snprintf (err, errlen, "out of memory");
+        return -1;
+    }
+    return 1;
 }
 
 //  The secrets rules under dir/secrets/, checked (they load and pass
@@ -182,13 +221,13 @@ static long s_secrets_files (const char *dir, char ***paths, char *err, size_t e
 
 //  "<UTC yyyymmddHHMMSS>-<12 hex>" of a body, for bundles built without a
 //  version of their own.
-static void s_default_version (const char *dir, char **paths, long n, char **secrets, long nsecrets,
-                               char *out, size_t len)
+static void s_default_version (const char *dir, const files_t *rules, const files_t *secrets,
+                               const files_t *probes, char *out, size_t len)
 {
     sw_packer_t probe;
     char err[256];
     sw_packer_init (&probe);
-    s_pack_files (&probe, dir, paths, n, secrets, nsecrets, "", err, sizeof err);
+    s_pack_files (&probe, dir, rules, secrets, probes, "", err, sizeof err);
     uint8_t hash[6];
     crypto_generichash (hash, sizeof hash, (const uint8_t *)probe.sbuf.data, probe.sbuf.size, NULL,
                         0);
@@ -211,19 +250,19 @@ int sw_bundle_build (const char *dir, const char *version,
     sw_ruleset_destroy (&check);
     if (rc)
         return -1;
-    char **paths;
-    long n = sw_rules_files (dir, &paths, err, errlen);
-    if (n < 0)
+    files_t rules, secrets, probes = {0};
+    rules.n = sw_rules_files (dir, &rules.paths, err, errlen);
+    if (rules.n < 0)
         return -1;
-    char **secrets;
-    long nsecrets = s_secrets_files (dir, &secrets, err, errlen);
-    if (nsecrets < 0) {
-        sw_rules_files_free (paths, n);
+    secrets.n = s_secrets_files (dir, &secrets.paths, err, errlen);
+    if (secrets.n < 0 || (probes.n = s_probe_files (dir, &probes.paths, err, errlen)) < 0) {
+        sw_rules_files_free (rules.paths, rules.n);
+        sw_secrets_rule_files_free (secrets.paths, secrets.n);
         return -1;
     }
     char fallback[64];
     if (!version) {
-        s_default_version (dir, paths, n, secrets, nsecrets, fallback, sizeof fallback);
+        s_default_version (dir, &rules, &secrets, &probes, fallback, sizeof fallback);
         version = fallback;
     }
     sw_packer_t body;
@@ -233,9 +272,10 @@ int sw_bundle_build (const char *dir, const char *version,
                   SW_BUNDLE_VERSION_MAX);
         rc = -1;
     } else
-        rc = s_pack_files (&body, dir, paths, n, secrets, nsecrets, version, err, errlen);
-    sw_rules_files_free (paths, n);
-    sw_secrets_rule_files_free (secrets, nsecrets);
+        rc = s_pack_files (&body, dir, &rules, &secrets, &probes, version, err, errlen);
+    sw_rules_files_free (rules.paths, rules.n);
+    sw_secrets_rule_files_free (secrets.paths, secrets.n);
+    sw_rules_files_free (probes.paths, probes.n);
     if (rc == 0 && body.sbuf.size + SW_BUNDLE_HEAD > SW_BUNDLE_MAX) {
         snprintf (err, errlen, "rules make a bundle over %u bytes", SW_BUNDLE_MAX);
         rc = -1;
@@ -333,39 +373,59 @@ sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
     return rules;
 }
 
+//  Verifies a rule bundle and finds its list of [name, text] pairs under
+//  key (doc keeps them). NULL with err when the signature fails, or when
+//  the list is missing, empty or holds something else (what says what
+//  the bundle lacks).
+static const sw_mpv_t *s_open_pairs (const uint8_t *data, size_t len,
+                                     const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                                     const char *key, const char *what, sw_mpdoc_t *doc,
+                                     char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
+                                     size_t errlen)
+{
+    if (s_verify (data, len, public_key, SW_BUNDLE_RULES, doc, version, err, errlen))
+        return NULL;
+    const sw_mpv_t *files = sw_mpv_get (doc->root, key);
+    bool ok = files && files->type == SW_MPV_ARRAY && files->len > 0;
+    for (uint32_t i = 0; ok && i < files->len; i++) {
+        const sw_mpv_t *pair = &files->v.items[i];
+        ok = pair->type == SW_MPV_ARRAY && pair->len == 2 && pair->v.items[0].type == SW_MPV_STR &&
+             pair->v.items[1].type == SW_MPV_STR;
+    }
+    if (ok)
+        return files;
+    snprintf (err, errlen, "rule bundle %s holds no %s", version, what);
+    sw_mpdoc_free (doc);
+    return NULL;
+}
+
 sw_secrets_t *sw_bundle_open_secrets (const uint8_t *data, size_t len,
                                       const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
                                       char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
                                       size_t errlen)
 {
     sw_mpdoc_t doc = {0};
-    if (s_verify (data, len, public_key, SW_BUNDLE_RULES, &doc, version, err, errlen))
+    const sw_mpv_t *files = s_open_pairs (
+        data, len, public_key, "secrets",
+        "secrets rules (build it from a rules folder with secrets/)", &doc, version, err, errlen);
+    if (!files)
         return NULL;
-    const sw_mpv_t *files = sw_mpv_get (doc.root, "secrets");
-    sw_secrets_t *set = NULL;
-    uint32_t n = files && files->type == SW_MPV_ARRAY ? files->len : 0;
+    uint32_t n = files->len;
     const char **names = calloc (n + 1, sizeof *names), **texts = calloc (n + 1, sizeof *texts);
     size_t *lens = calloc (n + 1, sizeof *lens);
-    const char *bad = !files || files->type != SW_MPV_ARRAY || n == 0
-                          ? "holds no secrets rules (build it from a rules folder with secrets/)"
-                          : NULL;
-    for (uint32_t i = 0; !bad && i < n; i++) {
-        const sw_mpv_t *pair = &files->v.items[i];
-        bool ok = pair->type == SW_MPV_ARRAY && pair->len == 2 &&
-                  pair->v.items[0].type == SW_MPV_STR && pair->v.items[1].type == SW_MPV_STR;
-        if (!ok || !names || !texts || !lens)
-            bad = "has a secrets entry that is not [name, text]";
-        else {
+    sw_secrets_t *set = NULL;
+    if (!names || !texts || !lens)
+        snprintf (err, errlen, "out of memory");
+    else {
+        for (uint32_t i = 0; i < n; i++) {
+            const sw_mpv_t *pair = &files->v.items[i];
             //  Names and texts are not NUL-terminated in the decoded body.
             names[i] = strndup (pair->v.items[0].v.s, pair->v.items[0].len);
             texts[i] = pair->v.items[1].v.s;
             lens[i] = pair->v.items[1].len;
         }
-    }
-    if (bad)
-        snprintf (err, errlen, "rule bundle %s %s", version, bad);
-    else
         set = sw_secrets_load_texts (n, names, texts, lens, err, errlen);
+    }
     for (uint32_t i = 0; names && i < n; i++)
         free ((char *)names[i]);
     free (names);
@@ -373,6 +433,27 @@ sw_secrets_t *sw_bundle_open_secrets (const uint8_t *data, size_t len,
     free (lens);
     sw_mpdoc_free (&doc);
     return set;
+}
+
+sw_probetab_t *sw_bundle_open_probes (const uint8_t *data, size_t len,
+                                      const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                                      char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
+                                      size_t errlen)
+{
+    sw_mpdoc_t doc = {0};
+    const sw_mpv_t *files =
+        s_open_pairs (data, len, public_key, "probes",
+                      "probe table (build it from a rules folder with probes/net.yaml)", &doc,
+                      version, err, errlen);
+    if (!files)
+        return NULL;
+    const sw_mpv_t *pair = &files->v.items[0];
+    char name[256];
+    snprintf (name, sizeof name, "%.*s", (int)pair->v.items[0].len, pair->v.items[0].v.s);
+    sw_probetab_t *tab =
+        sw_probetab_load (name, pair->v.items[1].v.s, pair->v.items[1].len, err, errlen);
+    sw_mpdoc_free (&doc);
+    return tab;
 }
 
 int sw_bundle_build_payload (const char *kind, const char *version, const void *payload,

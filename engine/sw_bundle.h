@@ -9,7 +9,9 @@
                                    [name, text] pairs, names relative to
                                    the rules folder), and secrets (the
                                    same, for the secrets detector's rules
-                                   of the folder's secrets/; optional)
+                                   of the folder's secrets/; optional),
+                                   and probes (the net scanner's probe
+                                   table, probes/net.yaml; optional)
 
     The content key pair is made by `sweepctl keys init` (KEYS/content/
     bundle.key, 0600, and bundle.pub). Whoever holds the secret key signs
@@ -63,6 +65,15 @@ sw_ruleset_t *sw_bundle_open (const uint8_t *data, size_t len,
 //  signature fails or the bundle has no secrets rules.
 struct _sw_secrets_t;
 struct _sw_secrets_t *sw_bundle_open_secrets (const uint8_t *data, size_t len,
+                                              const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
+                                              char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
+                                              size_t errlen);
+
+//  Verifies a rule bundle, then loads the net scanner's probe table it
+//  carries (packed from the rules folder's probes/net.yaml). NULL with err
+//  when the signature fails or the bundle has no probe table.
+struct _sw_probetab_t;
+struct _sw_probetab_t *sw_bundle_open_probes (const uint8_t *data, size_t len,
                                               const uint8_t public_key[crypto_sign_PUBLICKEYBYTES],
                                               char version[SW_BUNDLE_VERSION_MAX + 1], char *err,
                                               size_t errlen);

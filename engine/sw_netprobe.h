@@ -2,8 +2,8 @@
 
     Pure functions over bytes, no sockets (the net scanner, nodes/
     sw_netscan.c, does the I/O): the SSH banner and key-exchange init, HTTP
-    responses, and the probe table that says what to send to a port and how
-    to tell services apart by their answers. Every parser is bounded by the
+    responses, and the TCP segments of a SYN scan (the probe table that
+    says what to send to a port is data: sw_probetab). Every parser is bounded by the
     length it is given and checks each length field the bytes carry
     against what is left; an answer that does not parse is "not this
     service", never a crash. */
@@ -77,41 +77,6 @@ int sw_http_parse (const char *buf, size_t len, sw_http_resp_t *out);
 //  buf into out. Returns true when present.
 bool sw_http_header (const char *buf, size_t header_len, const char *name, char *out,
                      size_t outlen);
-
-// -------------------------------------------------------------------------
-//  The probe table
-
-typedef struct {
-    const char *name;    //  "null" (wait for a banner), "http", "redis", ...
-    const char *payload; //  what to send ("" for null; "%h" becomes the host)
-    size_t len;          //  payload bytes (binary payloads hold NULs)
-    const char *ports;   //  sent first on these ports ("6379,6380")
-} sw_probe_t;
-
-typedef struct {
-    const char *service; //  "ssh", "http", "redis", ...
-    const char *probe;   //  the probe whose answer this matches
-    const char *pattern; //  PCRE2, on the raw answer
-    const char *product; //  "OpenSSH", or NULL
-    int version_group;   //  capture group holding the version, 0 none
-} sw_match_t;
-
-extern const sw_probe_t sw_probes[];
-extern const sw_match_t sw_matches[];
-
-//  The probes to try on PORT, best first: its own ones, then the rest.
-//  Fills order with indexes into sw_probes; returns how many.
-size_t sw_probe_order (uint16_t port, size_t order[], size_t max);
-
-typedef struct {
-    char service[32];
-    char product[64];
-    char version[64];
-} sw_ident_t;
-
-//  Matches an answer to probe PROBE against the match table. Returns true
-//  and fills out on the first match.
-bool sw_probe_match (const char *probe, const char *reply, size_t len, sw_ident_t *out);
 
 // -------------------------------------------------------------------------
 //  TCP segments of a SYN scan (RFC 9293): the probe we send and the answer

@@ -452,6 +452,15 @@ static bool s_is_rule_file (const char *name)
            (len > 4 && strcmp (name + len - 4, ".yml") == 0);
 }
 
+//  Whether path's parent folder is named folder.
+static bool s_in_folder (const char *path, const char *folder)
+{
+    const char *base = strrchr (path, '/');
+    size_t at = base ? (size_t)(base - path) : 0, fl = strlen (folder);
+    return at >= fl && strncmp (path + at - fl, folder, fl) == 0 &&
+           (at == fl || path[at - fl - 1] == '/');
+}
+
 long sw_rules_files (const char *dir, char ***paths, char *err, size_t errlen)
 {
     sw_filelist_t list = {0};
@@ -468,14 +477,11 @@ long sw_rules_files (const char *dir, char ***paths, char *err, size_t errlen)
     }
     sw_filelist_finish (&list);
     //  A folder named secrets (rules/secrets/) holds the secrets
-    //  detector's rules (sw_secrets), a language of their own
+    //  detector's rules (sw_secrets), one named probes the net scanner's
+    //  probe table (sw_probetab): languages of their own
     size_t kept = 0;
     for (size_t i = 0; i < list.n; i++) {
-        const char *base = strrchr (list.names[i], '/');
-        size_t at = base ? (size_t)(base - list.names[i]) : 0;
-        bool secrets = at >= 7 && strncmp (list.names[i] + at - 7, "secrets", 7) == 0 &&
-                       (at == 7 || list.names[i][at - 8] == '/');
-        if (secrets)
+        if (s_in_folder (list.names[i], "secrets") || s_in_folder (list.names[i], "probes"))
             free (list.names[i]);
         else
             list.names[kept++] = list.names[i];

@@ -177,15 +177,19 @@ static bool s_line_done (const char *b, size_t n);
 static bool s_http_done (const char *b, size_t n);
 
 //  When a probe's answer is complete, so that no answer costs a timeout.
-static bool (*s_done_of (const char *probe)) (const char *, size_t)
+static bool (*s_done_of (sw_answer_t answer)) (const char *, size_t)
 {
-    if (strcmp (probe, "http") == 0 || strcmp (probe, "etcd") == 0)
+    switch (answer) {
+    case SW_ANSWER_HTTP:
         return s_http_done;
-    if (strcmp (probe, "postgres") == 0)
+    case SW_ANSWER_BYTE:
         return s_byte_done;
-    if (strcmp (probe, "mongodb") == 0)
+    case SW_ANSWER_MONGODB:
         return s_mongo_done;
-    return s_line_done; //  null (a banner line), redis, memcached
+    case SW_ANSWER_LINE:
+        break;
+    }
+    return s_line_done;
 }
 
 //  An HTTP answer is complete when its headers are and Content-Length of
@@ -905,7 +909,7 @@ static bool s_identify_in_tls (const target_t *t, char *reply, size_t *n, char *
     *banner = 0;
     if (*n)
         sw_banner_clean (reply, *n, banner, blen);
-    return *n && sw_probe_match ("http", reply, *n, id);
+    return *n && t->o->probes && sw_probetab_match (t->o->probes, "http", reply, *n, id);
 }
 
 sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
@@ -929,7 +933,8 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
     size_t n = 0;
     char banner[256] = "";
     size_t order[16];
-    size_t nprobes = sw_probe_order (port, order, 16);
+    const sw_probetab_t *tab = t.o->probes;
+    size_t nprobes = tab ? sw_probetab_order (tab, port, order, 16) : 0;
     //  On a port that is usually TLS the handshake goes first (the probes
     //  then go inside); elsewhere when a probe's answer says TLS
     sw_val_t *tls_facts = NULL;
@@ -946,7 +951,7 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
     int64_t deadline = s_now_ms () + s_ms (t.o->port_budget_ms, 4000);
     int silent = 0;
     for (size_t i = 0; i < nprobes && !found && !tls && !(cancel && *cancel); i++) {
-        const sw_probe_t *p = &sw_probes[order[i]];
+        const sw_probe_t *p = sw_probetab_probe (tab, order[i]);
         bool null = p->len == 0;
         //  A service that speaks first says so to any probe (its banner
         //  is matched whatever was sent): the wait for one is only worth
@@ -960,17 +965,17 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
             break;
         int wait = null ? s_ms (t.o->banner_ms, 300) : s_ms (t.o->read_ms, 800);
         n = s_exchange (&t, NULL, fd, p->payload, p->len, reply, SW_NET_MAX_REPLY, wait,
-                        s_done_of (p->name));
+                        s_done_of (p->answer));
         if (n && !*banner)
             sw_banner_clean (reply, n, banner, sizeof banner);
         sw_ssh_banner_t sb;
         if (n && sw_ssh_banner_parse (reply, n, &sb) > 0) {
-            sw_probe_match ("null", reply, n, &id);
+            sw_probetab_match (tab, "null", reply, n, &id);
             s_service (a, doc, &id);
             sw_val_set (a, doc, "ssh", s_ssh_facts (a, &t, fd, reply, n, &sb));
             found = true;
-        } else if (n && (sw_probe_match (p->name, reply, n, &id) ||
-                         (!null && sw_probe_match ("null", reply, n, &id))))
+        } else if (n && (sw_probetab_match (tab, p->name, reply, n, &id) ||
+                         (!null && sw_probetab_match (tab, "null", reply, n, &id))))
             found = true;
         close (fd);
         silent += n == 0 && !null;
@@ -1128,6 +1133,10 @@ int sw_netscan_run (const sw_ruleset_t *rules, const char *bundle_version, uint3
     if (!stats)
         stats = &none;
     memset (stats, 0, sizeof *stats);
+    if (!opts || !opts->probes) {
+        snprintf (err, errlen, "no probe table: services cannot be identified");
+        return -1;
+    }
     sw_tcpscan_opts_t topts = {.max_inflight = opts ? opts->max_inflight : 0,
                                .timeout_ms = opts ? opts->connect_ms : 0};
     sw_tcpscan_stats_t ts = {0};

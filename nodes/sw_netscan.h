@@ -24,18 +24,20 @@
 
 #include "sw_doc.h"
 #include "sw_finding.h"
+#include "sw_probetab.h"
 #include "sw_rule.h"
 #include "sw_target.h"
 
 typedef struct {
-    int connect_ms;       //  per connection [1000]
-    int read_ms;          //  per answer [800]
-    int banner_ms;        //  for a service that speaks first [300]
-    int port_budget_ms;   //  for all the identification probes of one port [4000]
-    int per_target;       //  ports of one host probed at once [4]
-    int max_inflight;     //  the port discovery's window [256]
-    const char *ca_file;  //  trust store for certificate chains [the system's]
-    const char *tls_name; //  the name certificates must carry [the address]
+    int connect_ms;              //  per connection [1000]
+    int read_ms;                 //  per answer [800]
+    int banner_ms;               //  for a service that speaks first [300]
+    int port_budget_ms;          //  for all the identification probes of one port [4000]
+    int per_target;              //  ports of one host probed at once [4]
+    int max_inflight;            //  the port discovery's window [256]
+    const char *ca_file;         //  trust store for certificate chains [the system's]
+    const char *tls_name;        //  the name certificates must carry [the address]
+    const sw_probetab_t *probes; //  what to send and how to read answers (needed to identify)
 } sw_netscan_opts_t;
 
 typedef struct {

@@ -151,6 +151,8 @@ void sw_rules_cache_clear (sw_rules_cache_t *cache)
     cache->hash[0] = 0;
     s_osv_clear (cache);
     s_secrets_clear (cache);
+    sw_probetab_destroy (&cache->probes);
+    cache->probes_hash[0] = 0;
 }
 
 //  Fails a shard whose content bundle was refused, with a log line.
@@ -372,6 +374,29 @@ static int s_on_net_finding (void *arg, const sw_finding_t *f)
     return ctx->result->nfindings > SW_MAX_SHARD_FINDINGS ? -1 : 0;
 }
 
+//  The worker's probe table: that of the shard's rule bundle, verified,
+//  loaded once per bundle.
+static const sw_probetab_t *s_probe_table (const sw_shard_work_t *work, sw_shard_result_t *r)
+{
+    sw_rules_cache_t *cache = work->cache;
+    if (cache->probes && strcmp (cache->probes_hash, work->bundle) == 0)
+        return cache->probes;
+    sw_probetab_destroy (&cache->probes);
+    char err[400], version[SW_BUNDLE_VERSION_MAX + 1];
+    size_t len;
+    char *data = s_rule_bundle (work, &len, err, sizeof err);
+    if (data)
+        cache->probes = sw_bundle_open_probes ((const uint8_t *)data, len, work->content_pk,
+                                               version, err, sizeof err);
+    free (data);
+    if (!cache->probes) {
+        s_refused (work, r, "rule bundle", err);
+        return NULL;
+    }
+    snprintf (cache->probes_hash, sizeof cache->probes_hash, "%s", work->bundle);
+    return cache->probes;
+}
+
 static int s_run_net (const sw_shard_work_t *work, volatile int *cancel, sw_shard_result_t *r)
 {
     uint32_t addr;
@@ -386,14 +411,16 @@ static int s_run_net (const sw_shard_work_t *work, volatile int *cancel, sw_shar
         return -1;
     }
     const sw_ruleset_t *rules = s_rules (work, r);
-    if (!rules)
+    const sw_probetab_t *probes = rules ? s_probe_table (work, r) : NULL;
+    if (!probes)
         return -1;
     sw_portlist_t *ports = sw_portlist_parse (work->ports ? work->ports : "", err, sizeof err);
     if (!ports) {
         snprintf (r->error, sizeof r->error, "bad port list: %s", err);
         return -1;
     }
-    sw_netscan_opts_t opts = {.connect_ms = (int)work->timeout_ms,
+    sw_netscan_opts_t opts = {.probes = probes,
+                              .connect_ms = (int)work->timeout_ms,
                               .max_inflight = work->max_inflight,
                               .read_ms = work->net ? work->net->read_ms : 0,
                               .banner_ms = work->net ? work->net->banner_ms : 0,

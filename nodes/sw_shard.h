@@ -28,6 +28,8 @@ typedef struct {
     char secrets_hash[SW_BLOB_HEX_LEN + 1]; //  the bundle the secrets rules came from
     struct _sw_secrets_t *secrets;
     struct _sw_secrets_scratch_t *scratch;
+    char probes_hash[SW_BLOB_HEX_LEN + 1]; //  the bundle the probe table came from
+    struct _sw_probetab_t *probes;
 } sw_rules_cache_t;
 
 void sw_rules_cache_clear (sw_rules_cache_t *cache);

@@ -158,8 +158,13 @@ static int s_open_raw (syn_t *self)
     };
     struct sock_fprog prog = {sizeof code / sizeof code[0], code};
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl (self->src)};
+    //  Connected to the target, the socket is not even handed the packets
+    //  of other hosts (the kernel gives every raw socket that matches its
+    //  own copy before any filter runs, and a node scans many at once)
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl (self->addr)};
     if (setsockopt (self->raw, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0 ||
-        bind (self->raw, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        bind (self->raw, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        connect (self->raw, (struct sockaddr *)&to, sizeof to) != 0) {
         s_err (self->err, self->errlen, "synscan: raw socket set-up: %s", strerror (errno));
         return -1;
     }

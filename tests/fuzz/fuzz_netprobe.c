@@ -8,10 +8,12 @@
     an identified service has a name. */
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sw_netprobe.h"
+#include "sw_probetab.h"
 
 static void s_printable (const char *s, size_t cap)
 {
@@ -21,6 +23,22 @@ static void s_printable (const char *s, size_t cap)
     for (size_t i = 0; i < n; i++)
         if (!isprint ((unsigned char)s[i]))
             abort ();
+}
+
+//  The table the repository ships (the harness runs from its root)
+static sw_probetab_t *s_tab;
+
+int LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char err[512];
+    s_tab = sw_probetab_load_dir ("rules/probes", err, sizeof err);
+    if (!s_tab) {
+        fprintf (stderr, "fuzz_netprobe: %s\n", err);
+        abort ();
+    }
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -50,9 +68,9 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         char v[64];
         sw_http_header (text, h.header_len ? h.header_len : size, "Content-Length", v, sizeof v);
     }
-    for (size_t i = 0; sw_probes[i].name; i++) {
+    for (size_t i = 0; i < sw_probetab_size (s_tab); i++) {
         sw_ident_t id;
-        if (sw_probe_match (sw_probes[i].name, text, size, &id)) {
+        if (sw_probetab_match (s_tab, sw_probetab_probe (s_tab, i)->name, text, size, &id)) {
             if (!*id.service)
                 abort ();
             s_printable (id.version, sizeof id.version);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sw_bundle.h"
+#include "sw_probetab.h"
 #include "sw_secrets.h"
 
 static char s_dir[64];
@@ -410,6 +411,58 @@ Test (bundle, secrets_rules_travel_in_the_bundle)
     uint8_t *bad = NULL;
     cr_assert_eq (sw_bundle_build (s_rules_dir (), "v3", sk, &bad, &len, err, sizeof err), -1);
     cr_assert (strstr (err, "rule example(s) fail"), "%s", err);
+}
+
+// -------------------------------------------------------------------------
+//  The net scanner's probe table in the bundle
+
+static const char *s_probes = "probes:\n"
+                              "  - {name: \"null\", send: \"\"}\n"
+                              "  - {name: http, send: \"GET /\\r\\n\\r\\n\", answer: http}\n"
+                              "  - {name: quote, send: \"QUOTE\\r\\n\", ports: \"17\"}\n"
+                              "matches:\n"
+                              "  - {service: qotd, probe: quote, pattern: '^Q: (\\d+)', "
+                              "version: 1, examples: ['Q: 42 => 42']}\n";
+
+//  A rules folder's probes/net.yaml travels in its bundle (posture loading
+//  ignores it); a bundle without one says so; a table that does not load
+//  is not signed.
+Test (bundle, probe_table_travels_in_the_bundle)
+{
+    uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+    s_keypair (pk, sk);
+    size_t len;
+    char version[SW_BUNDLE_VERSION_MAX + 1];
+    uint8_t *plain = s_build (sk, "v1", &len);
+    cr_assert_null (sw_bundle_open_probes (plain, len, pk, version, err, sizeof err));
+    cr_assert (strstr (err, "holds no probe table"), "%s", err);
+    free (plain);
+
+    s_write ("rules/probes/net.yaml", s_probes);
+    uint8_t *out = s_build (sk, "v2", &len);
+    sw_ruleset_t *rules = sw_bundle_open (out, len, pk, version, err, sizeof err);
+    cr_assert_not_null (rules, "%s", err);
+    sw_ruleset_destroy (&rules);
+    sw_probetab_t *tab = sw_bundle_open_probes (out, len, pk, version, err, sizeof err);
+    cr_assert_not_null (tab, "%s", err);
+    cr_assert_eq (sw_probetab_size (tab), 3);
+    size_t order[4];
+    sw_probetab_order (tab, 17, order, 4);
+    cr_assert_str_eq (sw_probetab_probe (tab, order[0])->name, "quote");
+    sw_ident_t id;
+    cr_assert (sw_probetab_match (tab, "quote", "Q: 7\r\n", 6, &id));
+    cr_assert_str_eq (id.service, "qotd");
+    cr_assert_str_eq (id.version, "7");
+    sw_probetab_destroy (&tab);
+    out[len - 3] ^= 1;
+    cr_assert_null (sw_bundle_open_probes (out, len, pk, version, err, sizeof err));
+    cr_assert (strstr (err, "signature does not verify"), "%s", err);
+    free (out);
+
+    s_write ("rules/probes/net.yaml", "probes: []\nmatches: []\n");
+    uint8_t *bad = NULL;
+    cr_assert_eq (sw_bundle_build (s_rules_dir (), "v3", sk, &bad, &len, err, sizeof err), -1);
+    cr_assert (strstr (err, "probes/net.yaml"), "%s", err);
 }
 
 //  keys init makes the fingerprint key, 0600, once.

@@ -241,59 +241,6 @@ Test (netprobe, http_not_http_truncated_and_hostile)
     cr_assert_str_eq (h.title, "x", "an unterminated title is cut at the end");
 }
 
-// -------------------------------------------------------------------------
-//  The probe table
-
-Test (netprobe, probe_order_puts_the_ports_own_probe_first)
-{
-    size_t order[16];
-    size_t n = sw_probe_order (6379, order, 16);
-    cr_assert_gt (n, 3);
-    cr_assert_str_eq (sw_probes[order[0]].name, "redis");
-    sw_probe_order (443, order, 16);
-    cr_assert_str_eq (sw_probes[order[0]].name, "http");
-    sw_probe_order (2379, order, 16);
-    cr_assert_str_eq (sw_probes[order[0]].name, "etcd");
-    sw_probe_order (31337, order, 16);
-    cr_assert_str_eq (sw_probes[order[0]].name, "null", "unknown ports wait for a banner first");
-}
-
-static void s_ident (const char *probe, const char *reply, size_t len, const char *service,
-                     const char *product, const char *version)
-{
-    sw_ident_t id;
-    cr_assert (sw_probe_match (probe, reply, len, &id), "%s: no match", service);
-    cr_assert_str_eq (id.service, service);
-    cr_assert_str_eq (id.product, product);
-    cr_assert_str_eq (id.version, version);
-}
-
-Test (netprobe, answers_are_identified)
-{
-    s_ident ("null", "SSH-2.0-OpenSSH_9.2p1 Debian\r\n", 30, "ssh", "OpenSSH", "9.2p1");
-    s_ident ("redis", "+PONG\r\n", 7, "redis", "Redis", "");
-    s_ident ("redis", "-NOAUTH Authentication required.\r\n", 34, "redis", "Redis", "");
-    s_ident ("memcached", "VERSION 1.6.18\r\n", 16, "memcached", "memcached", "1.6.18");
-    s_ident ("postgres", "N", 1, "postgresql", "PostgreSQL", "");
-    const char mysql[] = "\x4a\x00\x00\x00\x0a"
-                         "10.11.6-MariaDB-0+deb12u1\x00\x08\x00\x00\x00";
-    s_ident ("null", mysql, sizeof mysql - 1, "mysql", "MariaDB", "10.11.6-MariaDB-0+deb12u1");
-    const char *ng = "HTTP/1.1 200 OK\r\nDate: x\r\nServer: nginx/1.22.1\r\n\r\n";
-    s_ident ("http", ng, strlen (ng), "http", "nginx", "1.22.1");
-    const char *etcd =
-        "HTTP/1.0 200 OK\r\n\r\n{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}";
-    s_ident ("etcd", etcd, strlen (etcd), "etcd", "etcd", "3.4.23");
-    const char *es = "HTTP/1.1 200 OK\r\n\r\n{\"version\":{\"number\":\"8.11.1\"},\"tagline\":"
-                     "\"You Know, for Search\"}";
-    s_ident ("http", es, strlen (es), "elasticsearch", "Elasticsearch", "8.11.1");
-    const char mongo[] = "\x40\x00\x00\x00\x05\x00\x00\x00\x01\x00\x00\x00\xdd\x07\x00\x00"
-                         "\x00\x00\x00\x00\x00 maxWireVersion";
-    s_ident ("mongodb", mongo, sizeof mongo - 1, "mongodb", "MongoDB", "");
-    sw_ident_t id;
-    cr_assert (!sw_probe_match ("redis", "HTTP/1.1 400\r\n", 14, &id), "redis is not HTTP");
-    cr_assert (!sw_probe_match ("null", "", 0, &id));
-}
-
 Test (netprobe, banner_clean_is_bounded_and_printable)
 {
     char out[8];
