@@ -212,10 +212,11 @@ static const struct {
     const char *name;
     int version;
 } s_versions[] = {
-    {"TLSv1.0", TLS1_VERSION},
-    {"TLSv1.1", TLS1_1_VERSION},
-    {"TLSv1.2", TLS1_2_VERSION},
-    {"TLSv1.3", TLS1_3_VERSION},
+#ifndef OPENSSL_NO_SSL3
+    {"SSLv3", SSL3_VERSION},
+#endif
+    {"TLSv1.0", TLS1_VERSION},   {"TLSv1.1", TLS1_1_VERSION},
+    {"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.3", TLS1_3_VERSION},
 };
 
 typedef enum {
@@ -436,10 +437,16 @@ static const struct {
 static sw_val_t *s_tls_facts (sw_arena_t *a, const target_t *t, starttls_t how)
 {
     int fd;
-    SSL *ssl = s_tls_try (t, how, TLS1_VERSION, TLS1_3_VERSION, NULL, NULL, &fd);
+    SSL *ssl = s_tls_try (t, how, s_versions[0].version, TLS1_3_VERSION, NULL, NULL, &fd);
     if (!ssl)
         return NULL;
     sw_val_t *tls = sw_val_map (a);
+    //  What this build's OpenSSL cannot offer is said, not silently passed
+    sw_val_t *untested = sw_val_arr (a);
+#ifdef OPENSSL_NO_SSL3
+    sw_val_push (a, untested, sw_val_str (a, "SSLv3"));
+#endif
+    sw_val_set (a, tls, "versions_untested", untested);
     sw_val_set (a, tls, "negotiated", sw_val_str (a, SSL_get_version (ssl)));
     sw_val_t *cert = s_cert_facts (a, ssl, t);
     if (cert)

@@ -7,11 +7,11 @@
 #include "sw_synscan.h"
 
 #include <arpa/inet.h>
+#include <czmq.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,26 +59,6 @@ typedef struct {
     int nbatch;
 } syn_t;
 
-static void s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (err, errlen, fmt, args);
-    va_end (args);
-}
-
-static int64_t s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  The sequence number we send to port: keyed, so that an answer must have
 //  seen our SYN to acknowledge it (splitmix64's finaliser as the mixer).
 static uint32_t s_seq (const syn_t *self, uint16_t port)
@@ -108,7 +88,7 @@ static int s_source (syn_t *self)
     socklen_t len = sizeof sa;
     if (fd < 0 || connect (fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
         getsockname (fd, (struct sockaddr *)&sa, &len) != 0) {
-        s_err (self->err, self->errlen, "synscan: no route to the target: %s", strerror (errno));
+        snprintf (self->err, self->errlen, "synscan: no route to the target: %s", strerror (errno));
         if (fd >= 0)
             close (fd);
         return -1;
@@ -128,7 +108,8 @@ static int s_reserve_port (syn_t *self)
     socklen_t len = sizeof sa;
     if (self->holder < 0 || bind (self->holder, (struct sockaddr *)&sa, sizeof sa) != 0 ||
         getsockname (self->holder, (struct sockaddr *)&sa, &len) != 0) {
-        s_err (self->err, self->errlen, "synscan: reserving a source port: %s", strerror (errno));
+        snprintf (self->err, self->errlen, "synscan: reserving a source port: %s",
+                  strerror (errno));
         return -1;
     }
     self->sport = ntohs (sa.sin_port);
@@ -141,10 +122,10 @@ static int s_open_raw (syn_t *self)
 {
     self->raw = socket (AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (self->raw < 0) {
-        s_err (self->err, self->errlen, "synscan: raw socket: %s%s", strerror (errno),
-               errno == EPERM ? " (a SYN scan needs CAP_NET_RAW; run the node with "
-                                "--scan-method connect, or grant the capability)"
-                              : "");
+        snprintf (self->err, self->errlen, "synscan: raw socket: %s%s", strerror (errno),
+                  errno == EPERM ? " (a SYN scan needs CAP_NET_RAW; run the node with "
+                                   "--scan-method connect, or grant the capability)"
+                                 : "");
         return -1;
     }
     struct sock_filter code[] = {
@@ -165,7 +146,7 @@ static int s_open_raw (syn_t *self)
     if (setsockopt (self->raw, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0 ||
         bind (self->raw, (struct sockaddr *)&sa, sizeof sa) != 0 ||
         connect (self->raw, (struct sockaddr *)&to, sizeof to) != 0) {
-        s_err (self->err, self->errlen, "synscan: raw socket set-up: %s", strerror (errno));
+        snprintf (self->err, self->errlen, "synscan: raw socket set-up: %s", strerror (errno));
         return -1;
     }
     //  A large buffer rides out bursts of answers; without CAP_NET_ADMIN
@@ -205,7 +186,7 @@ static int s_drain (syn_t *self)
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return 0;
-            s_err (self->err, self->errlen, "synscan: recvmmsg: %s", strerror (errno));
+            snprintf (self->err, self->errlen, "synscan: recvmmsg: %s", strerror (errno));
             return -1;
         }
         for (int i = 0; i < n && !self->aborted; i++) {
@@ -259,7 +240,7 @@ static int s_flush (syn_t *self)
             continue;
         if (errno != EAGAIN && errno != ENOBUFS && errno != EPERM && errno != EACCES &&
             errno != EHOSTUNREACH && errno != ENETUNREACH) {
-            s_err (self->err, self->errlen, "synscan: sendmmsg: %s", strerror (errno));
+            snprintf (self->err, self->errlen, "synscan: sendmmsg: %s", strerror (errno));
             return -1;
         }
         sent++; //  that one is lost; go on with the rest
@@ -299,7 +280,7 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
     uint32_t total = sw_portlist_count (ports);
     syn_t *self = calloc (1, sizeof *self);
     if (!self) {
-        s_err (err, errlen, "synscan: out of memory");
+        snprintf (err, errlen, "synscan: out of memory");
         return -1;
     }
     *self = (syn_t){.addr = addr,
@@ -319,11 +300,11 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
     self->state = calloc (65536, 1);
     self->ring = calloc (total, sizeof *self->ring);
     if (!self->state || !self->ring) {
-        s_err (err, errlen, "synscan: out of memory");
+        snprintf (err, errlen, "synscan: out of memory");
         goto done;
     }
     if (getrandom (&self->key, sizeof self->key, 0) != sizeof self->key) {
-        s_err (err, errlen, "synscan: getrandom: %s", strerror (errno));
+        snprintf (err, errlen, "synscan: getrandom: %s", strerror (errno));
         goto done;
     }
     //  What queued before the filter was attached may be anyone's: drained
@@ -336,10 +317,10 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
     uint32_t next = 0;
     while (next < total || self->pending > 0) {
         if (cancel && *cancel) {
-            s_err (err, errlen, "tcpscan: cancelled");
+            snprintf (err, errlen, "tcpscan: cancelled");
             goto done;
         }
-        int64_t now = s_now_ms (), rate_wait = 0;
+        int64_t now = zclock_mono (), rate_wait = 0;
         //  Tokens only for what can go now: new ports within the window,
         //  retransmissions that are due
         int want = 0;
@@ -364,7 +345,7 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
         if (s_drain (self))
             goto done;
         if (self->aborted) {
-            s_err (err, errlen, "tcpscan: aborted by callback");
+            snprintf (err, errlen, "tcpscan: aborted by callback");
             goto done;
         }
         if (sent == BATCH || (next >= total && self->pending == 0))
@@ -373,7 +354,7 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
         //  the next token or a cancel, whichever is first.
         int64_t wait = CANCEL_SLICE_MS;
         if (self->count > 0) {
-            int64_t d = self->ring[self->head].deadline - s_now_ms ();
+            int64_t d = self->ring[self->head].deadline - zclock_mono ();
             wait = d < wait ? d : wait;
         }
         if (rate_wait > 0 && rate_wait < wait)
@@ -382,7 +363,7 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
             continue; //  more to send and tokens to come
         struct pollfd pfd = {self->raw, POLLIN, 0};
         if (wait > 0 && poll (&pfd, 1, (int)wait) < 0 && errno != EINTR) {
-            s_err (err, errlen, "synscan: poll: %s", strerror (errno));
+            snprintf (err, errlen, "synscan: poll: %s", strerror (errno));
             goto done;
         }
     }

@@ -355,6 +355,11 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
     sw_tcpscan_stats_t local_stats;
     if (!stats)
         stats = &local_stats;
+    char no_err[1];
+    if (!err || errlen == 0) {
+        err = no_err;
+        errlen = sizeof no_err;
+    }
     memset (stats, 0, sizeof *stats);
     if (err && errlen > 0)
         err[0] = '\0';
