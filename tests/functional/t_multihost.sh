@@ -39,6 +39,14 @@ host_up() {
 
 # on HOST CMD...: runs CMD inside HOST's network namespace.
 on() { local host=$1; shift; nsenter -t "${HOST_PID[$host]}" -n "$@"; }
+# on_bg HOST CMD...: the same in the background, with the process's own pid
+# in PIDS (nsenter execs CMD), so that the test's end stops it; a function
+# put in the background would leave a shell's pid there, and CMD running.
+on_bg() {
+  local host=$1; shift
+  nsenter -t "${HOST_PID[$host]}" -n "$@" &
+  PIDS+=("$!")
+}
 
 host_up broker "$NET.10"
 for i in 1 2 3; do host_up "node$i" "$NET.1$i"; done
@@ -63,16 +71,14 @@ for n in node1 node2 node3; do
     || fail "$n's secret is not on its own host only"
 done
 
-on broker "$BIN/sweep-broker" --config "$T/broker-etc/broker.conf" --heartbeat-ms "$HB" \
-  >>"$T/broker.log" 2>&1 &
-PIDS+=("$!")
+on_bg broker "$BIN/sweep-broker" --config "$T/broker-etc/broker.conf" --heartbeat-ms "$HB" \
+  >>"$T/broker.log" 2>&1
 wait_until 20 test -s "$T/broker-state/endpoints"
 ADMIN=$(awk '$1=="admin"{print $2}' "$T/broker-state/endpoints")
 [ "$ADMIN" = "tcp://$NET.10:5700" ] || fail "broker admin endpoint is $ADMIN"
 for n in node1 node2 node3; do
-  on "$n" "$BIN/sweep-node" --config "$T/$n-etc/node.conf" --heartbeat-ms "$HB" \
-    --max-inflight 1 >>"$T/$n.log" 2>&1 &
-  PIDS+=("$!")
+  on_bg "$n" "$BIN/sweep-node" --config "$T/$n-etc/node.conf" --heartbeat-ms "$HB" \
+    --max-inflight 1 >>"$T/$n.log" 2>&1
 done
 
 # Enrollment: each node asks from its own address with the key it made; the

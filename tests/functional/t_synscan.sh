@@ -3,7 +3,8 @@
 # SYN segments from a raw socket and one scanning with connect() find the
 # same open ports, the same number of closed ones, and the same silent
 # (filtered) ones on a host that drops everything. The SYN scan never
-# completes a connection: the listeners accept nothing from it. A node
+# completes a connection: the listeners accept nothing from it. It obeys
+# the node's --max-rate. A node
 # told to use a method it cannot, or an unknown one, refuses to start.
 # shellcheck source=tests/functional/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -86,6 +87,26 @@ for method in syn connect; do
     [ "$accepted" -eq 3 ] || fail "the connect scan completed $accepted connections, expected 3"
   fi
 done
+# The SYN scan obeys the node's rate limit: 3,001 SYNs at 2,000 a second
+# (a 50 ms burst allowed) cannot take less than about 1.45 s
+cat >"$T/rate.yaml" <<'JOB'
+name: rate
+scope: [127.0.0.0/8]
+targets:
+  - scanner: tcp
+    hosts: [127.0.1.1]
+    ports: "1-3000,8080"
+    shard_ports: 4096
+JOB
+start_node node1 --scan-method syn --max-rate 2000
+wait_until 30 nodes_ready 1
+ctl submit "$T/rate.yaml" --wait -o "$T/rate.json" >/dev/null
+took=$(ctl jobs --json | python3 -c 'import json,sys; j=[j for j in json.load(sys.stdin)["jobs"] if j["name"]=="rate"][0]; print(j["finished"]-j["created"])')
+note "3,001 ports at --max-rate 2000: $took ms"
+[ "$took" -ge 1400 ] || fail "the SYN scan ignored --max-rate: 3,001 ports in $took ms"
+[ "$(ports "$T/rate.json")" = "127.0.1.1:22,127.0.1.1:80,127.0.1.1:8080 2998 0 3" ] ||
+  fail "rate-limited SYN scan: $(ports "$T/rate.json")"
+
 want="127.0.1.1:22,127.0.1.1:80,127.0.1.1:8080 2998 40 3"
 [ "${seen[syn]}" = "$want" ] || fail "SYN scan: got [${seen[syn]}], want [$want]"
 [ "${seen[connect]}" = "${seen[syn]}" ] || fail "connect scan differs: [${seen[connect]}]"
