@@ -863,14 +863,15 @@ static void s_datastore_auth (sw_arena_t *a, sw_val_t *doc, const target_t *t, b
                            r.status == 200 ? "GET /pods answered without credentials"
                                            : "GET /pods refused");
     } else if (strcmp (service, "mongodb") == 0) {
-        //  OP_MSG {listDatabases: 1, nameOnly: true, $db: "admin"}
-        static const char list[] = "\x4e\x00\x00\x00"
+        //  OP_MSG {listDatabases: 1, nameOnly: true, $db: "admin"}: 71 bytes,
+        //  the document 50
+        static const char list[] = "\x47\x00\x00\x00"
                                    "\x02\x00\x00\x00"
                                    "\x00\x00\x00\x00"
                                    "\xdd\x07\x00\x00"
                                    "\x00\x00\x00\x00"
                                    "\x00"
-                                   "\x39\x00\x00\x00"
+                                   "\x32\x00\x00\x00"
                                    "\x10"
                                    "listDatabases\x00"
                                    "\x01\x00\x00\x00"
@@ -882,6 +883,7 @@ static void s_datastore_auth (sw_arena_t *a, sw_val_t *doc, const target_t *t, b
                                    "\x06\x00\x00\x00"
                                    "admin\x00"
                                    "\x00";
+        _Static_assert (sizeof list - 1 == 0x47, "OP_MSG length");
         size_t got =
             s_request (t, false, list, sizeof list - 1, buf, SW_NET_MAX_REPLY, s_mongo_done);
         bool open = got > 21 && memmem (buf, got, "databases", 9) != NULL;
