@@ -224,7 +224,8 @@ typedef enum {
     STARTTLS_SMTP,
     STARTTLS_IMAP,
     STARTTLS_POP3,
-    STARTTLS_POSTGRES
+    STARTTLS_POSTGRES,
+    STARTTLS_FTP
 } starttls_t;
 
 //  An SMTP reply is complete at its last line ("250 ...", not "250-...").
@@ -255,6 +256,13 @@ static bool s_starttls (int fd, starttls_t how, int ms)
         size_t n = s_read (fd, buf, sizeof buf - 1, ms, s_line_done);
         return how == STARTTLS_IMAP ? n >= 4 && memcmp (buf, "a OK", 4) == 0
                                     : n >= 3 && memcmp (buf, "+OK", 3) == 0;
+    }
+    if (how == STARTTLS_FTP) {                         //  RFC 4217: AUTH TLS, answered 234
+        s_read (fd, buf, sizeof buf, ms, s_smtp_done); //  the greeting, every line
+        if (!s_send (fd, "AUTH TLS\r\n", 10))
+            return false;
+        size_t n = s_read (fd, buf, sizeof buf - 1, ms, s_smtp_done);
+        return n >= 3 && memcmp (buf, "234", 3) == 0;
     }
     if (how == STARTTLS_SMTP) {
         s_read (fd, buf, sizeof buf, ms, s_smtp_done); //  the greeting, every line
@@ -883,7 +891,7 @@ static void s_datastore_auth (sw_arena_t *a, sw_val_t *doc, const target_t *t, b
                                    "\x06\x00\x00\x00"
                                    "admin\x00"
                                    "\x00";
-        _Static_assert (sizeof list - 1 == 0x47, "OP_MSG length");
+        _Static_assert(sizeof list - 1 == 0x47, "OP_MSG length");
         size_t got =
             s_request (t, false, list, sizeof list - 1, buf, SW_NET_MAX_REPLY, s_mongo_done);
         bool open = got > 21 && memmem (buf, got, "databases", 9) != NULL;
@@ -1018,6 +1026,7 @@ sw_val_t *sw_netscan_port (sw_arena_t *a, uint32_t addr, uint16_t port,
                      : strcmp (svc, "smtp") == 0       ? STARTTLS_SMTP
                      : strcmp (svc, "imap") == 0       ? STARTTLS_IMAP
                      : strcmp (svc, "pop3") == 0       ? STARTTLS_POP3
+                     : strcmp (svc, "ftp") == 0        ? STARTTLS_FTP
                                                        : STARTTLS_NONE;
     if (how != STARTTLS_NONE) {
         tls_facts = s_tls_facts (a, &t, how);

@@ -11,6 +11,10 @@ namespace, spoken as their documentation says, each on its own address.
   127.0.2.6:9200  Elasticsearch, security off (GET / answers)
   127.0.2.7:9200  Elasticsearch, security on (GET /: 401)
   127.0.2.8:2375  Docker Engine API (no authentication of its own)
+  127.0.2.9:110   POP3 without STLS
+  127.0.2.9:21    FTP with AUTH TLS (RFC 4217)
+  127.0.2.10:21   FTP without TLS
+  127.0.2.10:23   telnet
 
 Usage: protocols.py GOOD_CRT GOOD_KEY SELF_CRT SELF_KEY READY_FILE
 """
@@ -71,20 +75,41 @@ def imap(conn):
             conn.sendall(tag + b" BAD unknown command\r\n")
 
 
-def pop3(conn):
+def pop3(conn, stls=True):
     conn.sendall(b"+OK POP3 server ready\r\n")
     for line in conn.makefile("rb"):
         cmd = line.strip().upper()
-        if cmd == b"STLS":
+        if cmd == b"STLS" and stls:
             conn.sendall(b"+OK Begin TLS negotiation\r\n")
             return handshake(conn, SELF)
         if cmd == b"CAPA":
-            conn.sendall(b"+OK\r\nSTLS\r\nUSER\r\n.\r\n")
+            conn.sendall(b"+OK\r\n" + (b"STLS\r\n" if stls else b"") + b"USER\r\n.\r\n")
         elif cmd == b"QUIT":
             conn.sendall(b"+OK bye\r\n")
             return
         else:
             conn.sendall(b"-ERR unknown command\r\n")
+
+
+# -- FTP (RFC 959, AUTH TLS of RFC 4217) and telnet (RFC 854) --------------
+
+def ftp(conn, tls):
+    conn.sendall(b"220 (vsFTPd 3.0.3)\r\n")
+    for line in conn.makefile("rb"):
+        cmd = line.strip().upper()
+        if cmd == b"AUTH TLS" and tls:
+            conn.sendall(b"234 Proceed with negotiation.\r\n")
+            return handshake(conn, GOOD)
+        if cmd == b"QUIT":
+            conn.sendall(b"221 Goodbye.\r\n")
+            return
+        conn.sendall(b"530 Please login with USER and PASS.\r\n")
+
+
+def telnet(conn):
+    # IAC DO TERMINAL-TYPE, IAC DO TSPEED, IAC DO XDISPLOC, IAC DO NEW-ENVIRON
+    conn.sendall(b"\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27")
+    conn.recv(256)
 
 
 # -- PostgreSQL (frontend/backend protocol 3.0) ----------------------------
@@ -211,6 +236,10 @@ SERVERS = [
     ("127.0.2.6", 9200, lambda c: http(c, elastic_open)),
     ("127.0.2.7", 9200, lambda c: http(c, elastic_secured)),
     ("127.0.2.8", 2375, lambda c: http(c, docker)),
+    ("127.0.2.9", 110, lambda c: pop3(c, stls=False)),
+    ("127.0.2.9", 21, lambda c: ftp(c, tls=True)),
+    ("127.0.2.10", 21, lambda c: ftp(c, tls=False)),
+    ("127.0.2.10", 23, telnet),
 ]
 
 
