@@ -20,6 +20,7 @@
 #include "sw_files.h"
 #include "sw_gitscan.h"
 #include "sw_proto.h"
+#include "sw_secretinput.h"
 #include "sw_secrets.h"
 
 #define MAX_FILES 10000000
@@ -36,8 +37,8 @@ typedef struct {
 typedef struct {
     found_t *items;
     size_t n, cap;
-    uint64_t bytes, binary, unreadable, archives, members, members_skipped, commits;
-    char err[512];
+    sw_secret_tally_t tally;
+    uint64_t unreadable;
 } part_t;
 
 typedef struct {
@@ -51,13 +52,11 @@ typedef struct {
 typedef struct {
     shared_t *shared;
     part_t part;
-    size_t file;                 //  the file being scanned
-    const char *member;          //  ... and the archive member, if any
-    const sw_git_place_t *place; //  ... or the commit and path in a history
-    sw_secrets_scratch_t *scratch;
+    size_t file; //  the input being scanned
+    sw_secret_input_t in;
 } worker_t;
 
-static int s_keep (void *arg, const sw_secret_hit_t *hit)
+static int s_keep (void *arg, const sw_secret_where_t *where, const sw_secret_hit_t *hit)
 {
     worker_t *w = arg;
     part_t *p = &w->part;
@@ -69,17 +68,31 @@ static int s_keep (void *arg, const sw_secret_hit_t *hit)
         p->items = items;
         p->cap = cap;
     }
-    p->items[p->n].file = w->file;
-    p->items[p->n].member = w->member ? strdup (w->member) : NULL;
-    p->items[p->n].commit[0] = 0;
-    p->items[p->n].time = 0;
-    if (w->place) {
-        snprintf (p->items[p->n].commit, sizeof p->items[p->n].commit, "%s", w->place->commit);
-        p->items[p->n].time = w->place->time;
+    found_t *f = &p->items[p->n];
+    const char *name = w->shared->files->names[w->file];
+    f->file = w->file;
+    f->member = strcmp (where->resource, name) ? strdup (where->resource) : NULL;
+    f->commit[0] = 0;
+    f->time = 0;
+    if (where->place) {
+        snprintf (f->commit, sizeof f->commit, "%s", where->place->commit);
+        f->time = where->place->time;
     }
-    p->items[p->n].hit = *hit;
+    f->hit = *hit;
     p->n++;
     return 0;
+}
+
+//  The worker's scan of one input at a time, through sw_secretinput.
+static int s_worker_init (worker_t *w, shared_t *sh)
+{
+    w->shared = sh;
+    w->in = (sw_secret_input_t){
+        sh->set,       sw_secrets_scratch_new (sh->set), sh->key, sh->max_size, s_keep, w,
+        &w->part.tally};
+    if (!w->in.scratch)
+        snprintf (w->part.tally.err, sizeof w->part.tally.err, "out of memory");
+    return w->in.scratch ? 0 : -1;
 }
 
 //  Reads a file into *buf (grown as needed; one buffer per thread: no
@@ -121,124 +134,35 @@ static long s_read (const char *path, size_t max, char **buf, size_t *cap, int *
     return len;
 }
 
-//  One member of an archive: scanned like a file, under its inner path.
-static int s_on_member (void *arg, const char *path, const char *data, size_t len)
-{
-    worker_t *w = arg;
-    if (sw_secrets_is_binary (data, len)) {
-        w->part.members_skipped++;
-        return 0;
-    }
-    w->part.members++;
-    w->part.bytes += len;
-    w->member = path;
-    char err[256];
-    if (sw_secrets_scan (w->shared->set, w->scratch, path, data, len, w->shared->key, s_keep, w,
-                         err, sizeof err) < 0 &&
-        !*w->part.err)
-        snprintf (w->part.err, sizeof w->part.err, "%s: %s", path, err);
-    w->member = NULL;
-    return 0;
-}
-
-//  One blob of a git history, where it first appears: scanned under
-//  "REPO@COMMIT:path" (the commit's first 12 hex digits).
-static int s_on_blob (void *arg, const sw_git_place_t *place, const char *data, size_t len)
-{
-    worker_t *w = arg;
-    if (sw_secrets_is_binary (data, len)) {
-        w->part.members_skipped++;
-        return 0;
-    }
-    char where[4400];
-    snprintf (where, sizeof where, "%s@%.12s:%s", w->shared->files->names[w->file], place->commit,
-              place->path);
-    w->part.members++;
-    w->part.bytes += len;
-    w->member = where;
-    w->place = place;
-    char err[256];
-    if (sw_secrets_scan (w->shared->set, w->scratch, place->path, data, len, w->shared->key, s_keep,
-                         w, err, sizeof err) < 0 &&
-        !*w->part.err)
-        snprintf (w->part.err, sizeof w->part.err, "%.250s: %.250s", where, err);
-    w->member = NULL;
-    w->place = NULL;
-    return 0;
-}
-
 //  --history: each path is a repository, walked on this thread.
 static void s_histories (worker_t *w)
 {
     shared_t *sh = w->shared;
-    if (!(w->scratch = sw_secrets_scratch_new (sh->set))) {
-        snprintf (w->part.err, sizeof w->part.err, "out of memory");
-        return;
-    }
     for (size_t i = 0; i < sh->files->n; i++) {
         w->file = i;
-        sw_git_stats_t stats;
-        char err[600];
-        if (sw_git_walk (sh->files->names[i], sh->max_size, s_on_blob, w, &stats, err,
-                         sizeof err) &&
-            !*w->part.err)
-            snprintf (w->part.err, sizeof w->part.err, "%.500s", err);
-        w->part.commits += stats.commits;
-        w->part.members_skipped += stats.skipped;
+        if (sw_secret_input_history (&w->in, sh->files->names[i], sh->files->names[i], 0, 1) == 1)
+            break;
     }
-    sw_secrets_scratch_destroy (&w->scratch);
 }
 
 static void *s_work (void *arg)
 {
     worker_t *w = arg;
     shared_t *sh = w->shared;
-    sw_secrets_scratch_t *scratch = sw_secrets_scratch_new (sh->set);
-    if (!scratch) {
-        snprintf (w->part.err, sizeof w->part.err, "out of memory");
-        return NULL;
-    }
     size_t i, cap = 0;
     char *data = NULL;
     while ((i = atomic_fetch_add (&sh->next, 1)) < sh->files->n) {
-        const char *name = sh->files->names[i];
         int error = 0;
-        long got = s_read (name, sh->max_size, &data, &cap, &error);
+        long got = s_read (sh->files->names[i], sh->max_size, &data, &cap, &error);
         if (got < 0) {
             w->part.unreadable++;
             continue;
         }
-        size_t len = (size_t)got;
-        if (sw_archive_is_archive (name, data, len)) {
-            //  Unpacked in memory, bounded: members over the file limit
-            //  are skipped, and an archive stops at 16 times that in all
-            w->part.archives++;
-            w->file = i;
-            w->scratch = scratch;
-            sw_archive_limits_t limits = {sh->max_size, (uint64_t)sh->max_size * 16};
-            sw_archive_stats_t stats;
-            char err[512];
-            if (sw_archive_walk (name, data, len, &limits, s_on_member, w, &stats, err,
-                                 sizeof err) &&
-                !*w->part.err)
-                snprintf (w->part.err, sizeof w->part.err, "%s", err);
-            w->part.members_skipped += stats.skipped;
-            continue;
-        }
-        if (sw_secrets_is_binary (data, len))
-            w->part.binary++;
-        else {
-            w->file = i;
-            w->part.bytes += len;
-            char err[256];
-            if (sw_secrets_scan (sh->set, scratch, name, data, len, sh->key, s_keep, w, err,
-                                 sizeof err) < 0 &&
-                !*w->part.err)
-                snprintf (w->part.err, sizeof w->part.err, "%s: %s", name, err);
-        }
+        w->file = i;
+        if (sw_secret_input_scan (&w->in, sh->files->names[i], data, (size_t)got))
+            break;
     }
     free (data);
-    sw_secrets_scratch_destroy (&scratch);
     return NULL;
 }
 
@@ -315,28 +239,33 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
     worker_t *workers = calloc ((size_t)jobs, sizeof *workers);
     pthread_t threads[MAX_JOBS];
     if (opts->history) {
-        workers[0].shared = &shared;
-        s_histories (&workers[0]);
         jobs = 1;
+        if (s_worker_init (&workers[0], &shared) == 0)
+            s_histories (&workers[0]);
     } else
-        for (int j = 0; j < jobs; j++) {
-            workers[j].shared = &shared;
-            pthread_create (&threads[j], NULL, s_work, &workers[j]);
-        }
+        for (int j = 0; j < jobs; j++)
+            if (s_worker_init (&workers[j], &shared) == 0)
+                pthread_create (&threads[j], NULL, s_work, &workers[j]);
     part_t all = {0};
+    sw_secret_tally_t *sum = &all.tally;
     for (int j = 0; j < jobs; j++) {
-        if (!opts->history)
+        if (!opts->history && workers[j].in.scratch)
             pthread_join (threads[j], NULL);
+        sw_secrets_scratch_destroy (&workers[j].in.scratch);
         part_t *p = &workers[j].part;
-        all.bytes += p->bytes;
-        all.binary += p->binary;
+        const sw_secret_tally_t *t = &p->tally;
+        sum->texts += t->texts;
+        sum->bytes += t->bytes;
+        sum->binary += t->binary;
+        sum->archives += t->archives;
+        sum->members += t->members;
+        sum->oversized += t->oversized;
+        sum->commits += t->commits;
         all.unreadable += p->unreadable;
-        all.archives += p->archives;
-        all.members += p->members;
-        all.members_skipped += p->members_skipped;
-        all.commits += p->commits;
-        if (*p->err && !*all.err)
-            snprintf (all.err, sizeof all.err, "%s", p->err);
+        if (*t->err && !*sum->err)
+            snprintf (sum->err, sizeof sum->err, "%s", t->err);
+        if (*t->warning && !*sum->warning)
+            snprintf (sum->warning, sizeof sum->warning, "%s", t->warning);
         if (p->n) {
             found_t *items = realloc (all.items, (all.n + p->n) * sizeof *items);
             if (items) {
@@ -402,7 +331,7 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
             fprintf (out, "%-9s %-30s %.8s %-34s %s:%" PRIu32 ":%" PRIu32 "\n", h->severity,
                      h->rule, h->fingerprint, h->preview, file, h->line, h->col);
     }
-    double mb = (double)all.bytes / 1e6;
+    double mb = (double)sum->bytes / 1e6;
     if (json)
         fprintf (out,
                  "\n], \"summary\": {\"rules\": %zu, \"files\": %zu, \"bytes\": %" PRIu64
@@ -411,8 +340,8 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
                  ", \"archive_members\": %" PRIu64 ", \"archive_members_skipped\": %" PRIu64
                  ", \"commits\": %" PRIu64 ", \"findings\": %zu, \"seconds\": %.3f, "
                  "\"scan_seconds\": %.3f, \"fingerprint_key\": \"%s\"}}\n",
-                 sw_secrets_count (set), files.n, all.bytes, all.binary, files.skipped,
-                 all.unreadable, all.archives, all.members, all.members_skipped, all.commits, all.n,
+                 sw_secrets_count (set), files.n, sum->bytes, sum->binary, files.skipped,
+                 all.unreadable, sum->archives, sum->members, sum->oversized, sum->commits, all.n,
                  seconds, scan_seconds, per_run ? "per-run" : "given");
     if (out != stdout)
         fclose (out);
@@ -423,17 +352,20 @@ int sw_secretscan_run (char **paths, size_t npaths, const sw_secretscan_opts_t *
         " unreadable, %" PRIu64 " archives and %" PRIu64 " commits (%" PRIu64
         " members or blobs scanned, %" PRIu64 " skipped), %zu findings%s\n",
         sw_secrets_count (set), seconds - scan_seconds, files.n, mb, scan_seconds,
-        scan_seconds > 0 ? mb / scan_seconds : 0, jobs, all.binary, files.skipped, all.unreadable,
-        all.archives, all.commits, all.members, all.members_skipped, all.n,
+        scan_seconds > 0 ? mb / scan_seconds : 0, jobs, sum->binary, files.skipped, all.unreadable,
+        sum->archives, sum->commits, sum->members, sum->oversized, all.n,
         per_run ? "; fingerprints use a per-run key (give --fingerprint-key to compare runs)" : "");
-    if (*all.err)
-        fprintf (stderr, "sweepctl: %s\n", all.err);
+    if (*sum->warning)
+        fprintf (stderr, "sweepctl: warning: %s (its members before the damage were scanned)\n",
+                 sum->warning);
+    if (*sum->err)
+        fprintf (stderr, "sweepctl: %s\n", sum->err);
     for (size_t i = 0; i < all.n; i++)
         free (all.items[i].member);
     free (all.items);
     sw_filelist_clear (&files);
     sw_secrets_destroy (&set);
-    if (*all.err)
+    if (*sum->err)
         return 2;
     return any && worst >= gate ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "sw_packages.h"
 #include "sw_posture.h"
 #include "sw_proto.h"
+#include "sw_secretinput.h"
 #include "sw_secrets.h"
 #include "sw_gitscan.h"
 #include "sw_target.h"
@@ -476,12 +477,8 @@ static const sw_secrets_t *s_secret_rules (const sw_shard_work_t *work, sw_shard
 typedef struct {
     const sw_shard_work_t *work;
     sw_shard_result_t *result;
-    const sw_secrets_t *set;
     int64_t now;
-    const char *resource;        //  the file (or member, or REPO@COMMIT:path) being scanned
-    const sw_git_place_t *place; //  a history's blob: where it first appears
-    uint64_t files, bytes, skipped, hits, commits;
-    char err[400];
+    uint64_t hits;
 } secrets_ctx_t;
 
 static const char s_secret_fix[] =
@@ -490,7 +487,7 @@ static const char s_secret_fix[] =
     "pushed or pulled), and have the service read it at run time from a secret manager or the "
     "environment.";
 
-static int s_on_secret (void *arg, const sw_secret_hit_t *hit)
+static int s_on_secret (void *arg, const sw_secret_where_t *where, const sw_secret_hit_t *hit)
 {
     secrets_ctx_t *ctx = arg;
     sw_shard_result_t *r = ctx->result;
@@ -503,14 +500,14 @@ static int s_on_secret (void *arg, const sw_secret_hit_t *hit)
     int n = snprintf (evidence, sizeof evidence,
                       "%zu-character secret, shown masked: %s; keyed fingerprint %s", hit->length,
                       hit->preview, hit->fingerprint);
-    if (ctx->place && n > 0 && (size_t)n < sizeof evidence) {
+    if (where->place && n > 0 && (size_t)n < sizeof evidence) {
         char when[32];
-        time_t t = (time_t)ctx->place->time;
+        time_t t = (time_t)where->place->time;
         struct tm tm;
         gmtime_r (&t, &tm);
         strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         snprintf (evidence + n, sizeof evidence - (size_t)n,
-                  "; first in commit %s (author date %s)", ctx->place->commit, when);
+                  "; first in commit %s (author date %s)", where->place->commit, when);
     }
     f->job = strdup (ctx->work->job);
     f->shard = ctx->work->shard;
@@ -518,7 +515,7 @@ static int s_on_secret (void *arg, const sw_secret_hit_t *hit)
     f->rule = strdup (hit->rule);
     if (sw_severity_parse (hit->severity, &f->severity))
         f->severity = SW_SEV_HIGH;
-    f->resource = sw_finding_text (ctx->resource);
+    f->resource = sw_finding_text (where->resource);
     f->location = strdup (location);
     f->title = sw_finding_text (hit->title);
     f->evidence = strdup (evidence);
@@ -531,43 +528,6 @@ static int s_on_secret (void *arg, const sw_secret_hit_t *hit)
     return r->nfindings > SW_MAX_SHARD_FINDINGS ? 1 : 0;
 }
 
-//  Scans one text (binary content is skipped and counted).
-static void s_scan_text (secrets_ctx_t *ctx, const char *path, const char *data, size_t len)
-{
-    if (sw_secrets_is_binary (data, len)) {
-        ctx->skipped++;
-        return;
-    }
-    ctx->files++;
-    ctx->bytes += len;
-    char err[256];
-    if (sw_secrets_scan (ctx->set, ctx->work->cache->scratch, path, data, len, ctx->work->fp_key,
-                         s_on_secret, ctx, err, sizeof err) < 0 &&
-        !*ctx->err)
-        snprintf (ctx->err, sizeof ctx->err, "%.200s: %.190s", path, err);
-}
-
-static int s_on_archive_member (void *arg, const char *path, const char *data, size_t len)
-{
-    secrets_ctx_t *ctx = arg;
-    ctx->resource = path;
-    s_scan_text (ctx, path, data, len);
-    return ctx->result->nfindings > SW_MAX_SHARD_FINDINGS;
-}
-
-static int s_on_history_blob (void *arg, const sw_git_place_t *place, const char *data, size_t len)
-{
-    secrets_ctx_t *ctx = arg;
-    char where[4400];
-    snprintf (where, sizeof where, "%s@%.12s:%s", ctx->work->files[0].name, place->commit,
-              place->path);
-    ctx->resource = where;
-    ctx->place = place;
-    s_scan_text (ctx, place->path, data, len);
-    ctx->place = NULL;
-    return ctx->result->nfindings > SW_MAX_SHARD_FINDINGS;
-}
-
 static int s_rm_one (const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st;
@@ -577,33 +537,28 @@ static int s_rm_one (const char *path, const struct stat *st, int type, struct F
 
 //  One part of a git history: the packed repository is unpacked into a
 //  private folder beside the blob cache, walked, and removed.
-static void s_scan_history (secrets_ctx_t *ctx, const char *data, size_t len)
+static void s_scan_history (const sw_secret_input_t *in, const sw_shard_work_t *work,
+                            const char *data, size_t len)
 {
-    const sw_shard_work_t *work = ctx->work;
+    sw_secret_tally_t *tally = in->tally;
     unsigned part = 0, parts = 0;
     if (sscanf (work->kind, "git:%u/%u", &part, &parts) != 2 || part < 1 || part > parts) {
-        snprintf (ctx->err, sizeof ctx->err, "bad history part '%.40s'", work->kind);
+        snprintf (tally->err, sizeof tally->err, "bad history part '%.40s'", work->kind);
         return;
     }
     char dir[1200];
     snprintf (dir, sizeof dir, "%s/history-XXXXXX", work->blob_dir);
     if (!mkdtemp (dir)) {
-        snprintf (ctx->err, sizeof ctx->err, "cannot make a folder under %.300s: %s",
+        snprintf (tally->err, sizeof tally->err, "cannot make a folder under %.300s: %s",
                   work->blob_dir, strerror (errno));
         return;
     }
     char err[600];
-    sw_git_stats_t stats;
     if (sw_archive_unpack (data, len, dir, (uint64_t)SW_BLOB_MAX_SIZE * 4, err, sizeof err))
-        snprintf (ctx->err, sizeof ctx->err, "repository %.100s: %.240s", work->files[0].name, err);
-    else if (sw_git_walk_part (dir, SW_SECRETS_MAX_FILE, part - 1, parts, s_on_history_blob, ctx,
-                               &stats, err, sizeof err) &&
-             ctx->result->nfindings <= SW_MAX_SHARD_FINDINGS)
-        snprintf (ctx->err, sizeof ctx->err, "repository %.100s: %.240s", work->files[0].name, err);
-    else {
-        ctx->skipped += stats.skipped;
-        ctx->commits += stats.commits;
-    }
+        snprintf (tally->err, sizeof tally->err, "repository %.100s: %.240s", work->files[0].name,
+                  err);
+    else
+        sw_secret_input_history (in, work->files[0].name, dir, part - 1, parts);
     nftw (dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -613,54 +568,53 @@ static int s_run_secrets (const sw_shard_work_t *work, sw_shard_result_t *r)
         snprintf (r->error, sizeof r->error, "secrets shard without a fingerprint key");
         return -1;
     }
-    secrets_ctx_t ctx = {.work = work, .result = r, .set = s_secret_rules (work, r)};
-    ctx.now = zclock_time ();
-    if (!ctx.set)
+    const sw_secrets_t *set = s_secret_rules (work, r);
+    if (!set)
         return -1;
-    bool history = work->kind && strncmp (work->kind, "git:", 4) == 0;
     if (!work->nfiles) {
         snprintf (r->error, sizeof r->error, "secrets shard without files");
         return -1;
     }
-    for (size_t i = 0; i < work->nfiles && !*ctx.err; i++) {
+    secrets_ctx_t ctx = {.work = work, .result = r, .now = zclock_time ()};
+    sw_secret_tally_t tally = {0};
+    sw_secret_input_t in = {
+        set, work->cache->scratch, work->fp_key, SW_SECRETS_MAX_FILE, s_on_secret, &ctx, &tally};
+    bool history = work->kind && strncmp (work->kind, "git:", 4) == 0;
+    for (size_t i = 0; i < work->nfiles && !*tally.err; i++) {
         size_t len;
         char err[400];
         char *data = s_blob_read (work, work->files[i].hash, &len, err, sizeof err);
         if (!data) {
-            snprintf (ctx.err, sizeof ctx.err, "input %.150s: %.240s", work->files[i].name, err);
+            snprintf (tally.err, sizeof tally.err, "input %.150s: %.240s", work->files[i].name,
+                      err);
             break;
         }
-        ctx.resource = work->files[i].name;
-        if (history)
-            s_scan_history (&ctx, data, len);
-        else if (sw_archive_is_archive (work->files[i].name, data, len)) {
-            sw_archive_limits_t limits = {SW_SECRETS_MAX_FILE, (uint64_t)SW_SECRETS_MAX_FILE * 16};
-            sw_archive_stats_t stats;
-            //  A damaged archive is reported with the members read so far.
-            if (sw_archive_walk (work->files[i].name, data, len, &limits, s_on_archive_member, &ctx,
-                                 &stats, err, sizeof err))
-                zsys_warning ("shard %s/%" PRIu64 ": %s", work->job, work->shard, err);
-            ctx.skipped += stats.skipped;
-        } else
-            s_scan_text (&ctx, work->files[i].name, data, len);
+        int stopped = history ? (s_scan_history (&in, work, data, len), 0)
+                              : sw_secret_input_scan (&in, work->files[i].name, data, len);
         sodium_memzero (data, len); //  the bytes held the secrets in clear
         free (data);
+        if (stopped || r->nfindings > SW_MAX_SHARD_FINDINGS)
+            break;
     }
+    //  A damaged archive is reported with the members read before the damage
+    if (*tally.warning)
+        zsys_warning ("shard %s/%" PRIu64 ": %s", work->job, work->shard, tally.warning);
     if (r->nfindings > SW_MAX_SHARD_FINDINGS)
-        snprintf (ctx.err, sizeof ctx.err,
+        snprintf (tally.err, sizeof tally.err,
                   "over %d findings in one shard: the files are full of secrets-like text",
                   SW_MAX_SHARD_FINDINGS);
-    if (*ctx.err) {
-        snprintf (r->error, sizeof r->error, "%s", ctx.err);
+    if (*tally.err) {
+        snprintf (r->error, sizeof r->error, "%s", tally.err);
         return -1;
     }
     char commits[48] = "";
     if (history)
         snprintf (commits, sizeof commits, " (part %s of a history of %" PRIu64 " commits)",
-                  work->kind + 4, ctx.commits);
-    zsys_info ("shard %s/%" PRIu64 ": secrets: %" PRIu64 " files%s, %" PRIu64 " bytes, %" PRIu64
+                  work->kind + 4, tally.commits);
+    zsys_info ("shard %s/%" PRIu64 ": secrets: %" PRIu64 " texts%s, %" PRIu64 " bytes, %" PRIu64
                " skipped (binary or over the size limit), %" PRIu64 " found",
-               work->job, work->shard, ctx.files, commits, ctx.bytes, ctx.skipped, ctx.hits);
+               work->job, work->shard, tally.texts, commits, tally.bytes,
+               tally.binary + tally.oversized, ctx.hits);
     return 0;
 }
 

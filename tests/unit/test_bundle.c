@@ -31,19 +31,10 @@ static void s_teardown (void)
 
 TestSuite (bundle, .init = s_setup, .fini = s_teardown);
 
-//  Writes text to s_dir/name (creating its folder when name has one).
+//  Writes text to s_dir/name (creating its folders).
 static void s_write (const char *name, const char *text)
 {
-    char path[256];
-    snprintf (path, sizeof path, "%s/%s", s_dir, name);
-    char *slash = strrchr (path, '/');
-    *slash = 0;
-    mkdir (path, 0700);
-    *slash = '/';
-    FILE *f = fopen (path, "w");
-    cr_assert_not_null (f, "cannot write %s", path);
-    fputs (text, f);
-    fclose (f);
+    cr_assert_eq (sw_test_write (s_dir, name, text), 0, "cannot write %s/%s", s_dir, name);
 }
 
 static const char *s_rule_a = "id: test.a\n"
