@@ -55,7 +55,11 @@ static int s_on_open (void *arg, uint32_t addr, uint16_t port)
     snprintf (location, sizeof location, "tcp/%u", port);
     snprintf (title, sizeof title, "TCP port %u (%s, %s) is reachable", port, policy->service,
               policy->category);
-    snprintf (evidence, sizeof evidence, "TCP connect to %s:%u completed", ip, port);
+    //  Evidence says what was seen, which depends on the scan method
+    if (sw_tcpscan_method () == SW_TCPSCAN_SYN)
+        snprintf (evidence, sizeof evidence, "%s:%u answered a SYN with SYN+ACK", ip, port);
+    else
+        snprintf (evidence, sizeof evidence, "TCP connect to %s:%u completed", ip, port);
     snprintf (remediation, sizeof remediation,
               "If %s on port %u is not meant to be reachable from this vantage point, "
               "restrict it with a firewall rule or security group, or stop the service. %s",

@@ -80,6 +80,10 @@ for method in syn connect; do
   kill -TERM "${NODE_PID[node1]}"
   wait "${NODE_PID[node1]}" || fail "node1 ($method) did not stop cleanly"
   wait_until 30 nodes_gone
+  # The evidence says what was seen
+  evidence=$([ "$method" = syn ] && echo "answered a SYN with SYN+ACK" || echo "TCP connect to")
+  python3 -c 'import json,sys; ev=[f["evidence"] for f in json.load(open(sys.argv[1]))["findings"]]; assert ev and all(sys.argv[2] in e for e in ev), ev' \
+    "$T/$method.json" "$evidence" || fail "$method scan: evidence does not say '$evidence'"
   if [ "$method" = syn ]; then
     grep -q "port scans use SYN segments" "$T/node1.log" || fail "the node did not use the SYN scan"
     [ "$accepted" -eq 0 ] || fail "the SYN scan completed $accepted connections"
