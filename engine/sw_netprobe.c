@@ -351,3 +351,30 @@ int sw_tcp_reply_parse (const uint8_t *pkt, size_t len, sw_tcp_reply_t *out)
     out->flags = tcp[13];
     return 0;
 }
+
+int sw_icmp_unreach_parse (const uint8_t *pkt, size_t len, sw_icmp_unreach_t *out)
+{
+    if (!pkt || len < 20 || pkt[0] >> 4 != 4)
+        return -1;
+    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+    size_t total = s_get16 (pkt + 2);
+    if (ihl < 20 || total < ihl || total > len || pkt[9] != 1 || (s_get16 (pkt + 6) & 0x1fff))
+        return -1;
+    const uint8_t *icmp = pkt + ihl;
+    size_t left = total - ihl;
+    //  type 3, then the quoted IP header and 8 bytes of what it carried
+    if (left < 8 + 20 + 8 || icmp[0] != 3)
+        return -1;
+    const uint8_t *inner = icmp + 8;
+    size_t inner_ihl = (size_t)(inner[0] & 0x0f) * 4;
+    if (inner[0] >> 4 != 4 || inner_ihl < 20 || inner[9] != 6 || left < 8 + inner_ihl + 8)
+        return -1;
+    const uint8_t *tcp = inner + inner_ihl;
+    out->from = s_get32 (pkt + 12);
+    out->code = icmp[1];
+    out->dst = s_get32 (inner + 16);
+    out->sport = s_get16 (tcp);
+    out->dport = s_get16 (tcp + 2);
+    out->seq = s_get32 (tcp + 4);
+    return 0;
+}

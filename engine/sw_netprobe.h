@@ -107,6 +107,22 @@ typedef struct {
 //  inside len.
 int sw_tcp_reply_parse (const uint8_t *pkt, size_t len, sw_tcp_reply_t *out);
 
+//  An ICMP destination-unreachable error about a TCP segment we sent: who
+//  sent it, its code, and the start of our segment it quotes.
+typedef struct {
+    uint32_t from;         //  the router or host that answered
+    uint8_t code;          //  0 net, 1 host, 3 port unreachable, 13 administratively filtered...
+    uint32_t dst;          //  our segment's destination
+    uint16_t sport, dport; //  ... its ports
+    uint32_t seq;          //  ... and sequence number
+} sw_icmp_unreach_t;
+
+//  Reads an IPv4 packet carrying an ICMP destination unreachable (type 3)
+//  that quotes an IPv4 TCP segment (RFC 792: the IP header and the first
+//  8 bytes). Returns 0 and fills out, or -1 for anything else or anything
+//  whose lengths do not fit inside len.
+int sw_icmp_unreach_parse (const uint8_t *pkt, size_t len, sw_icmp_unreach_t *out);
+
 //  A printable, bounded copy of a banner (control bytes as '.', at most
 //  outlen - 1 bytes, cut at the first line end).
 void sw_banner_clean (const char *buf, size_t len, char *out, size_t outlen);

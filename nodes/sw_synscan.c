@@ -40,7 +40,7 @@ typedef struct {
     uint32_t addr, src; //  host order
     uint16_t sport;
     uint64_t key;
-    int raw, holder;
+    int raw, icmp, holder; //  icmp: -1 when it could not be opened (silence then tells)
     int timeout_ms, window;
     uint8_t *state; //  by port
     wait_t *ring;
@@ -157,6 +157,37 @@ static int s_open_raw (syn_t *self)
     return 0;
 }
 
+//  A second raw socket for the ICMP errors routers and firewalls send
+//  about our SYNs (destination unreachable: filtered at once, as nmap
+//  says, instead of after the timeout). It cannot be connected to the
+//  target (the errors come from whoever dropped the SYN), so the filter
+//  checks the segment they quote: to the target, from our port, with no
+//  IP options (our SYNs have none).
+static void s_open_icmp (syn_t *self)
+{
+    self->icmp = socket (AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+    if (self->icmp < 0)
+        return;
+    struct sock_filter code[] = {
+        BPF_STMT (BPF_LDX | BPF_B | BPF_MSH, 0), //  x = IP header length
+        BPF_STMT (BPF_LD | BPF_B | BPF_IND, 0),  //  ICMP type
+        BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 7),
+        BPF_STMT (BPF_LD | BPF_B | BPF_IND, 8), //  quoted IP: version and length
+        BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 5),
+        BPF_STMT (BPF_LD | BPF_W | BPF_IND, 24), //  quoted destination
+        BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, self->addr, 0, 3),
+        BPF_STMT (BPF_LD | BPF_H | BPF_IND, 28), //  quoted source port
+        BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, self->sport, 0, 1),
+        BPF_STMT (BPF_RET | BPF_K, 0xffff),
+        BPF_STMT (BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+    if (setsockopt (self->icmp, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
+        close (self->icmp);
+        self->icmp = -1;
+    }
+}
+
 static void s_record (syn_t *self, uint16_t port, sw_port_state_t verdict)
 {
     self->state[port] = P_DONE;
@@ -171,8 +202,31 @@ static void s_record (syn_t *self, uint16_t port, sw_port_state_t verdict)
         self->stats->filtered++;
 }
 
-//  Reads every answer queued on the raw socket.
-static int s_drain (syn_t *self)
+//  One packet from the TCP socket: an answer to one of our SYNs?
+static void s_on_tcp (syn_t *self, const uint8_t *pkt, size_t len)
+{
+    sw_tcp_reply_t r;
+    if (sw_tcp_reply_parse (pkt, len, &r) != 0 || r.src != self->addr || r.dport != self->sport ||
+        self->state[r.sport] != P_WAIT || r.ack != s_seq (self, r.sport) + 1 ||
+        !(r.flags & SW_TCP_ACK))
+        return;
+    if ((r.flags & (SW_TCP_SYN | SW_TCP_RST)) == SW_TCP_SYN)
+        s_record (self, r.sport, SW_PORT_OPEN);
+    else if (r.flags & SW_TCP_RST)
+        s_record (self, r.sport, SW_PORT_CLOSED);
+}
+
+//  One packet from the ICMP socket: an error about one of our SYNs?
+static void s_on_icmp (syn_t *self, const uint8_t *pkt, size_t len)
+{
+    sw_icmp_unreach_t u;
+    if (sw_icmp_unreach_parse (pkt, len, &u) == 0 && u.dst == self->addr &&
+        u.sport == self->sport && self->state[u.dport] == P_WAIT && u.seq == s_seq (self, u.dport))
+        s_record (self, u.dport, SW_PORT_FILTERED);
+}
+
+//  Reads every packet queued on socket fd, handing each to on.
+static int s_drain_fd (syn_t *self, int fd, void (*on) (syn_t *, const uint8_t *, size_t))
 {
     uint8_t buf[BATCH][REPLY_MAX];
     struct iovec iov[BATCH];
@@ -182,27 +236,31 @@ static int s_drain (syn_t *self)
             iov[i] = (struct iovec){buf[i], REPLY_MAX};
             msg[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
         }
-        int n = recvmmsg (self->raw, msg, BATCH, MSG_DONTWAIT, NULL);
+        int n = recvmmsg (fd, msg, BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        //  The kernel also reports an ICMP error about our traffic on the
+        //  connected socket, as this call's error: reading it clears it,
+        //  and the ICMP socket reads what it says
+        if (n < 0 && errno != EBADF && errno != EFAULT && errno != EINVAL && errno != ENOTSOCK &&
+            errno != ENOMEM)
+            continue;
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-                return 0;
             snprintf (self->err, self->errlen, "synscan: recvmmsg: %s", strerror (errno));
             return -1;
         }
-        for (int i = 0; i < n && !self->aborted; i++) {
-            sw_tcp_reply_t r;
-            if (sw_tcp_reply_parse (buf[i], msg[i].msg_len, &r) != 0 || r.src != self->addr ||
-                r.dport != self->sport || self->state[r.sport] != P_WAIT ||
-                r.ack != s_seq (self, r.sport) + 1 || !(r.flags & SW_TCP_ACK))
-                continue;
-            if ((r.flags & (SW_TCP_SYN | SW_TCP_RST)) == SW_TCP_SYN)
-                s_record (self, r.sport, SW_PORT_OPEN);
-            else if (r.flags & SW_TCP_RST)
-                s_record (self, r.sport, SW_PORT_CLOSED);
-        }
+        for (int i = 0; i < n && !self->aborted; i++)
+            on (self, buf[i], msg[i].msg_len);
         if (n < BATCH)
             return 0;
     }
+}
+
+//  Reads every answer and error queued.
+static int s_drain (syn_t *self)
+{
+    return s_drain_fd (self, self->raw, s_on_tcp) ||
+           (self->icmp >= 0 && s_drain_fd (self, self->icmp, s_on_icmp));
 }
 
 static void s_queue (syn_t *self, uint16_t port, uint8_t tries, int64_t now)
@@ -285,6 +343,7 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
     }
     *self = (syn_t){.addr = addr,
                     .raw = -1,
+                    .icmp = -1,
                     .holder = -1,
                     .timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 1000,
                     .window = opts && opts->max_inflight > 0 ? opts->max_inflight : 256,
@@ -309,7 +368,10 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
     }
     //  What queued before the filter was attached may be anyone's: drained
     //  (the checks on each answer would drop it anyway)
-    if (s_source (self) || s_reserve_port (self) || s_open_raw (self) || s_drain (self))
+    if (s_source (self) || s_reserve_port (self) || s_open_raw (self))
+        goto done;
+    s_open_icmp (self);
+    if (s_drain (self))
         goto done;
     for (uint32_t i = 0; i < total; i++)
         self->state[sw_portlist_nth (ports, i)] = P_TODO;
@@ -361,8 +423,8 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
             wait = rate_wait;
         if (next < total && self->pending < self->window && rate_wait == 0)
             continue; //  more to send and tokens to come
-        struct pollfd pfd = {self->raw, POLLIN, 0};
-        if (wait > 0 && poll (&pfd, 1, (int)wait) < 0 && errno != EINTR) {
+        struct pollfd pfd[2] = {{self->raw, POLLIN, 0}, {self->icmp, POLLIN, 0}};
+        if (wait > 0 && poll (pfd, self->icmp >= 0 ? 2 : 1, (int)wait) < 0 && errno != EINTR) {
             snprintf (err, errlen, "synscan: poll: %s", strerror (errno));
             goto done;
         }
@@ -372,6 +434,8 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
 done:
     if (self->raw >= 0)
         close (self->raw);
+    if (self->icmp >= 0)
+        close (self->icmp);
     if (self->holder >= 0)
         close (self->holder);
     free (self->state);

@@ -1,7 +1,9 @@
 /*  sw_synscan - TCP SYN scan of one IPv4 host, from a raw socket.
 
     Sends one SYN per port and reads the answers: SYN+ACK is open, RST is
-    closed, silence after a retransmission is filtered. The kernel answers
+    closed; an ICMP destination unreachable that quotes our SYN (a router
+    or firewall that rejects), or silence after a retransmission, is
+    filtered. The kernel answers
     a SYN+ACK with a RST itself (the source port is reserved by a bound
     socket that never listens), so no connection is ever opened on the
     target. An answer counts only if it comes from the target, to our

@@ -82,6 +82,9 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (sw_tcp_reply_parse (data, size, &t) == 0 &&
         (size < 40 || (size_t)(data[0] & 15) * 4 + 20 > size))
         abort ();
+    sw_icmp_unreach_t u;
+    if (sw_icmp_unreach_parse (data, size, &u) == 0 && size < 56)
+        abort ();
     char clean[32];
     sw_banner_clean (text, size, clean, sizeof clean);
     s_printable (clean, sizeof clean);

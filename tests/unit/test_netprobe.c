@@ -80,6 +80,47 @@ Test (netprobe, tcp_reply_truncated_and_hostile_are_refused)
     }
 }
 
+//  A router's "administratively filtered" (type 3, code 13) about our SYN
+//  from 10.98.1.1:40000 to 10.98.0.2:22
+static const uint8_t s_unreach[] = {
+    0x45, 0x00, 0x00, 0x38, 0x00, 0x00, 0x00, 0x00, 0x40, 0x01, 0x00, 0x00, 0x0a, 0x62,
+    0x01, 0x02, 0x0a, 0x62, 0x01, 0x01, 0x03, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x45, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x40, 0x00, 0x3f, 0x06, 0x00, 0x00, 0x0a, 0x62,
+    0x01, 0x01, 0x0a, 0x62, 0x00, 0x02, 0x9c, 0x40, 0x00, 0x16, 0x12, 0x34, 0x56, 0x78};
+
+Test (netprobe, icmp_unreachable_quoting_our_syn_is_read)
+{
+    sw_icmp_unreach_t u;
+    cr_assert_eq (sw_icmp_unreach_parse (s_unreach, sizeof s_unreach, &u), 0);
+    cr_assert_eq (u.from, 0x0a620102);
+    cr_assert_eq (u.code, 13);
+    cr_assert_eq (u.dst, 0x0a620002);
+    cr_assert_eq (u.sport, 40000);
+    cr_assert_eq (u.dport, 22);
+    cr_assert_eq (u.seq, 0x12345678);
+    for (size_t n = 0; n < sizeof s_unreach; n++)
+        cr_assert_eq (sw_icmp_unreach_parse (s_unreach, n, &u), -1, "prefix of %zu bytes", n);
+    struct {
+        size_t at;
+        uint8_t value;
+        const char *what;
+    } bad[] = {{9, 6, "not ICMP"},
+               {20, 0, "an echo reply"},
+               {20, 11, "time exceeded"},
+               {28, 0x65, "quoted IPv6"},
+               {28, 0x4f, "quoted header past the end"},
+               {37, 17, "quotes UDP"},
+               {3, 0x30, "total cuts the quote"},
+               {7, 0x01, "later fragment"},
+               {0, 0x44, "outer header of 16 bytes"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t p[sizeof s_unreach];
+        memcpy (p, s_unreach, sizeof p);
+        p[bad[i].at] = bad[i].value;
+        cr_assert_eq (sw_icmp_unreach_parse (p, sizeof p, &u), -1, "%s", bad[i].what);
+    }
+}
+
 // -------------------------------------------------------------------------
 //  SSH
 
