@@ -329,18 +329,26 @@ void sw_tcp_syn_build (uint8_t out[SW_TCP_SYN_LEN], uint32_t src, uint32_t dst, 
     s_put16 (out + 16, (uint16_t)~sum);
 }
 
-int sw_tcp_reply_parse (const uint8_t *pkt, size_t len, sw_tcp_reply_t *out)
+//  The payload of a whole IPv4 packet carrying PROTO: *left bytes from the
+//  returned pointer, or NULL when the header's lengths do not fit in len
+//  or it is a later fragment (which has no header of the payload's own).
+static const uint8_t *s_ip_payload (const uint8_t *pkt, size_t len, uint8_t proto, size_t *left)
 {
     if (!pkt || len < 20 || pkt[0] >> 4 != 4)
-        return -1;
+        return NULL;
     size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
     size_t total = s_get16 (pkt + 2);
-    //  A later fragment has no TCP header of its own at ihl
-    if (ihl < 20 || total < ihl || total > len || pkt[9] != 6 || (s_get16 (pkt + 6) & 0x1fff))
-        return -1;
-    const uint8_t *tcp = pkt + ihl;
-    size_t left = total - ihl;
-    if (left < 20 || (size_t)(tcp[12] >> 4) * 4 < 20 || (size_t)(tcp[12] >> 4) * 4 > left)
+    if (ihl < 20 || total < ihl || total > len || pkt[9] != proto || (s_get16 (pkt + 6) & 0x1fff))
+        return NULL;
+    *left = total - ihl;
+    return pkt + ihl;
+}
+
+int sw_tcp_reply_parse (const uint8_t *pkt, size_t len, sw_tcp_reply_t *out)
+{
+    size_t left;
+    const uint8_t *tcp = s_ip_payload (pkt, len, 6, &left);
+    if (!tcp || left < 20 || (size_t)(tcp[12] >> 4) * 4 < 20 || (size_t)(tcp[12] >> 4) * 4 > left)
         return -1;
     out->src = s_get32 (pkt + 12);
     out->dst = s_get32 (pkt + 16);
@@ -354,16 +362,10 @@ int sw_tcp_reply_parse (const uint8_t *pkt, size_t len, sw_tcp_reply_t *out)
 
 int sw_icmp_unreach_parse (const uint8_t *pkt, size_t len, sw_icmp_unreach_t *out)
 {
-    if (!pkt || len < 20 || pkt[0] >> 4 != 4)
-        return -1;
-    size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
-    size_t total = s_get16 (pkt + 2);
-    if (ihl < 20 || total < ihl || total > len || pkt[9] != 1 || (s_get16 (pkt + 6) & 0x1fff))
-        return -1;
-    const uint8_t *icmp = pkt + ihl;
-    size_t left = total - ihl;
+    size_t left;
+    const uint8_t *icmp = s_ip_payload (pkt, len, 1, &left);
     //  type 3, then the quoted IP header and 8 bytes of what it carried
-    if (left < 8 + 20 + 8 || icmp[0] != 3)
+    if (!icmp || left < 8 + 20 + 8 || icmp[0] != 3)
         return -1;
     const uint8_t *inner = icmp + 8;
     size_t inner_ihl = (size_t)(inner[0] & 0x0f) * 4;
