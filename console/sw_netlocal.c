@@ -9,6 +9,7 @@
 
 #include "sw_finding.h"
 #include "sw_netscan.h"
+#include "sw_synscan.h"
 #include "sw_rule.h"
 #include "sw_target.h"
 
@@ -65,6 +66,11 @@ int sw_netlocal_run (char **targets, size_t n, const sw_netlocal_opts_t *opts)
     int rc = ports ? 0 : 2;
     if (!ports)
         fprintf (stderr, "sweepctl: --ports: %s\n", err);
+    if (rc == 0 &&
+        sw_synscan_choose (opts->scan_method ? opts->scan_method : "auto", err, sizeof err) < 0) {
+        fprintf (stderr, "sweepctl: --scan-method: %s\n", err);
+        rc = 2;
+    }
     char *spec = strdup (opts->scope ? opts->scope : "127.0.0.0/8");
     char *save = NULL;
     for (char *c = strtok_r (spec, ",", &save); c && rc == 0; c = strtok_r (NULL, ",", &save))

@@ -9,14 +9,15 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *rules;   //  rules folder
-    const char *ports;   //  port list, required
-    const char *scope;   //  comma-separated CIDRs [127.0.0.0/8]
-    const char *format;  //  table or json
-    const char *fail_on; //  severity gate, or NULL
-    const char *output;  //  file, or NULL for stdout
-    const char *ca_file; //  trust store for certificate chains, or NULL
-    int timeout_ms;      //  per connection and answer (0: defaults)
+    const char *rules;       //  rules folder
+    const char *ports;       //  port list, required
+    const char *scope;       //  comma-separated CIDRs [127.0.0.0/8]
+    const char *format;      //  table or json
+    const char *fail_on;     //  severity gate, or NULL
+    const char *output;      //  file, or NULL for stdout
+    const char *ca_file;     //  trust store for certificate chains, or NULL
+    int timeout_ms;          //  per connection and answer (0: defaults)
+    const char *scan_method; //  auto, syn or connect [auto]
 } sw_netlocal_opts_t;
 
 //  Runs the scan over every address of the targets (addresses and CIDRs).

@@ -31,15 +31,19 @@
 
 typedef struct {
     char *broker, *keys, *broker_key, *cert, *fail_on, *format, *output, *rules, *advisories,
-        *version, *key, *fingerprint_key, *ports, *scope, *tls_ca;
+        *version, *key, *fingerprint_key, *ports, *scope, *tls_ca, *scan_method;
     int timeout_ms, retries, nodes, interval_ms, limit, jobs, max_file_mb, probe_timeout_ms;
     int wait_ms; //  watch: how long the broker may hold a JOB request
     bool json, wait, update, replace, history;
     sw_client_t *client;
 } ctl_t;
 
-static ctl_t s_ctl = {
-    .timeout_ms = 3000, .retries = 3, .nodes = 2, .interval_ms = 250, .limit = 50};
+static ctl_t s_ctl = {.timeout_ms = 3000,
+                      .retries = 3,
+                      .nodes = 2,
+                      .interval_ms = 250,
+                      .limit = 50,
+                      .scan_method = "auto"};
 
 typedef struct {
     const char *name;
@@ -674,7 +678,8 @@ static int s_cmd_check (ctl_t *ctl, char **argv, int argc)
 static int s_cmd_net (ctl_t *ctl, char **argv, int argc)
 {
     sw_netlocal_opts_t opts = {s_rules_dir (ctl), ctl->ports,  ctl->scope,  ctl->format,
-                               ctl->fail_on,      ctl->output, ctl->tls_ca, ctl->probe_timeout_ms};
+                               ctl->fail_on,      ctl->output, ctl->tls_ca, ctl->probe_timeout_ms,
+                               ctl->scan_method};
     return sw_netlocal_run (argv, (size_t)argc, &opts);
 }
 
@@ -872,7 +877,8 @@ static const command_t s_commands[] = {
     {"net", "HOST...",
      "audit the services on local or in-scope hosts: identification, TLS, SSH, HTTP, data "
      "stores without authentication (--ports P, --scope CIDR,... [127.0.0.0/8], --tls-ca FILE, "
-     "--probe-timeout-ms N, --rules DIR, --format table|json, -o FILE, --fail-on SEVERITY)",
+     "--probe-timeout-ms N, --scan-method auto|syn|connect, --rules DIR, --format table|json, "
+     "-o FILE, --fail-on SEVERITY)",
      s_cmd_net, 1},
     {"advisories", "import PATH | show",
      "build the advisory database from OSV files, folders or zip dumps, sign it and make it "
@@ -943,6 +949,9 @@ int main (int argc, char **argv)
          "net: CA certificates (PEM) certificate chains are checked against [the system's]"},
         {"probe-timeout-ms", SW_OPT_INT, &ctl->probe_timeout_ms, 10, 60000,
          "net: wait per connection and per answer [1000 and 800]"},
+        {"scan-method", SW_OPT_STR, &ctl->scan_method, 0, 0,
+         "net: how open ports are found: syn (raw socket, needs CAP_NET_RAW), connect, or auto "
+         "(syn when allowed) [auto]"},
         {NULL, 0, NULL, 0, 0, NULL}};
     //  -o is the one short option: rewrite it to --output.
     for (int i = 1; i < argc; i++)

@@ -78,6 +78,24 @@ bool sw_synscan_available (void)
     return true;
 }
 
+int sw_synscan_choose (const char *name, char *err, size_t errlen)
+{
+    if (strcmp (name, "auto") != 0 && strcmp (name, "syn") != 0 && strcmp (name, "connect") != 0) {
+        snprintf (err, errlen, "scan method '%.32s': expected auto, syn or connect", name);
+        return -1;
+    }
+    bool raw = strcmp (name, "connect") != 0 && sw_synscan_available ();
+    if (strcmp (name, "syn") == 0 && !raw) {
+        snprintf (err, errlen,
+                  "scan method syn: this process may not open a raw socket (it needs "
+                  "CAP_NET_RAW; in a systemd unit: AmbientCapabilities=CAP_NET_RAW)");
+        return -1;
+    }
+    sw_tcpscan_method_t method = raw ? SW_TCPSCAN_SYN : SW_TCPSCAN_CONNECT;
+    sw_tcpscan_set_method (method);
+    return (int)method;
+}
+
 //  The source address the kernel routes to addr from, which the checksum
 //  covers and the raw socket is bound to.
 static int s_source (syn_t *self)

@@ -27,4 +27,10 @@ int sw_synscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
 //  Returns true if this process may open the raw socket a SYN scan needs.
 bool sw_synscan_available (void);
 
+//  Sets the scan method of this process's later scans from NAME: "syn",
+//  "connect", or "auto" (syn when the process may open a raw socket).
+//  Returns the method set, or -1 with err (an unknown name, or syn asked
+//  for without the capability).
+int sw_synscan_choose (const char *name, char *err, size_t errlen);
+
 #endif

@@ -916,23 +916,17 @@ static void s_load_content_key (node_t *self)
         zsys_warning ("no content key (%s): posture shards will be refused", err);
 }
 
-//  Picks the port scan method: SYN when asked, or when "auto" and the
-//  node may open a raw socket; connect otherwise.
+//  Picks the port scan method (sw_synscan_choose) and says which.
 static int s_scan_method (node_t *self)
 {
-    const char *m = self->scan_method;
-    if (strcmp (m, "auto") != 0 && strcmp (m, "syn") != 0 && strcmp (m, "connect") != 0) {
-        zsys_error ("--scan-method %s: expected auto, syn or connect", m);
+    char err[256];
+    int method = sw_synscan_choose (self->scan_method, err, sizeof err);
+    if (method < 0) {
+        zsys_error ("%s", err);
         return -1;
     }
-    bool raw = strcmp (m, "connect") != 0 && sw_synscan_available ();
-    if (strcmp (m, "syn") == 0 && !raw) {
-        zsys_error ("--scan-method syn: this node may not open a raw socket (it needs "
-                    "CAP_NET_RAW: AmbientCapabilities=CAP_NET_RAW in its systemd unit)");
-        return -1;
-    }
-    sw_tcpscan_set_method (raw ? SW_TCPSCAN_SYN : SW_TCPSCAN_CONNECT);
-    zsys_info ("port scans use %s", raw ? "SYN segments from a raw socket" : "connect()");
+    zsys_info ("port scans use %s",
+               method == SW_TCPSCAN_SYN ? "SYN segments from a raw socket" : "connect()");
     return 0;
 }
 

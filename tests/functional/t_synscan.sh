@@ -115,6 +115,25 @@ want="127.0.1.1:22,127.0.1.1:80,127.0.1.1:8080 2998 40 3"
 [ "${seen[syn]}" = "$want" ] || fail "SYN scan: got [${seen[syn]}], want [$want]"
 [ "${seen[connect]}" = "${seen[syn]}" ] || fail "connect scan differs: [${seen[connect]}]"
 
+# sweepctl net picks its method the same way, and both find the same ports
+root=$(cd "$(dirname "$0")/../.." && pwd)
+for method in syn connect; do
+  "$BIN/sweepctl" net 127.0.1.1 --ports "1-3000,8080" --rules "$root/rules" --scan-method "$method" \
+    --format json -o "$T/net-$method.json" 2>"$T/net-$method.log" || [ $? -eq 1 ] ||
+    fail "sweepctl net --scan-method $method: $(cat "$T/net-$method.log")"
+done
+python3 - "$T/net-syn.json" "$T/net-connect.json" <<'PY' || fail "sweepctl net: the methods disagree"
+import json, sys
+ports = [sorted(s["port"] for s in json.load(open(f))["services"]) for f in sys.argv[1:]]
+assert ports[0] == ports[1] == [22, 80, 8080], ports
+PY
+set +e
+out=$("$BIN/sweepctl" net 127.0.1.1 --ports 22 --rules "$root/rules" --scan-method fast 2>&1)
+rc=$?
+set -e
+{ [ $rc -eq 2 ] && [[ $out == *"expected auto, syn or connect"* ]]; } ||
+  fail "sweepctl net took an unknown method: $rc $out"
+
 # A method the node cannot use, or does not know, stops it at once
 out=$("$BIN/sweep-node" --broker "$NODE_EP" --broker-key "$K/broker/broker.crt" \
   --cert "$K/id/node2.crt" --state "$T/node2" --scan-method fast 2>&1) && fail "unknown method accepted"
