@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "sw_docload.h"
 #include "sw_packages.h"
@@ -246,19 +245,16 @@ int sw_check_rules (const char *sub, const char *dir, bool json)
         test ? sw_ruleset_test (rules, stderr, &ntests) : sw_ruleset_lint (rules, stderr);
     //  The net scanner's probe table, when the folder has one: it loads
     //  only if every pattern compiles and every example is identified
-    char pdir[4096], path[4200], err[1024];
-    snprintf (pdir, sizeof pdir, "%s/probes", dir);
-    snprintf (path, sizeof path, "%s/net.yaml", pdir);
-    if (access (path, F_OK) == 0) {
-        sw_probetab_t *tab = sw_probetab_load_dir (pdir, err, sizeof err);
-        if (!tab) {
-            fprintf (stderr, "%s\n", err);
-            problems++;
-        } else if (!json)
-            printf ("%s: %zu probes, %zu matches, examples identified\n", path,
-                    sw_probetab_size (tab), sw_probetab_matches (tab));
-        sw_probetab_destroy (&tab);
-    }
+    char err[1024];
+    bool absent;
+    sw_probetab_t *tab = sw_probetab_load_rules (dir, &absent, err, sizeof err);
+    if (!tab && !absent) {
+        fprintf (stderr, "%s\n", err);
+        problems++;
+    } else if (tab && !json)
+        printf ("%s/" SW_PROBETAB_FILE ": %zu probes, %zu matches, examples identified\n", dir,
+                sw_probetab_size (tab), sw_probetab_matches (tab));
+    sw_probetab_destroy (&tab);
     if (json)
         printf ("{\"rules\": %zu, \"tests\": %zu, \"problems\": %zu}\n", sw_ruleset_size (rules),
                 ntests, problems);

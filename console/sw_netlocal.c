@@ -98,9 +98,8 @@ int sw_netlocal_run (char **targets, size_t n, const sw_netlocal_opts_t *opts)
         rc = 2;
     }
     //  The probe table beside the rules (RULES/probes/net.yaml)
-    char pdir[4096];
-    snprintf (pdir, sizeof pdir, "%s/probes", opts->rules);
-    sw_probetab_t *probes = rc == 0 ? sw_probetab_load_dir (pdir, err, sizeof err) : NULL;
+    sw_probetab_t *probes =
+        rc == 0 ? sw_probetab_load_rules (opts->rules, NULL, err, sizeof err) : NULL;
     if (rc == 0 && !probes) {
         fprintf (stderr, "sweepctl: %s\n", err);
         rc = 2;

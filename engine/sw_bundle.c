@@ -176,15 +176,13 @@ static int s_pack_files (sw_packer_t *body, const char *dir, const files_t *rule
 //  *paths, 0 when there is none, or -1 with err.
 static long s_probe_files (const char *dir, char ***paths, char *err, size_t errlen)
 {
-    char pdir[4200], path[4300];
+    char path[4300];
     *paths = NULL;
-    snprintf (pdir, sizeof pdir, "%s/probes", dir);
-    snprintf (path, sizeof path, "%s/net.yaml", pdir);
-    if (access (path, F_OK) != 0)
-        return 0;
-    sw_probetab_t *tab = sw_probetab_load_dir (pdir, err, errlen);
+    snprintf (path, sizeof path, "%s/" SW_PROBETAB_FILE, dir);
+    bool absent;
+    sw_probetab_t *tab = sw_probetab_load_rules (dir, &absent, err, errlen);
     if (!tab)
-        return -1;
+        return absent ? 0 : -1;
     sw_probetab_destroy (&tab);
     *paths = calloc (2, sizeof **paths);
     if (!*paths || !((*paths)[0] = strdup (path))) {

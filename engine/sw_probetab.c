@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sw_doc.h"
 #include "sw_docload.h"
@@ -364,10 +365,12 @@ fail:
     return NULL;
 }
 
-sw_probetab_t *sw_probetab_load_dir (const char *dir, char *err, size_t errlen)
+sw_probetab_t *sw_probetab_load_rules (const char *rules, bool *absent, char *err, size_t errlen)
 {
     char path[4096];
-    snprintf (path, sizeof path, "%s/net.yaml", dir);
+    snprintf (path, sizeof path, "%s/" SW_PROBETAB_FILE, rules);
+    if (absent)
+        *absent = access (path, F_OK) != 0;
     size_t len;
     char *text = sw_file_read (path, SW_PROBETAB_MAX_SRC, &len, err, errlen);
     if (!text)

@@ -47,8 +47,12 @@ typedef struct _sw_probetab_t sw_probetab_t;
 sw_probetab_t *sw_probetab_load (const char *name, const char *text, size_t len, char *err,
                                  size_t errlen);
 
-//  Loads DIR/net.yaml (the probes folder of a rules folder).
-sw_probetab_t *sw_probetab_load_dir (const char *dir, char *err, size_t errlen);
+//  Where a rules folder holds its probe table.
+#define SW_PROBETAB_FILE "probes/net.yaml"
+
+//  Loads RULES/probes/net.yaml. NULL with err; *absent (when not NULL)
+//  then says whether the folder simply has no probe table.
+sw_probetab_t *sw_probetab_load_rules (const char *rules, bool *absent, char *err, size_t errlen);
 
 void sw_probetab_destroy (sw_probetab_t **self_p);
 

@@ -277,9 +277,6 @@ static bool s_starttls (int fd, starttls_t how, int ms)
     return true;
 }
 
-//  One handshake limited to versions [lo, hi] and cipher lists (NULL: all,
-//  security level 0). On success returns the connection (the caller frees
-//  it and closes *fd_out), else NULL.
 //  Waits until fd is ready for what OpenSSL asked (rc of an SSL call),
 //  within one answer's wait and the port's deadline, and not cancelled.
 static bool s_tls_wait (const target_t *t, SSL *ssl, int rc, int64_t until)
@@ -310,6 +307,9 @@ static bool s_tls_handshake (const target_t *t, SSL *ssl, int fd)
     return true;
 }
 
+//  One handshake limited to versions [lo, hi] and cipher lists (NULL: all,
+//  security level 0). On success returns the connection (the caller frees
+//  it and closes *fd_out), else NULL.
 static SSL *s_tls_try (const target_t *t, starttls_t how, int lo, int hi, const char *ciphers,
                        const char *suites, int *fd_out)
 {
@@ -1155,8 +1155,7 @@ int sw_netscan_run (const sw_ruleset_t *rules, const char *bundle_version, uint3
         snprintf (err, errlen, "no probe table: services cannot be identified");
         return -1;
     }
-    sw_tcpscan_opts_t topts = {.max_inflight = opts ? opts->max_inflight : 0,
-                               .timeout_ms = opts ? opts->connect_ms : 0};
+    sw_tcpscan_opts_t topts = {.max_inflight = opts->max_inflight, .timeout_ms = opts->connect_ms};
     sw_tcpscan_stats_t ts = {0};
     open_t open = {0};
     if (sw_tcpscan_run (addr, ports, &topts, cancel, s_on_open, &open, &ts, err, errlen)) {
@@ -1174,7 +1173,7 @@ int sw_netscan_run (const sw_ruleset_t *rules, const char *bundle_version, uint3
     size_t n = open.n < MAX_PORTS_PROBED ? open.n : MAX_PORTS_PROBED;
     probe_pool_t pool = {
         addr, open.ports, n, opts, cancel, calloc (n ? n : 1, sizeof (sw_resset_t *)), 0};
-    int nthreads = opts && opts->per_target > 0 ? opts->per_target : 4;
+    int nthreads = opts->per_target > 0 ? opts->per_target : 4;
     if ((size_t)nthreads > n)
         nthreads = (int)n;
     pthread_t threads[64];

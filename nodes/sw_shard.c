@@ -540,30 +540,33 @@ static int s_rm_one (const char *path, const struct stat *st, int type, struct F
 }
 
 //  One part of a git history: the packed repository is unpacked into a
-//  private folder beside the blob cache, walked, and removed.
-static void s_scan_history (const sw_secret_input_t *in, const sw_shard_work_t *work,
-                            const char *data, size_t len)
+//  private folder beside the blob cache, walked, and removed. Returns 1
+//  when the findings callback stopped it, else 0 (problems in the tally).
+static int s_scan_history (const sw_secret_input_t *in, const sw_shard_work_t *work,
+                           const char *data, size_t len)
 {
     sw_secret_tally_t *tally = in->tally;
     unsigned part = 0, parts = 0;
     if (sscanf (work->kind, "git:%u/%u", &part, &parts) != 2 || part < 1 || part > parts) {
         snprintf (tally->err, sizeof tally->err, "bad history part '%.40s'", work->kind);
-        return;
+        return 0;
     }
     char dir[1200];
     snprintf (dir, sizeof dir, "%s/history-XXXXXX", work->blob_dir);
     if (!mkdtemp (dir)) {
         snprintf (tally->err, sizeof tally->err, "cannot make a folder under %.300s: %s",
                   work->blob_dir, strerror (errno));
-        return;
+        return 0;
     }
     char err[600];
+    int stopped = 0;
     if (sw_archive_unpack (data, len, dir, (uint64_t)SW_BLOB_MAX_SIZE * 4, err, sizeof err))
         snprintf (tally->err, sizeof tally->err, "repository %.100s: %.240s", work->files[0].name,
                   err);
     else
-        sw_secret_input_history (in, work->files[0].name, dir, part - 1, parts);
+        stopped = sw_secret_input_history (in, work->files[0].name, dir, part - 1, parts) == 1;
     nftw (dir, s_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return stopped;
 }
 
 static int s_run_secrets (const sw_shard_work_t *work, sw_shard_result_t *r)
@@ -593,7 +596,7 @@ static int s_run_secrets (const sw_shard_work_t *work, sw_shard_result_t *r)
                       err);
             break;
         }
-        int stopped = history ? (s_scan_history (&in, work, data, len), 0)
+        int stopped = history ? s_scan_history (&in, work, data, len)
                               : sw_secret_input_scan (&in, work->files[i].name, data, len);
         sodium_memzero (data, len); //  the bytes held the secrets in clear
         free (data);

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sw_netprobe.h"
@@ -54,8 +53,6 @@ typedef struct {
     size_t errlen;
     //  the batch being built
     uint8_t pkt[BATCH][SW_TCP_SYN_LEN];
-    struct iovec iov[BATCH];
-    struct mmsghdr msg[BATCH];
     int nbatch;
 } syn_t;
 
@@ -298,16 +295,17 @@ static void s_queue (syn_t *self, uint16_t port, uint8_t tries, int64_t now)
 static int s_flush (syn_t *self)
 {
     struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl (self->addr)};
+    struct iovec iov[BATCH];
+    struct mmsghdr msg[BATCH];
     int sent = 0;
     for (int i = 0; i < self->nbatch; i++) {
-        self->iov[i] = (struct iovec){self->pkt[i], SW_TCP_SYN_LEN};
-        self->msg[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &to,
-                                                    .msg_namelen = sizeof to,
-                                                    .msg_iov = &self->iov[i],
-                                                    .msg_iovlen = 1}};
+        iov[i] = (struct iovec){self->pkt[i], SW_TCP_SYN_LEN};
+        msg[i] = (struct mmsghdr){
+            .msg_hdr = {
+                .msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov[i], .msg_iovlen = 1}};
     }
     while (sent < self->nbatch) {
-        int n = sendmmsg (self->raw, self->msg + sent, (unsigned)(self->nbatch - sent), 0);
+        int n = sendmmsg (self->raw, msg + sent, (unsigned)(self->nbatch - sent), 0);
         if (n > 0) {
             sent += n;
             continue;

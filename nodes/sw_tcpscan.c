@@ -209,13 +209,7 @@ static int s_complete (scan_t *scan, int fd, uint16_t port, int error, int async
     return 0;
 }
 
-//  The process's connection rate limit: a token bucket every scan of the
-//  process (every worker of a node) draws from.
-static pthread_mutex_t s_rate_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t s_rate; //  connections a second; 0: no limit
-static double s_tokens;
-static int64_t s_refilled;
-
+//  The process's scan method (sw_synscan_choose sets it).
 static _Atomic int s_method = SW_TCPSCAN_CONNECT;
 
 void sw_tcpscan_set_method (sw_tcpscan_method_t method)
@@ -227,6 +221,13 @@ sw_tcpscan_method_t sw_tcpscan_method (void)
 {
     return (sw_tcpscan_method_t)s_method;
 }
+
+//  The process's rate limit: a token bucket every scan of the process
+//  (every worker of a node) draws from, connections or SYNs.
+static pthread_mutex_t s_rate_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t s_rate; //  a second; 0: no limit
+static double s_tokens;
+static int64_t s_refilled;
 
 void sw_tcpscan_set_rate (uint32_t per_second)
 {
@@ -361,8 +362,7 @@ int sw_tcpscan_run (uint32_t addr, const sw_portlist_t *ports, const sw_tcpscan_
         errlen = sizeof no_err;
     }
     memset (stats, 0, sizeof *stats);
-    if (err && errlen > 0)
-        err[0] = '\0';
+    err[0] = '\0';
     uint32_t total = sw_portlist_count (ports);
     if (total == 0) {
         s_err (err, errlen, "tcpscan: empty port list");

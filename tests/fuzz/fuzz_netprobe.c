@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize (int *argc, char ***argv)
     (void)argc;
     (void)argv;
     char err[512];
-    s_tab = sw_probetab_load_dir ("rules/probes", err, sizeof err);
+    s_tab = sw_probetab_load_rules ("rules", NULL, err, sizeof err);
     if (!s_tab) {
         fprintf (stderr, "fuzz_netprobe: %s\n", err);
         abort ();

@@ -13,7 +13,7 @@ static sw_probetab_t *s_tab;
 static void s_load_shipped (void)
 {
     char err[512];
-    s_tab = sw_probetab_load_dir ("rules/probes", err, sizeof err);
+    s_tab = sw_probetab_load_rules ("rules", NULL, err, sizeof err);
     cr_assert (s_tab, "%s", err);
 }
 
